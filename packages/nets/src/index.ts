@@ -1,1 +1,4 @@
-export {};
+export { jvpByDoubleVjp } from './double-vjp.js';
+export { FlowMap, type FlowMapOptions, type JvpMode, type MapWithTangent } from './flow-map.js';
+export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './network.js';
+export { stopGradient } from './stop-gradient.js';

@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { jvpByDoubleVjp } from './double-vjp.js';
+import type { ApplyOptions, InputTangent, Network } from './network.js';
+
+/** A map value and a derivative of it (or the network output used to build it). */
+export interface MapWithTangent {
+  /** X_{s,t}(x). */
+  map: tf.Tensor3D;
+  /** The requested derivative of X_{s,t}(x). */
+  tangent: tf.Tensor3D;
+}
+
+/** How the FlowMap computes JVPs. */
+export type JvpMode = 'auto' | 'forward' | 'double-vjp';
+
+/** Options of {@link FlowMap}. */
+export interface FlowMapOptions {
+  /**
+   * `'forward'` uses the network's forward-mode pass (fast, exact); `'double-vjp'` the generic
+   * reverse-over-reverse identity (exact, slower, the oracle); `'auto'` (default) picks forward
+   * when the network has it.
+   */
+  jvpMode?: JvpMode;
+}
+
+/**
+ * The flow map of a network f (reference `mip/flow_map.py`):
+ *
+ *   X_{s,t}(x) = x + (t - s) f(x, s, t, c)      (a jump from time s to time t)
+ *   b_t(x)     = f(x, t, t, c)                  (the velocity: the map's slope at s = t)
+ *
+ * and its exact derivatives, per sample:
+ *
+ *   dX/dt     =  f + (t - s) df/dt
+ *   dX/ds     = -f + (t - s) df/ds
+ *   J_x X · v =  v + (t - s) J_x f · v
+ *
+ * Shapes: `x: [B, H, A]`, `s, t: [B]`, `cond: [B, To, E] | null`.
+ */
+export class FlowMap {
+  readonly net: Network;
+  readonly jvpMode: Exclude<JvpMode, 'auto'>;
+
+  constructor(net: Network, { jvpMode = 'auto' }: FlowMapOptions = {}) {
+    this.net = net;
+    if (jvpMode === 'forward' && !net.applyWithTangent) {
+      throw new Error(`jvpMode 'forward' needs a network with applyWithTangent; '${net.kind}' has none`);
+    }
+    this.jvpMode = jvpMode === 'auto' ? (net.applyWithTangent ? 'forward' : 'double-vjp') : jvpMode;
+  }
+
+  /** X_{s,t}(x) = x + (t - s) f(x, s, t, c). */
+  map(
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): tf.Tensor3D {
+    return tf.tidy(() => jump(s, t, x, this.net.apply(x, s, t, cond, options)));
+  }
+
+  /** b_t(x) = f(x, t, t, c). */
+  velocity(t: tf.Tensor1D, x: tf.Tensor3D, cond: tf.Tensor3D | null, options?: ApplyOptions): tf.Tensor3D {
+    return this.net.apply(x, t, t, cond, options);
+  }
+
+  /** Both X_{s,t}(x) and f(x, s, t, c) from one network call. */
+  mapAndVelocity(
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): { map: tf.Tensor3D; velocity: tf.Tensor3D } {
+    return tf.tidy(() => {
+      const f = this.net.apply(x, s, t, cond, options);
+      return { map: jump(s, t, x, f), velocity: f };
+    });
+  }
+
+  /** X_{s,t}(x) and dX/dt = f + (t - s) df/dt. */
+  jvpT(
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): MapWithTangent {
+    return tf.tidy(() => {
+      const { f, df } = this.netTangent(x, s, t, cond, { t: tf.onesLike(t) }, options);
+      return { map: jump(s, t, x, f), tangent: tf.add(f, scaleByGap(s, t, df)) as tf.Tensor3D };
+    });
+  }
+
+  /** X_{s,t}(x) and dX/ds = -f + (t - s) df/ds. */
+  jvpS(
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): MapWithTangent {
+    return tf.tidy(() => {
+      const { f, df } = this.netTangent(x, s, t, cond, { s: tf.onesLike(s) }, options);
+      return { map: jump(s, t, x, f), tangent: tf.sub(scaleByGap(s, t, df), f) as tf.Tensor3D };
+    });
+  }
+
+  /** X_{s,t}(x) and J_x X · v = v + (t - s) J_x f · v. */
+  jvpX(
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    v: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): MapWithTangent {
+    return tf.tidy(() => {
+      const { f, df } = this.netTangent(x, s, t, cond, { x: v }, options);
+      return { map: jump(s, t, x, f), tangent: tf.add(v, scaleByGap(s, t, df)) as tf.Tensor3D };
+    });
+  }
+
+  /** f and its directional derivative along one input direction, by the configured mode. */
+  private netTangent(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent,
+    options?: ApplyOptions,
+  ): { f: tf.Tensor3D; df: tf.Tensor3D } {
+    if (this.jvpMode === 'forward') {
+      const { y, dy } = this.net.applyWithTangent!(x, s, t, cond, tangent, options);
+      return { f: y, df: dy };
+    }
+    const f = this.net.apply(x, s, t, cond, options);
+    const [input, direction, call] = tangent.x
+      ? [x, tangent.x, (u: tf.Tensor) => this.net.apply(u as tf.Tensor3D, s, t, cond, options)]
+      : tangent.s
+        ? [s, tangent.s, (u: tf.Tensor) => this.net.apply(x, u as tf.Tensor1D, t, cond, options)]
+        : [t, tangent.t!, (u: tf.Tensor) => this.net.apply(x, s, u as tf.Tensor1D, cond, options)];
+    const df = jvpByDoubleVjp(call, input, direction, f.shape) as tf.Tensor3D;
+    return { f, df };
+  }
+}
+
+/** x + (t - s) f with per-sample times broadcast over [B, H, A]. */
+function jump(s: tf.Tensor1D, t: tf.Tensor1D, x: tf.Tensor3D, f: tf.Tensor3D): tf.Tensor3D {
+  return tf.add(x, scaleByGap(s, t, f)) as tf.Tensor3D;
+}
+
+function scaleByGap(s: tf.Tensor1D, t: tf.Tensor1D, y: tf.Tensor3D): tf.Tensor3D {
+  return tf.mul(tf.reshape(tf.sub(t, s), [-1, 1, 1]), y) as tf.Tensor3D;
+}
