@@ -1,0 +1,32 @@
+import { CompositeNormalizer } from './composite-normalizer.js';
+import { GaussianNormalizer } from './gaussian-normalizer.js';
+import { IdentityNormalizer } from './identity-normalizer.js';
+import { MinMaxNormalizer } from './minmax-normalizer.js';
+import { type Normalizer, type NormalizerJSON, readNormalizersJSON } from './normalizer.js';
+
+/** Rebuilds a normalizer from `toJSON()` output; statistics come back bit for bit. */
+export function normalizerFromJSON(json: NormalizerJSON): Normalizer {
+  switch (json.kind) {
+    case 'minmax':
+      // Constant features were already reported when the stats were fitted.
+      return new MinMaxNormalizer(json.min, json.max, { warn: false });
+    case 'gaussian':
+      return new GaussianNormalizer(json.mean, json.std);
+    case 'identity':
+      return new IdentityNormalizer(json.dim);
+    case 'composite':
+      return new CompositeNormalizer(
+        json.parts.map((p) => ({ start: p.start, end: p.end, normalizer: normalizerFromJSON(p.normalizer) })),
+      );
+    default:
+      throw new Error(`normalizerFromJSON: unknown kind '${(json as { kind: unknown }).kind}'`);
+  }
+}
+
+/** Loads a file written by `saveNormalizers`. */
+export async function loadNormalizers(path: string): Promise<Record<string, Normalizer>> {
+  const raw = await readNormalizersJSON(path);
+  const out: Record<string, Normalizer> = {};
+  for (const [k, j] of Object.entries(raw)) out[k] = normalizerFromJSON(j);
+  return out;
+}
