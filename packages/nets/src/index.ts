@@ -2,3 +2,4 @@ export { jvpByDoubleVjp } from './double-vjp.js';
 export { FlowMap, type FlowMapOptions, type JvpMode, type MapWithTangent } from './flow-map.js';
 export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './network.js';
 export { stopGradient } from './stop-gradient.js';
+export * from './layers/index.js';

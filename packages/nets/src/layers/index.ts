@@ -1,0 +1,42 @@
+export {
+  ACTIVATION_NAMES,
+  type Activation,
+  type ActivationName,
+  activationByName,
+  gelu,
+  geluTanh,
+  LEAKY_RELU_SLOPE,
+  leakyRelu,
+  mish,
+  relu,
+  sigmoid,
+  silu,
+  softplus,
+  tanh,
+} from './activations.js';
+export { Conv1d, type Conv1dOptions, ConvTranspose1d, unfold1d } from './conv1d.js';
+export { Dense, type DenseOptions } from './dense.js';
+export { Dropout } from './dropout.js';
+export { defaultGroupCount, GroupNorm, type GroupNormOptions } from './group-norm.js';
+export {
+  type BiasInit,
+  hashString,
+  InitRandom,
+  initBiasValues,
+  initWeightValues,
+  mixSeed,
+  WEIGHT_INITS,
+  type WeightInit,
+} from './init.js';
+export { LayerNorm, type LayerNormOptions, normalizeDual } from './layer-norm.js';
+export {
+  type Dual,
+  type DualLayer,
+  drawSeed,
+  EVAL_CONTEXT,
+  type ForwardContext,
+  forwardContext,
+  type NamedVariable,
+  VariableScope,
+  VariableStore,
+} from './module.js';
