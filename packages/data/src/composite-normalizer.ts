@@ -40,7 +40,8 @@ export class CompositeNormalizer implements Normalizer {
     for (const p of this.parts) {
       const w = p.end - p.start;
       const slice = new Float32Array(rows * w);
-      for (let r = 0; r < rows; r++) slice.set(x.subarray(r * this.dim + p.start, r * this.dim + p.end), r * w);
+      for (let r = 0; r < rows; r++)
+        slice.set(x.subarray(r * this.dim + p.start, r * this.dim + p.end), r * w);
       const done = forward ? p.normalizer.normalize(slice) : p.normalizer.unnormalize(slice);
       for (let r = 0; r < rows; r++) out.set(done.subarray(r * w, (r + 1) * w), r * this.dim + p.start);
     }

@@ -17,7 +17,9 @@ describe('EpisodeStore', () => {
 
   it('rejects zero episodes, non-increasing ends, ragged arrays and NaN / Inf with DataError', () => {
     const x = { data: ramp(10, 2), shape: [10, 2] };
-    expect(() => new EpisodeStore({ x }, [], { source: 'f.zarr' })).toThrow(/f\.zarr.*episode_ends.*at least one episode/);
+    expect(() => new EpisodeStore({ x }, [], { source: 'f.zarr' })).toThrow(
+      /f\.zarr.*episode_ends.*at least one episode/,
+    );
     expect(() => new EpisodeStore({ x }, [3, 3, 10])).toThrow(DataError);
     expect(() => new EpisodeStore({ x }, [5, 3, 10])).toThrow(/strictly increasing/);
     expect(() => new EpisodeStore({ x }, [3, 9])).toThrow(/'x'.*9 time steps/);
@@ -25,7 +27,9 @@ describe('EpisodeStore', () => {
     expect(() => new EpisodeStore({ x, y }, [3, 10])).toThrow(/'y': expected 10 time steps/);
     const bad = ramp(10, 2);
     bad[7] = Number.NaN;
-    expect(() => new EpisodeStore({ x: { data: bad, shape: [10, 2] } }, [10])).toThrow(/finite values, found NaN at row 3/);
+    expect(() => new EpisodeStore({ x: { data: bad, shape: [10, 2] } }, [10])).toThrow(
+      /finite values, found NaN at row 3/,
+    );
     bad[7] = Number.POSITIVE_INFINITY;
     expect(() => new EpisodeStore({ x: { data: bad, shape: [10, 2] } }, [10])).toThrow(/Infinity/);
   });

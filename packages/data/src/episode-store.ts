@@ -25,10 +25,15 @@ export class EpisodeStore {
   /** Total number of frames (time steps) over all episodes. */
   readonly length: number;
 
-  constructor(arrays: Record<string, TensorData>, episodeEnds: ArrayLike<number>, options: EpisodeStoreOptions = {}) {
+  constructor(
+    arrays: Record<string, TensorData>,
+    episodeEnds: ArrayLike<number>,
+    options: EpisodeStoreOptions = {},
+  ) {
     const source = options.source ?? '<memory>';
     const ends = Array.from(episodeEnds, Number);
-    if (ends.length === 0) throw new DataError(source, 'meta/episode_ends', 'at least one episode', '0 episodes');
+    if (ends.length === 0)
+      throw new DataError(source, 'meta/episode_ends', 'at least one episode', '0 episodes');
     let prev = 0;
     for (let i = 0; i < ends.length; i++) {
       const e = ends[i]!;
@@ -49,7 +54,12 @@ export class EpisodeStore {
       const a = arrays[key]!;
       if (a.shape.length === 0) throw new DataError(source, key, 'an array with a time axis', 'a scalar');
       if (a.data.length !== sizeOf(a.shape)) {
-        throw new DataError(source, key, `${sizeOf(a.shape)} values for shape [${a.shape}]`, `${a.data.length}`);
+        throw new DataError(
+          source,
+          key,
+          `${sizeOf(a.shape)} values for shape [${a.shape}]`,
+          `${a.data.length}`,
+        );
       }
       if (a.shape[0] !== length) {
         throw new DataError(

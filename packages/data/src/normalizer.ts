@@ -43,13 +43,23 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 export async function saveNormalizers(path: string, normalizers: Record<string, Normalizer>): Promise<void> {
   const json: Record<string, NormalizerJSON> = {};
   for (const [k, n] of Object.entries(normalizers)) json[k] = n.toJSON();
-  await writeFileAtomic(path, `${JSON.stringify({ format: 'mipjs-normalizers', version: 1, normalizers: json }, null, 2)}\n`);
+  await writeFileAtomic(
+    path,
+    `${JSON.stringify({ format: 'mipjs-normalizers', version: 1, normalizers: json }, null, 2)}\n`,
+  );
 }
 
 /** Reads the raw JSON written by {@link saveNormalizers}; pass each entry to `normalizerFromJSON`. */
 export async function readNormalizersJSON(path: string): Promise<Record<string, NormalizerJSON>> {
-  const parsed = JSON.parse(await readFile(path, 'utf8')) as { format?: string; normalizers?: Record<string, NormalizerJSON> };
-  if (parsed.format !== 'mipjs-normalizers' || typeof parsed.normalizers !== 'object' || parsed.normalizers === null) {
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as {
+    format?: string;
+    normalizers?: Record<string, NormalizerJSON>;
+  };
+  if (
+    parsed.format !== 'mipjs-normalizers' ||
+    typeof parsed.normalizers !== 'object' ||
+    parsed.normalizers === null
+  ) {
     throw new Error(`${path}: not a mipjs normalizer file (expected format 'mipjs-normalizers')`);
   }
   return parsed.normalizers;

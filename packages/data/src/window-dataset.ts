@@ -75,10 +75,14 @@ export class WindowDataset {
     this.actionDim = featureSize(store.get(this.actionKey).shape);
     this.normalizers = options.normalizers ?? {};
     if (this.normalizers.obs && this.normalizers.obs.dim !== this.obsDim) {
-      throw new RangeError(`obs normalizer has width ${this.normalizers.obs.dim}, observations ${this.obsDim}`);
+      throw new RangeError(
+        `obs normalizer has width ${this.normalizers.obs.dim}, observations ${this.obsDim}`,
+      );
     }
     if (this.normalizers.action && this.normalizers.action.dim !== this.actionDim) {
-      throw new RangeError(`action normalizer has width ${this.normalizers.action.dim}, actions ${this.actionDim}`);
+      throw new RangeError(
+        `action normalizer has width ${this.normalizers.action.dim}, actions ${this.actionDim}`,
+      );
     }
     this.indices = createWindowIndices(store, { horizon, padBefore: obsSteps - 1, padAfter: actSteps - 1 });
   }
@@ -124,9 +128,12 @@ export class WindowDataset {
   *batches(options: BatchOptions): Generator<WindowBatch> {
     const { batchSize, seed } = options;
     const epochs = options.epochs ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be >= 1, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batchSize must be >= 1, got ${batchSize}`);
     if (options.dropLast && this.length < batchSize) {
-      throw new RangeError(`batchSize ${batchSize} exceeds the ${this.length} windows, and dropLast drops every batch`);
+      throw new RangeError(
+        `batchSize ${batchSize} exceeds the ${this.length} windows, and dropLast drops every batch`,
+      );
     }
     const rng = createRng(seed);
     const order = Array.from({ length: this.length }, (_, i) => i);

@@ -9,7 +9,10 @@ function store(ends: number[], width = 1): EpisodeStore {
   const T = ends[ends.length - 1]!;
   const state = Float32Array.from({ length: T * width }, (_, i) => Math.floor(i / width) + (i % width) / 10);
   const action = Float32Array.from({ length: T }, (_, i) => 100 + i);
-  return new EpisodeStore({ state: { data: state, shape: [T, width] }, action: { data: action, shape: [T, 1] } }, ends);
+  return new EpisodeStore(
+    { state: { data: state, shape: [T, width] }, action: { data: action, shape: [T, 1] } },
+    ends,
+  );
 }
 
 describe('createWindowIndices', () => {
@@ -22,13 +25,17 @@ describe('createWindowIndices', () => {
 
   it('clamps pads to [0, H-1]', () => {
     const s = store([10]);
-    expect(createWindowIndices(s, { horizon: 4, padBefore: 99, padAfter: -5 }).length).toBe(10 - 4 + 3 + 0 + 1);
+    expect(createWindowIndices(s, { horizon: 4, padBefore: 99, padAfter: -5 }).length).toBe(
+      10 - 4 + 3 + 0 + 1,
+    );
   });
 
   it('throws a DataError when the window is longer than every episode', () => {
     const s = store([3, 6]);
     expect(() => createWindowIndices(s, { horizon: 16, padBefore: 1, padAfter: 7 })).toThrow(DataError);
-    expect(() => createWindowIndices(s, { horizon: 16, padBefore: 1, padAfter: 7 })).toThrow(/longest episode has 3 frames/);
+    expect(() => createWindowIndices(s, { horizon: 16, padBefore: 1, padAfter: 7 })).toThrow(
+      /longest episode has 3 frames/,
+    );
   });
 });
 
@@ -71,9 +78,12 @@ describe('WindowDataset', () => {
     expect(a.map((x) => Array.from(x.action.data))).not.toEqual(c.map((x) => Array.from(x.action.data)));
     const perEpoch = Math.ceil(ds.length / 8);
     expect(a.length).toBe(2 * perEpoch);
-    const firstFrames = (bs: typeof a) => bs.flatMap((x) => Array.from({ length: x.action.shape[0]! }, (_, i) => x.obs.data[i * 2 + 1]!));
+    const firstFrames = (bs: typeof a) =>
+      bs.flatMap((x) => Array.from({ length: x.action.shape[0]! }, (_, i) => x.obs.data[i * 2 + 1]!));
     const all = ds.batch(Array.from({ length: ds.length }, (_, i) => i));
-    const expected = Array.from({ length: ds.length }, (_, i) => all.obs.data[i * 2 + 1]!).sort((p, q) => p - q);
+    const expected = Array.from({ length: ds.length }, (_, i) => all.obs.data[i * 2 + 1]!).sort(
+      (p, q) => p - q,
+    );
     expect(firstFrames(a.slice(0, perEpoch)).sort((p, q) => p - q)).toEqual(expected);
     expect(firstFrames(a.slice(0, perEpoch))).not.toEqual(firstFrames(a.slice(perEpoch)));
     const dropped = [...ds.batches({ batchSize: 8, seed: 1, dropLast: true })];

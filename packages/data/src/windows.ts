@@ -35,7 +35,8 @@ export interface WindowOptions {
  */
 export function createWindowIndices(store: EpisodeStore, options: WindowOptions): WindowIndex[] {
   const { horizon } = options;
-  if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  if (!Number.isInteger(horizon) || horizon < 1)
+    throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
   const padBefore = Math.min(Math.max(options.padBefore, 0), horizon - 1);
   const padAfter = Math.min(Math.max(options.padAfter, 0), horizon - 1);
   const out: WindowIndex[] = [];
@@ -49,7 +50,13 @@ export function createWindowIndices(store: EpisodeStore, options: WindowOptions)
       const bufferEnd = Math.min(idx + horizon, len) + start;
       const startOffset = bufferStart - (idx + start);
       const endOffset = idx + horizon + start - bufferEnd;
-      out.push({ episode: ep, bufferStart, bufferEnd, sampleStart: startOffset, sampleEnd: horizon - endOffset });
+      out.push({
+        episode: ep,
+        bufferStart,
+        bufferEnd,
+        sampleStart: startOffset,
+        sampleEnd: horizon - endOffset,
+      });
     }
   }
   if (out.length === 0) {
