@@ -1,0 +1,119 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+/** Backends the CLI accepts. */
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type ConcreteBackend = Exclude<BackendName, 'auto'>;
+
+const NATIVE: Record<'tensorflow-gpu' | 'tensorflow', { pkg: string; tfName: string }> = {
+  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
+  tensorflow: { pkg: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
+};
+
+/** A backend that cannot be used here, with how to fix it. */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}
+
+let active: ConcreteBackend | null = null;
+
+/** The backend chosen by {@link setupBackend} in this process, or null. */
+export function activeBackend(): ConcreteBackend | null {
+  return active;
+}
+
+async function tryNative(which: 'tensorflow-gpu' | 'tensorflow'): Promise<string | null> {
+  const { pkg } = NATIVE[which];
+  try {
+    // Optional peer: not installable on every machine, so it is imported by name at run time.
+    await import(/* @vite-ignore */ pkg);
+  } catch (error) {
+    return `${pkg} is not installed or failed to load (${(error as Error).message.split('\n')[0]})`;
+  }
+  return null;
+}
+
+function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
+}
+
+async function tryWasm(): Promise<string | null> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(wasmDistDir());
+    if (!tf.findBackendFactory('wasm')) return 'the wasm backend did not register';
+    const ok = await tf.setBackend('wasm');
+    return ok ? null : 'the wasm backend failed to initialise';
+  } catch (error) {
+    return `@tensorflow/tfjs-backend-wasm failed to load (${(error as Error).message})`;
+  }
+}
+
+/** Hooks run once after a backend is set (gradient fixes from @mipjs/nets). */
+const setupHooks: (() => void)[] = [];
+
+/** Registers a function run after the backend is chosen (e.g. a gradient re-registration). */
+export function onBackendReady(hook: () => void): void {
+  setupHooks.push(hook);
+}
+
+/**
+ * Selects and initialises a TF.js backend. `auto` tries tensorflow-gpu, tensorflow (the native
+ * bindings, optional and detected at run time), then wasm, then cpu. An explicitly requested
+ * backend that is missing is an error that says how to install it.
+ */
+export async function setupBackend(
+  requested: BackendName,
+  log: (line: string) => void = () => {},
+): Promise<{ backend: ConcreteBackend; tried: string[] }> {
+  const tried: string[] = [];
+  const order: ConcreteBackend[] =
+    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  for (const name of order) {
+    let why: string | null;
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+      why = await tryNative(name);
+      if (!why && !(await tf.setBackend(NATIVE[name].tfName))) why = `${NATIVE[name].pkg} loaded but its backend failed to initialise`;
+    } else if (name === 'wasm') {
+      why = await tryWasm();
+    } else {
+      why = (await tf.setBackend('cpu')) ? null : 'the cpu backend failed to initialise';
+    }
+    if (why === null) {
+      await tf.ready();
+      active = name;
+      for (const hook of setupHooks) hook();
+      log(`backend: ${name}${requested === 'auto' ? ' (auto)' : ''}`);
+      return { backend: name, tried };
+    }
+    tried.push(`${name}: ${why}`);
+    if (requested !== 'auto') {
+      const hint =
+        name === 'tensorflow-gpu' || name === 'tensorflow'
+          ? ` Install it with \`pnpm add ${NATIVE[name].pkg}@4.22.0\` (it downloads libtensorflow at install time), or use --backend wasm.`
+          : '';
+      throw new BackendUnavailableError(`backend '${name}' is not available: ${why}.${hint}`);
+    }
+  }
+  throw new BackendUnavailableError(`no backend could be initialised:\n  ${tried.join('\n  ')}`);
+}
+
+/** Which optional backends can be loaded here (for `mipjs info`), without switching backends. */
+export async function probeBackends(): Promise<Record<ConcreteBackend, string>> {
+  const out = {} as Record<ConcreteBackend, string>;
+  for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
+    const why = await tryNative(name);
+    out[name] = why ?? 'available';
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    out.wasm = `available (wasm files in ${wasmDistDir()})`;
+  } catch (error) {
+    out.wasm = `unavailable: ${(error as Error).message}`;
+  }
+  out.cpu = 'available';
+  return out;
+}

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdamW } from './adamw.js';
+import { clipByGlobalNorm } from './clip.js';
+import { cosineLr } from './schedule.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => {
+  tf.disposeVariables();
+});
+
+describe('AdamW', () => {
+  it('matches two hand-computed steps of torch.optim.AdamW', () => {
+    const p = tf.variable(tf.tensor1d([1, -2]), true, 'p');
+    const opt = new AdamW([p], { lr: 0.1, weightDecay: 0.5, eps: 1e-8 });
+    // step 1, g = [0.5, -1]: decay p *= 1 - 0.1*0.5 = 0.95 -> [0.95, -1.9];
+    // m = 0.1 g, v = 0.001 g^2; mhat = g, vhat = g^2 -> update = sign(g) (up to eps)
+    const g1 = tf.tensor1d([0.5, -1]);
+    opt.step([g1], 0.1);
+    const after1 = Array.from(p.dataSync());
+    expect(after1[0]).toBeCloseTo(0.95 - 0.1, 6);
+    expect(after1[1]).toBeCloseTo(-1.9 + 0.1, 6);
+    // step 2, g = [0.25, 2], lr 0.05
+    const g2 = tf.tensor1d([0.25, 2]);
+    opt.step([g2], 0.05);
+    const expected = [0.5, -1].map((g1v, i) => {
+      const g2v = [0.25, 2][i];
+      const m = 0.9 * (0.1 * g1v) + 0.1 * g2v;
+      const v = 0.999 * (0.001 * g1v * g1v) + 0.001 * g2v * g2v;
+      const mhat = m / (1 - 0.9 ** 2);
+      const vhat = v / (1 - 0.999 ** 2);
+      return after1[i] * (1 - 0.05 * 0.5) - (0.05 * mhat) / (Math.sqrt(vhat) + 1e-8);
+    });
+    const after2 = Array.from(p.dataSync());
+    expect(after2[0]).toBeCloseTo(expected[0], 6);
+    expect(after2[1]).toBeCloseTo(expected[1], 6);
+    expect(opt.stepCount).toBe(2);
+    tf.dispose([g1, g2]);
+    opt.dispose();
+    p.dispose();
+  });
+
+  it('round-trips its state and does not leak tensors', () => {
+    const p = tf.variable(tf.tensor2d([[1, 2]]), true, 'q');
+    const opt = new AdamW([p], { lr: 0.01 });
+    const g = tf.tensor2d([[0.3, -0.1]]);
+    opt.step([g]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) opt.step([g]);
+    expect(tf.memory().numTensors).toBe(before);
+    const state = opt.getState();
+    const p2 = tf.variable(tf.tensor2d([[1, 2]]), true, 'q2');
+    const opt2 = new AdamW([p2], { lr: 0.01 });
+    opt2.setState(state.stepCount, new Map(state.arrays.map((a) => [a.name, a])));
+    p2.assign(p);
+    opt.step([g]);
+    opt2.step([g]);
+    expect(Array.from(p2.dataSync())).toEqual(Array.from(p.dataSync()));
+    tf.dispose([g, p, p2]);
+    opt.dispose();
+    opt2.dispose();
+  });
+
+  it('rejects invalid hyper-parameters', () => {
+    expect(() => new AdamW([], { beta1: 1 })).toThrow(/beta1/);
+    expect(() => new AdamW([], { lr: -1 })).toThrow(/lr/);
+  });
+});
+
+describe('cosineLr', () => {
+  it('follows (1 + cos(pi k / T)) / 2 with eta_min 0', () => {
+    expect(cosineLr(0, 100, 1e-3)).toBeCloseTo(1e-3, 12);
+    expect(cosineLr(50, 100, 1e-3)).toBeCloseTo(5e-4, 12);
+    expect(cosineLr(25, 100, 1)).toBeCloseTo((1 + Math.cos(Math.PI / 4)) / 2, 12);
+    expect(cosineLr(100, 100, 1e-3)).toBeCloseTo(0, 12);
+    expect(cosineLr(150, 100, 1e-3)).toBeCloseTo(0, 12);
+  });
+});
+
+describe('clipByGlobalNorm', () => {
+  it('scales every gradient by maxNorm / norm when the global norm is larger', () => {
+    const a = tf.tensor1d([3, 0]);
+    const b = tf.tensor1d([0, 4]);
+    const { grads, norm } = clipByGlobalNorm([a, b], 1);
+    expect(norm).toBeCloseTo(5, 6);
+    expect(Array.from(grads[0].dataSync())[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
+    expect(Array.from(grads[1].dataSync())[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
+    tf.dispose(grads);
+    const kept = clipByGlobalNorm([a, b], 10);
+    expect(Array.from(kept.grads[1].dataSync())).toEqual([0, 4]);
+    tf.dispose([...kept.grads, a, b]);
+  });
+});

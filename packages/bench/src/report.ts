@@ -1,0 +1,207 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { writeFileAtomic } from './io.js';
+import type { ResultRow } from './results.js';
+
+/** Renders a vega-lite spec to SVG (vega `View.toSVG`, headless) and PNG (resvg). */
+export async function renderChart(spec: vl.TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG(2);
+  view.finalize();
+  const png = new Resvg(svg, { font: { loadSystemFonts: true }, background: 'white' }).render().asPng();
+  return { svg, png: new Uint8Array(png) };
+}
+
+/** One run folder found under a results folder. */
+export interface RunFolder {
+  dir: string;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>[];
+  samples: Record<string, number[][]> | null;
+}
+
+/** Finds run folders (a `config.json` beside a `metrics.jsonl`) under `root`, depth-first. */
+export function findRunFolders(root: string, depth = 4): RunFolder[] {
+  const out: RunFolder[] = [];
+  const visit = (dir: string, d: number) => {
+    if (existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'metrics.jsonl'))) {
+      const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const samplesPath = join(dir, 'samples.json');
+      out.push({
+        dir,
+        config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')),
+        metrics,
+        samples: existsSync(samplesPath) ? JSON.parse(readFileSync(samplesPath, 'utf8')) : null,
+      });
+    }
+    if (d <= 0) return;
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.') || name === 'checkpoint' || name === 'teacher' || name === 'plots') continue;
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) visit(p, d - 1);
+    }
+  };
+  visit(root, depth);
+  return out;
+}
+
+function fmt(v: unknown): string {
+  if (typeof v !== 'number') return String(v ?? '');
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1000 || a < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
+}
+
+/** The rows as a markdown table: one line per (algorithm, network, task, seed, nfe). */
+export function markdownTable(rows: readonly ResultRow[]): string {
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const head = ['algorithm', 'network', 'task', 'seed', 'NFE', ...metricKeys, 'train s', 'steps'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    const cells = [
+      r.algorithm,
+      r.network,
+      r.task,
+      String(r.seed),
+      String(r.nfe),
+      ...metricKeys.map((k) => fmt(r.metrics[k])),
+      fmt(r.trainSeconds),
+      String(r.steps),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function runLabel(run: RunFolder): string {
+  const c = run.config as { algorithm?: string; task?: string; seed?: number };
+  return `${c.algorithm ?? '?'}/${c.task ?? '?'}/s${c.seed ?? 0}`;
+}
+
+/** Options of {@link writeReport}. */
+export interface ReportOptions {
+  title?: string;
+  /** Lines printed under the title (sizes, seeds, NFE, timings). */
+  preamble?: string[];
+}
+
+/**
+ * Writes `report.md` and `plots/*.svg|png` for a results folder: the results table (from
+ * `results.json` rows), loss curves of every run folder below it, metric-vs-NFE plots and the 2-D
+ * samples of 2-D tasks. Returns the written paths.
+ */
+export async function writeReport(root: string, options: ReportOptions = {}): Promise<string[]> {
+  const rowsPath = join(root, 'results.json');
+  const rows: ResultRow[] = existsSync(rowsPath) ? JSON.parse(readFileSync(rowsPath, 'utf8')) : [];
+  const runs = findRunFolders(root);
+  if (rows.length === 0 && runs.length === 0) {
+    throw new Error(`${root} holds no results.json and no run folders (config.json + metrics.jsonl)`);
+  }
+  const written: string[] = [];
+  const plots: { title: string; file: string }[] = [];
+  const save = async (name: string, title: string, spec: vl.TopLevelSpec) => {
+    const { svg, png } = await renderChart(spec);
+    writeFileAtomic(join(root, 'plots', `${name}.svg`), svg);
+    writeFileAtomic(join(root, 'plots', `${name}.png`), png);
+    written.push(join(root, 'plots', `${name}.svg`), join(root, 'plots', `${name}.png`));
+    plots.push({ title, file: `plots/${name}.png` });
+  };
+
+  const lossValues = runs.flatMap((run) =>
+    run.metrics
+      .filter((m) => typeof m.step === 'number' && typeof m.loss === 'number' && Number.isFinite(m.loss))
+      .map((m) => ({ step: m.step, loss: m.loss, run: runLabel(run) })),
+  );
+  if (lossValues.length > 0) {
+    await save('loss', 'Training loss', {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Training loss',
+      width: 480,
+      height: 280,
+      data: { values: lossValues },
+      mark: { type: 'line', clip: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative' },
+        y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
+        color: { field: 'run', type: 'nominal' },
+      },
+    });
+  }
+
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  for (const key of metricKeys) {
+    const values = rows
+      .filter((r) => typeof r.metrics[key] === 'number' && Number.isFinite(r.metrics[key]))
+      .map((r) => ({ nfe: r.nfe, value: r.metrics[key], algorithm: r.algorithm, task: r.task, seed: r.seed }));
+    if (values.length === 0) continue;
+    const tasks = new Set(values.map((v) => v.task));
+    await save(`nfe-${key.replace(/[^a-zA-Z0-9_-]/g, '_')}`, `${key} vs NFE`, {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: `${key} vs NFE${tasks.size === 1 ? ` (${[...tasks][0]})` : ''}`,
+      width: 420,
+      height: 260,
+      data: { values },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'nfe', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'NFE' },
+        y: { field: 'value', type: 'quantitative', aggregate: 'mean', title: key },
+        color: { field: 'algorithm', type: 'nominal' },
+        ...(tasks.size > 1 ? { strokeDash: { field: 'task', type: 'nominal' } } : {}),
+      },
+    });
+  }
+
+  const sampleValues = runs.flatMap((run) =>
+    Object.entries(run.samples ?? {}).flatMap(([nfe, pts]) =>
+      pts.slice(0, 1500).map(([x, y]) => ({ x, y, nfe: Number(nfe), run: runLabel(run) })),
+    ),
+  );
+  if (sampleValues.length > 0) {
+    await save('samples', '2-D samples', {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: '2-D samples (EMA weights) by run and NFE',
+      data: { values: sampleValues },
+      facet: {
+        row: { field: 'run', type: 'nominal' },
+        column: { field: 'nfe', type: 'ordinal', title: 'NFE' },
+      },
+      spec: {
+        width: 130,
+        height: 130,
+        mark: { type: 'circle', size: 3, opacity: 0.5, clip: true },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', scale: { domain: [-4.5, 4.5] } },
+          y: { field: 'y', type: 'quantitative', scale: { domain: [-4.5, 4.5] } },
+        },
+      },
+    } as vl.TopLevelSpec);
+  }
+
+  const md: string[] = [`# ${options.title ?? 'mip.js results'}`, ''];
+  if (options.preamble?.length) md.push(...options.preamble, '');
+  if (rows.length > 0) md.push('## Results', '', markdownTable(rows), '');
+  if (runs.length > 0) {
+    md.push('## Runs', '');
+    for (const run of runs) {
+      const last = run.metrics.filter((m) => typeof m.loss === 'number').at(-1);
+      md.push(
+        `- \`${relative(root, run.dir) || '.'}\`: ${runLabel(run)}, final loss ${fmt(last?.loss)} at step ${last?.step ?? '-'}`,
+      );
+    }
+    md.push('');
+  }
+  if (plots.length > 0) {
+    md.push('## Plots', '');
+    for (const p of plots) md.push(`### ${p.title}`, '', `![${p.title}](${p.file})`, '');
+  }
+  writeFileAtomic(join(root, 'report.md'), md.join('\n'));
+  written.push(join(root, 'report.md'));
+  return written;
+}
