@@ -71,7 +71,7 @@ describe('attention core', () => {
 
   it('tangent matches the double-VJP in q, k and v jointly (with a mask and a keep multiplier)', () => {
     tf.tidy(() => {
-      const shape = [2, 2, 4, 3];
+      const shape: [number, number, number, number] = [2, 2, 4, 3];
       const q = tf.randomNormal(shape, 0, 1, 'float32', 6) as tf.Tensor4D;
       const k = tf.randomNormal(shape, 0, 1, 'float32', 7) as tf.Tensor4D;
       const v = tf.randomNormal(shape, 0, 1, 'float32', 8) as tf.Tensor4D;
