@@ -3,3 +3,4 @@ export { FlowMap, type FlowMapOptions, type JvpMode, type MapWithTangent } from 
 export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './network.js';
 export { stopGradient } from './stop-gradient.js';
 export * from './layers/index.js';
+export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
