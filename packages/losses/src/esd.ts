@@ -1,0 +1,66 @@
+import { stopGradient } from '@mipjs/nets';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  callOptions,
+  common,
+  drawNoise,
+  drawTime,
+  drawTimePair,
+  flowMatchingTerm,
+  tidyResult,
+} from './internal.js';
+import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { normLoss } from './norm.js';
+
+/** Options of {@link esdLoss}. */
+export interface EsdLossOptions extends BaseLossOptions {
+  /**
+   * `'page'` (default): transport by b_s(I_s). `'reference'`: the reference code's
+   * b_t(X_{s,t}(I_s)) (end time, mapped point).
+   */
+  variant?: 'page' | 'reference';
+  /** Stop the gradient through the transport velocity v (the reference computes it under no_grad). Default true. */
+  stopGradients?: boolean;
+}
+
+/**
+ * Eulerian self-distillation (`esd`, arXiv 2505.18825).
+ *
+ *   L = L_b + L_D,
+ *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]                         (flow term, t' = tFlow)
+ *   L_D = lossScale * E[ norm( d/ds X_{s,t}(I_s) + grad_x X_{s,t}(I_s) · stopgrad(v) ) ],
+ *   v = b_s(I_s)  (page).
+ *
+ * An exact flow map is constant along trajectories, d/ds X_{s,t}(x_s) = 0, i.e.
+ * dX/ds + grad_x X · b_s = 0, so L_D vanishes there. dX/ds from `FlowMap.jvpS`, the Jacobian
+ * product from `FlowMap.jvpX` (both with the same dropout mask). The reference code uses
+ * v = b_t(X_{s,t}(I_s)) instead (spec §12.6), which vanishes at the exact map only where the
+ * velocity is constant along trajectories: `variant: 'reference'`.
+ *
+ * Draws (in this order): `tFlow: [B]`, `z: [B, H, A]`, `s`, `t: [B]`. Terms: `{ flow, esd }`.
+ */
+export function esdLoss(ctx: LossContext<EsdLossOptions>, batch: LossBatch, draws?: LossDraws): LossResult {
+  const c = common('esd', ctx, batch);
+  const { variant = 'page', stopGradients = true } = ctx.options ?? {};
+  if (variant !== 'page' && variant !== 'reference') {
+    throw new Error(`esd loss: variant must be 'page' or 'reference', got '${variant}'`);
+  }
+  return tidyResult(() => {
+    const tFlow = drawTime('esd', 'tFlow', draws, ctx, c.batchSize);
+    const z = drawNoise('esd', 'z', draws, ctx, c.shape);
+    const { s, t } = drawTimePair('esd', draws, ctx, batch, c.batchSize);
+    const flow = flowMatchingTerm(ctx, batch, c, z, tFlow);
+
+    const Is = ctx.interpolant.at(s, z, batch.action) as tf.Tensor3D;
+    const mapOptions = callOptions(ctx);
+    const { map: X, tangent: dXds } = ctx.flowMap.jvpS(s, t, Is, batch.cond, mapOptions);
+    const v0 =
+      variant === 'page'
+        ? ctx.flowMap.velocity(s, Is, batch.cond, callOptions(ctx))
+        : ctx.flowMap.velocity(t, X, batch.cond, callOptions(ctx));
+    const v = stopGradients ? stopGradient(v0) : v0;
+    const { tangent: jv } = ctx.flowMap.jvpX(s, t, Is, v, batch.cond, mapOptions);
+    const esd = normLoss(tf.add(dXds, jv), c.norm, c.lossScale);
+    return { loss: tf.add(flow, esd) as tf.Scalar, terms: { flow, esd } };
+  });
+}

@@ -1,0 +1,24 @@
+import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { common, drawNoise, drawTime, flowMatchingTerm, tidyResult } from './internal.js';
+
+/** Options of {@link flowLoss}. */
+export type FlowLossOptions = BaseLossOptions;
+
+/**
+ * Flow matching (`flow`, arXiv 2210.02747).
+ *
+ *   L = lossScale * E[ norm( b_t(I_t | o) - dI_t/dt ) ],  t ~ U(0, 1), z ~ N(0, I),
+ *   I_t = alpha(t) z + beta(t) a,  b_t(x) = f(x, t, t, o).
+ *
+ * Page and reference agree. Draws (in this order): `t: [B]`, `z: [B, H, A]`.
+ * Terms: `{ flow }`. Sample with the Euler ODE sampler.
+ */
+export function flowLoss(ctx: LossContext<FlowLossOptions>, batch: LossBatch, draws?: LossDraws): LossResult {
+  const c = common('flow', ctx, batch);
+  return tidyResult(() => {
+    const t = drawTime('flow', 't', draws, ctx, c.batchSize);
+    const z = drawNoise('flow', 'z', draws, ctx, c.shape);
+    const flow = flowMatchingTerm(ctx, batch, c, z, t);
+    return { loss: flow, terms: { flow } };
+  });
+}

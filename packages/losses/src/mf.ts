@@ -1,0 +1,48 @@
+import { stopGradient } from '@mipjs/nets';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  callOptions,
+  common,
+  drawNoise,
+  drawTime,
+  drawTimePair,
+  flowMatchingTerm,
+  tidyResult,
+} from './internal.js';
+import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { normLoss } from './norm.js';
+
+/** Options of {@link mfLoss}. */
+export type MfLossOptions = BaseLossOptions;
+
+/**
+ * MeanFlow (`mf`, arXiv 2505.13447), with X_{s,t}(x) = x + (t - s) vbar_{s,t}(x):
+ *
+ *   L = L_b + L_D,
+ *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]                        (flow term, t' = tFlow)
+ *   L_D = lossScale * E[ norm( d/ds X_{s,t}(I_s) + stopgrad( grad_x X_{s,t}(I_s) · dI_s/ds ) ) ],
+ *
+ * i.e. the Eulerian identity of `esd` with the conditional velocity dI_s/ds = alphaDot(s) z +
+ * betaDot(s) a in place of b_s(I_s). dX/ds (from `FlowMap.jvpS`) is differentiated; the
+ * Jacobian product (`FlowMap.jvpX`, same dropout mask) is stop-gradiented. Page and reference
+ * agree.
+ *
+ * Draws (in this order): `tFlow: [B]`, `z: [B, H, A]`, `s`, `t: [B]`. Terms: `{ flow, mf }`.
+ */
+export function mfLoss(ctx: LossContext<MfLossOptions>, batch: LossBatch, draws?: LossDraws): LossResult {
+  const c = common('mf', ctx, batch);
+  return tidyResult(() => {
+    const tFlow = drawTime('mf', 'tFlow', draws, ctx, c.batchSize);
+    const z = drawNoise('mf', 'z', draws, ctx, c.shape);
+    const { s, t } = drawTimePair('mf', draws, ctx, batch, c.batchSize);
+    const flow = flowMatchingTerm(ctx, batch, c, z, tFlow);
+
+    const Is = ctx.interpolant.at(s, z, batch.action) as tf.Tensor3D;
+    const IsDot = ctx.interpolant.velocity(s, z, batch.action) as tf.Tensor3D;
+    const mapOptions = callOptions(ctx);
+    const { tangent: dXds } = ctx.flowMap.jvpS(s, t, Is, batch.cond, mapOptions);
+    const { tangent: jv } = ctx.flowMap.jvpX(s, t, Is, IsDot, batch.cond, mapOptions);
+    const mf = normLoss(tf.add(dXds, stopGradient(jv)), c.norm, c.lossScale);
+    return { loss: tf.add(flow, mf) as tf.Scalar, terms: { flow, mf } };
+  });
+}

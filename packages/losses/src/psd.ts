@@ -1,0 +1,77 @@
+import { stopGradient } from '@mipjs/nets';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  callOptions,
+  common,
+  drawNoise,
+  drawTime,
+  drawTimePair,
+  flowMatchingTerm,
+  intermediateTime,
+  perSample,
+  tidyResult,
+} from './internal.js';
+import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { normLoss } from './norm.js';
+
+/** Options of {@link psdLoss}. */
+export interface PsdLossOptions extends BaseLossOptions {
+  /**
+   * `'page'` (default): the velocity form of the page's map identity, teacher
+   * h f_{s,u} + (1 - h) f_{u,t}. `'reference'`: the reference code's weights (1 - h) f_{s,u} + h f_{u,t}.
+   */
+  variant?: 'page' | 'reference';
+  /** Stop the gradient through the teacher. Default true for `'page'`, false for `'reference'`. */
+  stopGradients?: boolean;
+}
+
+/**
+ * Progressive self-distillation (`psd`, arXiv 2505.18825).
+ *
+ *   L = L_b + L_D,
+ *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]                      (flow term, t' = tFlow)
+ *   L_D (page) = E[ || X_{s,t}(I_s) - X_{u,t}(X_{s,u}(I_s)) ||^2 ],  u = s + h (t - s).
+ *
+ * Writing X_{s,t}(x) = x + (t - s) f_{s,t}(x), the composition is
+ * x + (t - s) [h f_{s,u}(x) + (1 - h) f_{u,t}(X_{s,u}(x))], so L_D = (t - s)^2 || f_{s,t} - teacher ||^2.
+ * This loss uses the velocity form of the cited paper, without the (t - s)^2 factor and with its
+ * stop-gradient on the teacher:
+ *
+ *   L_D = lossScale * E[ norm( f(I_s, s, t) - stopgrad( h f(I_s, s, u) + (1 - h) f(X_{s,u}(I_s), u, t) ) ) ].
+ *
+ * The reference code weights the teacher (1 - h) f_{s,u} + h f_{u,t} with the same u (which
+ * vanishes for an exact flow map only when f does not depend on its end time) and detaches
+ * nothing: `variant: 'reference'` reproduces it. `stopGradients` overrides the default.
+ * The same z feeds L_b and I_s = alpha(s) z + beta(s) a.
+ *
+ * Draws (in this order): `tFlow: [B]`, `z: [B, H, A]`, `s`, `t`, `h: [B]`. Terms: `{ flow, psd }`.
+ */
+export function psdLoss(ctx: LossContext<PsdLossOptions>, batch: LossBatch, draws?: LossDraws): LossResult {
+  const c = common('psd', ctx, batch);
+  const { variant = 'page' } = ctx.options ?? {};
+  if (variant !== 'page' && variant !== 'reference') {
+    throw new Error(`psd loss: variant must be 'page' or 'reference', got '${variant}'`);
+  }
+  const stop = ctx.options?.stopGradients ?? variant === 'page';
+  return tidyResult(() => {
+    const tFlow = drawTime('psd', 'tFlow', draws, ctx, c.batchSize);
+    const z = drawNoise('psd', 'z', draws, ctx, c.shape);
+    const { s, t } = drawTimePair('psd', draws, ctx, batch, c.batchSize);
+    const h = drawTime('psd', 'h', draws, ctx, c.batchSize);
+    const flow = flowMatchingTerm(ctx, batch, c, z, tFlow);
+
+    const u = intermediateTime(s, t, h);
+    const Is = ctx.interpolant.at(s, z, batch.action) as tf.Tensor3D;
+    const student = ctx.flowMap.net.apply(Is, s, t, batch.cond, callOptions(ctx));
+    const { map: Xsu, velocity: fsu } = ctx.flowMap.mapAndVelocity(s, u, Is, batch.cond, callOptions(ctx));
+    const fut = ctx.flowMap.net.apply(Xsu, u, t, batch.cond, callOptions(ctx));
+    const hb = perSample(h);
+    const oneMinusH = tf.sub(1, hb);
+    const teacher =
+      variant === 'page'
+        ? tf.add(tf.mul(hb, fsu), tf.mul(oneMinusH, fut))
+        : tf.add(tf.mul(oneMinusH, fsu), tf.mul(hb, fut));
+    const psd = normLoss(tf.sub(student, stop ? stopGradient(teacher) : teacher), c.norm, c.lossScale);
+    return { loss: tf.add(flow, psd) as tf.Scalar, terms: { flow, psd } };
+  });
+}

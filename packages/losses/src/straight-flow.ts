@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { callOptions, common, constantTime, drawNoise, tidyResult } from './internal.js';
+import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { normLoss } from './norm.js';
+
+/** Options of {@link straightFlowLoss}. */
+export type StraightFlowLossOptions = BaseLossOptions;
+
+/**
+ * Straight flow (`straight_flow`, reference code only; not on the page).
+ *
+ *   L = lossScale * E[ norm( f(z, 0, 0, o) - a ) ],  z ~ N(0, I).
+ *
+ * Regression with a pure-noise input at t = 0 (reference `mip/losses.py`; the toy study's
+ * `straight_flow` is a different, multi-step method, spec §12.9). Draws: `z: [B, H, A]`.
+ * Terms: `{ straightFlow }`. Sample with the one-step sampler (from noise to match training).
+ */
+export function straightFlowLoss(
+  ctx: LossContext<StraightFlowLossOptions>,
+  batch: LossBatch,
+  draws?: LossDraws,
+): LossResult {
+  const c = common('straight_flow', ctx, batch);
+  return tidyResult(() => {
+    const z = drawNoise('straight_flow', 'z', draws, ctx, c.shape);
+    const zero = constantTime(c.batchSize, 0);
+    const pred = ctx.flowMap.velocity(zero, z, batch.cond, callOptions(ctx));
+    const straightFlow = normLoss(tf.sub(pred, batch.action), c.norm, c.lossScale);
+    return { loss: straightFlow, terms: { straightFlow } };
+  });
+}
