@@ -1,4 +1,4 @@
-import { rename, writeFile, readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 
 /**
  * A per-feature affine map on the last axis of a row-major array.

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import h5wasm, { Dataset, type File as H5File, Group } from 'h5wasm/node';
+import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
 import { assertFinite, DataError } from './data-error.js';
 import { EpisodeStore } from './episode-store.js';
 import { axisAngleActionsToRotation6d } from './rotation.js';
