@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import FileSystemStore from '@zarrita/storage/fs';
+import ZipFileStore from '@zarrita/storage/zip';
+import * as zarr from 'zarrita';
+import { assertFinite, DataError } from './data-error.js';
+import { EpisodeStore } from './episode-store.js';
+import type { TensorData } from './tensor-data.js';
+
+/** Options of {@link loadZarrReplayBuffer}. */
+export interface ZarrReplayBufferOptions {
+  /** Arrays to read from `data/<key>`; each must have time as its first axis. */
+  keys: readonly string[];
+}
+
+/** The PushT arrays MIP uses (spec §7.3): `state [T,5]`, `keypoint [T,9,2]`, `action [T,2]`. */
+export const PUSHT_KEYS = ['state', 'keypoint', 'action'] as const;
+
+type Readable = zarr.Readable;
+
+async function openStore(path: string): Promise<Readable> {
+  if (!existsSync(path))
+    throw new DataError(path, '/', 'an existing Zarr directory or .zip file', 'no such file');
+  if (path.endsWith('.zip')) {
+    const bytes = await readFile(path);
+    return ZipFileStore.fromBlob(new Blob([bytes]));
+  }
+  return new FileSystemStore(path);
+}
+
+async function readArray(store: Readable, path: string, key: string): Promise<TensorData> {
+  let arr: zarr.Array<zarr.DataType, Readable>;
+  try {
+    arr = await zarr.open(zarr.root(store).resolve(key), { kind: 'array' });
+  } catch (e) {
+    throw new DataError(
+      path,
+      key,
+      'a Zarr v2 array (a .zarray entry)',
+      e instanceof zarr.NotFoundError ? 'nothing' : String(e),
+    );
+  }
+  // zarrita cannot read zero-size arrays (an empty episode_ends); they need no chunks anyway.
+  if (arr.shape.includes(0)) return { data: new Float32Array(0), shape: [...arr.shape] };
+  let chunk: { data: unknown; shape: number[] };
+  try {
+    chunk = (await zarr.get(arr)) as { data: unknown; shape: number[] };
+  } catch (e) {
+    // Codecs come from each .zarray's `compressor` / `filters`; an unsupported one surfaces here.
+    throw new DataError(path, key, `chunks decodable with the codecs named in ${key}/.zarray`, String(e));
+  }
+  const raw = chunk.data;
+  if (!ArrayBuffer.isView(raw) || raw instanceof DataView) {
+    throw new DataError(path, key, 'a numeric array', `dtype ${arr.dtype}`);
+  }
+  const data = Float32Array.from(raw as unknown as ArrayLike<number | bigint>, Number);
+  return { data, shape: [...chunk.shape] };
+}
+
+/**
+ * Loads a Diffusion-Policy `ReplayBuffer` stored as a Zarr v2 group (a directory, or a `.zip` of
+ * one as in `pusht_cchi_v7_replay.zarr.zip`): `data/<key>` arrays with time first and
+ * `meta/episode_ends` (int64, exclusive cumulative ends).
+ *
+ * Codecs are whatever each array's `.zarray` names (zarrita + numcodecs: blosc, zlib, gzip, lz4,
+ * zstd, or none); nothing assumes the Blosc-lz4 default of diffusion_policy. All arrays are returned
+ * as float32, as the reference casts them in `__getitem__`.
+ */
+export async function loadZarrReplayBuffer(
+  path: string,
+  options: ZarrReplayBufferOptions,
+): Promise<EpisodeStore> {
+  if (options.keys.length === 0) throw new DataError(path, 'data', 'at least one key to load');
+  const store = await openStore(path);
+  const endsArr = await readArray(store, path, 'meta/episode_ends');
+  if (endsArr.shape.length !== 1) {
+    throw new DataError(path, 'meta/episode_ends', 'a 1-D array', `shape [${endsArr.shape}]`);
+  }
+  const ends = Array.from(endsArr.data);
+  if (ends.length === 0) throw new DataError(path, 'meta/episode_ends', 'at least one episode', '0 episodes');
+  const total = ends[ends.length - 1]!;
+  const arrays: Record<string, TensorData> = {};
+  for (const key of options.keys) {
+    const full = `data/${key}`;
+    const a = await readArray(store, path, full);
+    if (a.shape.length === 0 || a.shape[0] !== total) {
+      throw new DataError(
+        path,
+        full,
+        `${total} rows (the last meta/episode_ends entry)`,
+        `shape [${a.shape}]`,
+      );
+    }
+    assertFinite(
+      a.data,
+      path,
+      full,
+      a.shape.slice(1).reduce((p, q) => p * q, 1),
+    );
+    arrays[key] = a;
+  }
+  return new EpisodeStore(arrays, ends, { source: path, skipFiniteCheck: true });
+}
+
+/** Loads the PushT replay buffer (`state`, `keypoint`, `action` by default). */
+export async function loadPushTZarr(
+  path: string,
+  keys: readonly string[] = PUSHT_KEYS,
+): Promise<EpisodeStore> {
+  return loadZarrReplayBuffer(path, { keys });
+}
