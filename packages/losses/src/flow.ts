@@ -1,5 +1,5 @@
-import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
 import { common, drawNoise, drawTime, flowMatchingTerm, tidyResult } from './internal.js';
+import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
 
 /** Options of {@link flowLoss}. */
 export type FlowLossOptions = BaseLossOptions;

@@ -19,11 +19,11 @@ export interface Common {
 
 /** Validates the batch and the options shared by every loss. */
 export function common(name: string, ctx: LossContext<BaseLossOptions>, batch: LossBatch): Common {
-  if (!ctx || !ctx.flowMap) throw new Error(`${name} loss: ctx.flowMap is missing`);
+  if (!ctx?.flowMap) throw new Error(`${name} loss: ctx.flowMap is missing`);
   if (!ctx.interpolant) throw new Error(`${name} loss: ctx.interpolant is missing`);
   if (!ctx.rng) throw new Error(`${name} loss: ctx.rng is missing`);
   const { action, cond } = batch;
-  if (!action || action.rank !== 3) {
+  if (action?.rank !== 3) {
     throw new Error(
       `${name} loss: batch.action must have shape [B, H, A], got ${action ? `[${action.shape.join(', ')}]` : action}`,
     );
