@@ -45,6 +45,8 @@ export default defineConfig({
   lang: 'en-US',
   srcExclude: ['README.md', 'test/**', '.tmp/**', 'node_modules/**'],
   lastUpdated: false,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
+  vite: { build: { chunkSizeWarningLimit: 2000 } },
   markdown: {
     math: true,
     config(md) {
