@@ -4,3 +4,4 @@ export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './n
 export { stopGradient } from './stop-gradient.js';
 export * from './layers/index.js';
 export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
+export { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
