@@ -29,7 +29,10 @@ beforeAll(async () => {
   await useCpu();
   // Times in [0, 0.9] (the oracle is singular at s = 1), s < t, and tFlow < 0.9.
   draws = {
-    z: tf.tensor3d([0.3, -1.1, 0.8, 0.05, -0.6, 1.4, 0.2, -0.9, 1.7, -0.2, -0.5, 0.6, 0.1, 0.9, -1.3, 0.4], [B, 2, 2]),
+    z: tf.tensor3d(
+      [0.3, -1.1, 0.8, 0.05, -0.6, 1.4, 0.2, -0.9, 1.7, -0.2, -0.5, 0.6, 0.1, 0.9, -1.3, 0.4],
+      [B, 2, 2],
+    ),
     s: tf.tensor1d([0.0, 0.2, 0.45, 0.1]),
     t: tf.tensor1d([0.5, 0.85, 0.6, 0.9]),
     h: tf.tensor1d([0.3, 0.5, 0.9, 0.1]),
@@ -93,7 +96,8 @@ describe('point-mass target: the exact flow map is a zero of every term', () => 
 describe('Gaussian to Gaussian: the page forms vanish at the exact map, the reference forms do not', () => {
   const gauss = new GaussianNet(1.5, 0.5, { horizon: 2, actDim: 2 });
   const fm = new FlowMap(gauss);
-  const act = () => tf.tensor3d([0.9, 2.1, 1.2, 1.6, 1.4, 1.1, 2.3, 0.7, 1.5, 1.8, 1.0, 1.3, 2.0, 1.2, 0.8, 1.9], [B, 2, 2]);
+  const act = () =>
+    tf.tensor3d([0.9, 2.1, 1.2, 1.6, 1.4, 1.1, 2.3, 0.7, 1.5, 1.8, 1.0, 1.3, 2.0, 1.2, 0.8, 1.9], [B, 2, 2]);
 
   it('lsd, psd and esd (page) are zero; psd and esd (reference) are positive', () => {
     const a = act();
@@ -102,8 +106,12 @@ describe('Gaussian to Gaussian: the page forms vanish at the exact map, the refe
     expect(Math.abs(t(lsdLoss as LossFn<Record<string, unknown>>, {}, 'lsd'))).toBeLessThan(1e-9);
     expect(Math.abs(t(psdLoss as LossFn<Record<string, unknown>>, {}, 'psd'))).toBeLessThan(1e-9);
     expect(Math.abs(t(esdLoss as LossFn<Record<string, unknown>>, {}, 'esd'))).toBeLessThan(1e-9);
-    expect(t(psdLoss as LossFn<Record<string, unknown>>, { variant: 'reference' }, 'psd')).toBeGreaterThan(1e-4);
-    expect(t(esdLoss as LossFn<Record<string, unknown>>, { variant: 'reference' }, 'esd')).toBeGreaterThan(1e-4);
+    expect(t(psdLoss as LossFn<Record<string, unknown>>, { variant: 'reference' }, 'psd')).toBeGreaterThan(
+      1e-4,
+    );
+    expect(t(esdLoss as LossFn<Record<string, unknown>>, { variant: 'reference' }, 'esd')).toBeGreaterThan(
+      1e-4,
+    );
     a.dispose();
   });
 });

@@ -43,7 +43,11 @@ afterAll(() => {
   tf.dispose([action, ...Object.values(draws)]);
 });
 
-function run<O>(loss: LossFn<O>, options: O, { tangent = false, teacher = false, deltaT = undefined as number | undefined } = {}) {
+function run<O>(
+  loss: LossFn<O>,
+  options: O,
+  { tangent = false, teacher = false, deltaT = undefined as number | undefined } = {},
+) {
   const net = new LinearNet(hand.W, { horizon: hand.H, actDim: hand.A, tangent });
   const teacherNet = new LinearNet(hand.TEACHER, { horizon: hand.H, actDim: hand.A });
   const ctx: LossContext<O> = {
@@ -167,7 +171,12 @@ describe('loss values on a linear net, by hand', () => {
     expectClose(r.terms.lsd, hand.reduce(hand.lsdResidual(hand.clamped([0.2, 0.2])), 'l2', 1));
     const dT = tf.tensor1d([0.1, 1]);
     const net = new LinearNet(hand.W, { horizon: hand.H, actDim: hand.A });
-    const ctx = { flowMap: new FlowMap(net), interpolant: new Interpolant(), rng: new RandomStream(0), options: { lossScale: 1 } };
+    const ctx = {
+      flowMap: new FlowMap(net),
+      interpolant: new Interpolant(),
+      rng: new RandomStream(0),
+      options: { lossScale: 1 },
+    };
     const out = lsdLoss(ctx, { action, cond: null, deltaT: dT as tf.Tensor1D }, draws);
     expectClose(value(out.terms.lsd), hand.reduce(hand.lsdResidual(hand.clamped([0.1, 1])), 'l2', 1));
     tf.dispose([dT, out.loss, ...Object.values(out.terms)]);

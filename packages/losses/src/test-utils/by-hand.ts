@@ -48,7 +48,11 @@ export const straightResidual = () => map((e) => f(W, z[e], 0, 0) - action[e]);
 
 export function mipResiduals(T: number, variant: 'page' | 'reference' | 'origin'): [number[], number[]] {
   const r0 = map((e) =>
-    variant === 'page' ? W.c0 - action[e] : variant === 'reference' ? (W.c0 - action[e]) / T : (W.c0 - T * action[e]) / T,
+    variant === 'page'
+      ? W.c0 - action[e]
+      : variant === 'reference'
+        ? (W.c0 - action[e]) / T
+        : (W.c0 - T * action[e]) / T,
   );
   const r1 = map((e) => {
     const x = variant === 'reference' ? action[e] + (1 - T) * z[e] : T * action[e] + (1 - T) * z[e];

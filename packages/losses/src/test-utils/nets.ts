@@ -74,13 +74,10 @@ export class LinearNet extends TinyNet {
     }
   }
 
-  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D): tf.Tensor3D {
+  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D, _cond?: tf.Tensor3D | null): tf.Tensor3D {
     this.calls++;
     return tf.tidy(() =>
-      tf.add(
-        tf.add(tf.mul(this.w, x), tf.mul(this.a, col(s))),
-        tf.add(tf.mul(this.b, col(t)), this.c0),
-      ),
+      tf.add(tf.add(tf.mul(this.w, x), tf.mul(this.a, col(s))), tf.add(tf.mul(this.b, col(t)), this.c0)),
     ) as tf.Tensor3D;
   }
 }
@@ -107,8 +104,9 @@ export class TaggedNet extends TinyNet {
     this.variables = this.sets.flat();
     this.applyWithTangent = (x, s, t, _cond, tan: InputTangent): OutputWithTangent =>
       tf.tidy(() => {
-        const [w, a, b] = this.next();
-        const y = this.eval(x, s, t, this.sets[(this.call - 1) % this.sets.length]);
+        const set = this.next();
+        const [w, a, b] = set;
+        const y = this.eval(x, s, t, set);
         let dy = tf.zerosLike(x) as tf.Tensor;
         if (tan.x) dy = tf.add(dy, tf.mul(w, tan.x));
         if (tan.s) dy = tf.add(dy, tf.mul(a, col(tan.s)));
@@ -135,7 +133,7 @@ export class TaggedNet extends TinyNet {
     ) as tf.Tensor3D;
   }
 
-  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D): tf.Tensor3D {
+  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D, _cond?: tf.Tensor3D | null): tf.Tensor3D {
     return this.eval(x, s, t, this.next());
   }
 }
@@ -163,10 +161,17 @@ export class PointMassNet extends TinyNet {
           const y = this.apply(x, s, t, cond);
           const oneMinusS = tf.sub(1, col(s));
           let dy = tf.zerosLike(x) as tf.Tensor;
-          if (tan.x) dy = tf.add(dy, tf.add(tf.div(tf.neg(tan.x), oneMinusS), tf.mul(this.eps, tf.mul(col(t), tan.x))));
+          if (tan.x)
+            dy = tf.add(
+              dy,
+              tf.add(tf.div(tf.neg(tan.x), oneMinusS), tf.mul(this.eps, tf.mul(col(t), tan.x))),
+            );
           if (tan.s) {
             const ds = col(tan.s);
-            dy = tf.add(dy, tf.mul(ds, tf.add(tf.div(tf.sub(this.target, x), tf.square(oneMinusS)), this.eps)));
+            dy = tf.add(
+              dy,
+              tf.mul(ds, tf.add(tf.div(tf.sub(this.target, x), tf.square(oneMinusS)), this.eps)),
+            );
           }
           if (tan.t) dy = tf.add(dy, tf.mul(this.eps, tf.mul(col(tan.t), x)));
           return { y, dy: dy as tf.Tensor3D };
@@ -174,7 +179,7 @@ export class PointMassNet extends TinyNet {
     }
   }
 
-  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D): tf.Tensor3D {
+  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D, _cond?: tf.Tensor3D | null): tf.Tensor3D {
     return tf.tidy(() => {
       const exact = tf.div(tf.sub(this.target, x), tf.sub(1, col(s)));
       return tf.add(exact, tf.mul(this.eps, tf.add(tf.mul(col(t), x), col(s))));
@@ -211,7 +216,7 @@ export class GaussianNet extends TinyNet {
     return tf.sqrt(tf.add(tf.square(tf.sub(1, t)), tf.mul(s2, tf.square(t))));
   }
 
-  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D): tf.Tensor3D {
+  apply(x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D, _cond?: tf.Tensor3D | null): tf.Tensor3D {
     return tf.tidy(() => {
       const sb = col(s);
       const tb = col(t);
