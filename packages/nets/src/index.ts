@@ -5,3 +5,4 @@ export { stopGradient } from './stop-gradient.js';
 export * from './layers/index.js';
 export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
 export { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
+export { createJannerUNet, type JannerNorm, type JannerUNetOptions } from './networks/jannerunet.js';

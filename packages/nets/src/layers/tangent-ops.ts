@@ -39,8 +39,15 @@ function addMaybe(a: tf.Tensor | null, b: tf.Tensor | null): tf.Tensor | null {
   return a ?? b;
 }
 
+/** Sum with broadcasting; a tangent of a broadcast operand is broadcast to the output's shape. */
 export function add(a: T, b: T): T {
-  return { v: tf.add(a.v, b.v), d: addMaybe(a.d, b.d) };
+  const v = tf.add(a.v, b.v);
+  const d = addMaybe(a.d, b.d);
+  return { v, d: d && !sameShape(d.shape, v.shape) ? tf.broadcastTo(d, v.shape) : d };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
 /** Product rule: d(ab) = da b + a db. */
