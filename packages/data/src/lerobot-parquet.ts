@@ -40,7 +40,7 @@ const V3_DATA_PATH = 'data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet
  * (zero-padded integers) are the only forms its `data_path` uses.
  */
 export function formatPathTemplate(template: string, values: Record<string, number>): string {
-  return template.replace(/\{(\w+)(?::0?(\d+)d)?\}/g, (whole, name: string, width?: string) => {
+  return template.replace(/\{(\w+)(?::0?(\d+)d)?\}/g, (_whole, name: string, width?: string) => {
     const v = values[name];
     if (v === undefined) throw new RangeError(`formatPathTemplate: no value for '${name}' in '${template}'`);
     return width === undefined ? String(v) : String(v).padStart(Number(width), '0');
