@@ -123,8 +123,12 @@ export function projectionMetrics(
   }
   let diag = 0;
   let off = 0;
-  for (let i = 0; i < K; i++)
-    for (let j = 0; j < K; j++) i === j ? (diag += matrix[i]![j]!) : (off += matrix[i]![j]!);
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j < K; j++) {
+      if (i === j) diag += matrix[i]![j]!;
+      else off += matrix[i]![j]!;
+    }
+  }
   let boundary = 0;
   for (let i = 1; i < K; i++) {
     const Pt = spanProjector([task.projectors[i - 1]!, task.projectors[i]!], 8);

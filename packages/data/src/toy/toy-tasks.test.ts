@@ -139,7 +139,7 @@ describe('toy metrics (spec §11.4)', () => {
     expect(m.maxPerpError).toBeLessThan(1e-12);
     for (const c of m.cosSimilarity) expect(Math.abs(c)).toBeLessThanOrEqual(1);
     // Perpendicular vectors: rotate every component by 90 degrees.
-    const rotated = truth.map((v, i) => (i % 2 === 0 ? -truth[i + 1]! : truth[i - 1]!));
+    const rotated = truth.map((_v, i) => (i % 2 === 0 ? -truth[i + 1]! : truth[i - 1]!));
     const r = lieMetrics(t, cs, rotated);
     expect(r.avgPerpError).toBeCloseTo(1, 9);
     expect(Math.abs(r.avgCosSimilarity)).toBeLessThan(1e-9);
