@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { jvpByDoubleVjp } from './double-vjp.js';
+import { drawSeed } from './layers/module.js';
 import type { ApplyOptions, InputTangent, Network } from './network.js';
 
 /** A map value and a derivative of it (or the network output used to build it). */
@@ -57,12 +58,13 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): tf.Tensor3D {
-    return tf.tidy(() => jump(s, t, x, this.net.apply(x, s, t, cond, options)));
+    const opts = withCallSeed(options);
+    return tf.tidy(() => jump(s, t, x, this.net.apply(x, s, t, cond, opts)));
   }
 
   /** b_t(x) = f(x, t, t, c). */
   velocity(t: tf.Tensor1D, x: tf.Tensor3D, cond: tf.Tensor3D | null, options?: ApplyOptions): tf.Tensor3D {
-    return this.net.apply(x, t, t, cond, options);
+    return this.net.apply(x, t, t, cond, withCallSeed(options));
   }
 
   /** Both X_{s,t}(x) and f(x, s, t, c) from one network call. */
@@ -73,8 +75,9 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): { map: tf.Tensor3D; velocity: tf.Tensor3D } {
+    const opts = withCallSeed(options);
     return tf.tidy(() => {
-      const f = this.net.apply(x, s, t, cond, options);
+      const f = this.net.apply(x, s, t, cond, opts);
       return { map: jump(s, t, x, f), velocity: f };
     });
   }
@@ -131,6 +134,8 @@ export class FlowMap {
     tangent: InputTangent,
     options?: ApplyOptions,
   ): { f: tf.Tensor3D; df: tf.Tensor3D } {
+    // One dropout seed per call: the map and its tangent (or the double-VJP replays) share masks.
+    options = withCallSeed(options);
     if (this.jvpMode === 'forward') {
       const { y, dy } = this.net.applyWithTangent!(x, s, t, cond, tangent, options);
       return { f: y, df: dy };
@@ -144,6 +149,15 @@ export class FlowMap {
     const df = jvpByDoubleVjp(call, input, direction, f.shape) as tf.Tensor3D;
     return { f, df };
   }
+}
+
+/**
+ * In training mode without a `dropoutSeed`, draws one for this call, so every evaluation of the
+ * network inside the call sees the same dropout masks (the reference's `randomness="same"`).
+ */
+function withCallSeed(options?: ApplyOptions): ApplyOptions | undefined {
+  if (!options?.training || options.dropoutSeed !== undefined) return options;
+  return { ...options, dropoutSeed: drawSeed() };
 }
 
 /** x + (t - s) f with per-sample times broadcast over [B, H, A]. */

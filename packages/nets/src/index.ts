@@ -5,4 +5,37 @@ export { stopGradient } from './stop-gradient.js';
 export * from './layers/index.js';
 export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
 export { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
+export { countParameters } from './count-parameters.js';
+export {
+  createNetwork,
+  NETWORK_KINDS,
+  type NetworkKind,
+  type NetworkOptionsByKind,
+} from './create-network.js';
+export {
+  createTimeEmbedding,
+  FourierEmbedding,
+  positionalEmbedding,
+  SinCosFeatures,
+  sinusoidalEmbedding,
+  TIME_EMBEDDING_TYPES,
+  type TimeEmbedding,
+  type TimeEmbeddingType,
+  uniformFrequencyEmbedding,
+  untrainableFourierEmbedding,
+} from './embeddings.js';
+export { createMlp, Mlp, type MlpConfig, type MlpOptions } from './networks/mlp.js';
+export { createRnn, createVanillaRnn, Rnn, type RnnConfig, type RnnOptions } from './networks/rnn.js';
+export {
+  createVanillaMlp,
+  VanillaMlp,
+  type VanillaMlpConfig,
+  type VanillaMlpOptions,
+} from './networks/vanilla-mlp.js';
+export {
+  type CommonNetworkOptions,
+  flattenCond,
+  type NetworkShape,
+  validateInputs,
+} from './networks/common.js';
 export { createJannerUNet, type JannerNorm, type JannerUNetOptions } from './networks/jannerunet.js';

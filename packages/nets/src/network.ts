@@ -76,6 +76,12 @@ export interface Network {
   /** Every variable of the network, trainable ones first, in a stable order with unique names. */
   readonly variables: readonly tf.Variable[];
 
+  /**
+   * The variables with their stable, network-relative names (`blocks.0/fc1/kernel`), in the
+   * order of {@link variables}. Optional; weights I/O names variables by index when absent.
+   */
+  readonly namedVariables?: readonly { readonly name: string; readonly variable: tf.Variable }[];
+
   /** Frees the network's variables. */
   dispose(): void;
 }

@@ -40,3 +40,4 @@ export {
   VariableScope,
   VariableStore,
 } from './module.js';
+export { RECURRENT_TYPES, Recurrent, type RecurrentState, type RecurrentType } from './recurrent.js';

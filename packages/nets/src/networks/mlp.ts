@@ -1,0 +1,207 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type SinCosFeatures, uniformFrequencyEmbedding } from '../embeddings.js';
+import { type Activation, type ActivationName, activationByName } from '../layers/activations.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import type { WeightInit } from '../layers/init.js';
+import { LayerNorm } from '../layers/layer-norm.js';
+import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
+import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
+import {
+  addDual,
+  type CommonNetworkOptions,
+  commonShape,
+  concatDual,
+  dropoutRate,
+  flattenCond,
+  type MaybeDual,
+  positiveInt,
+  reshapeDual,
+  step,
+  validateInputs,
+} from './common.js';
+
+/** Options of {@link createMlp} (defaults: `examples/configs/network/mlp.yaml`). */
+export interface MlpOptions extends CommonNetworkOptions {
+  /** Width E of the residual stream (default 512). */
+  embDim?: number;
+  /** Number of residual blocks (default 8). */
+  nLayers?: number;
+  /** Dropout rate inside the blocks (default 0.1). */
+  dropout?: number;
+  /** Width of each time's uniform-frequency features (default 128). */
+  timestepEmbDim?: number;
+  /** Top frequency of the uniform-frequency features (default 100). */
+  maxFreq?: number;
+  /** Drop the s and t features from the input (the net ignores the times). Default false. */
+  disableTimeEmbedding?: boolean;
+  /** Block activation (default `'gelu'`, exact). */
+  activation?: ActivationName;
+  /** Weight init of the input projection, block linears and head (default `'orthogonal'`). */
+  init?: WeightInit;
+}
+
+/** A resolved MLP config (every option set). */
+export type MlpConfig = Required<MlpOptions> & { kind: 'mlp' };
+
+/**
+ * The reference MLP (`mip/networks/mlp.py`, spec §5.3):
+ *
+ *   in  = [flatten(x) (H A), emb(s), emb(t), flatten(cond) (To E)]      (plain concatenation)
+ *   h   = act(LN(Linear(in -> E)))
+ *   h  += Drop(Linear(4E -> E)(LN(Drop(act(Linear(E -> 4E)(LN(h)))))))  x nLayers  (pre-norm)
+ *   y   = reshape(Linear(E -> H A)(LN(h)), [B, H, A])
+ *
+ * with emb the uniform-frequency features `[sin(t w), cos(t w)]`, `w = linspace(0, maxFreq, d/2)`.
+ * The scalar head `Linear(E, 1)` (zero init) is kept for parameter parity with the reference.
+ * Forward mode: every layer's dual pass in sequence (exact J·(dx, ds, dt)).
+ */
+export class Mlp implements Network {
+  readonly kind = 'mlp';
+  readonly config: Readonly<MlpConfig>;
+  readonly horizon: number;
+  readonly actDim: number;
+  readonly obsSteps: number;
+  readonly condDim: number;
+  private readonly store: VariableStore;
+  private readonly timeEmb: SinCosFeatures | null;
+  private readonly act: Activation;
+  private readonly inProj: Dense;
+  private readonly inNorm: LayerNorm;
+  private readonly blocks: {
+    norm1: LayerNorm;
+    fc1: Dense;
+    drop1: Dropout;
+    norm2: LayerNorm;
+    fc2: Dense;
+    drop2: Dropout;
+  }[];
+  private readonly outNorm: LayerNorm;
+  private readonly head: Dense;
+
+  constructor(options: MlpOptions) {
+    const shape = commonShape('mlp', options);
+    ({ horizon: this.horizon, actDim: this.actDim, obsSteps: this.obsSteps, condDim: this.condDim } = shape);
+    const cfg: MlpConfig = {
+      ...shape,
+      kind: 'mlp',
+      embDim: positiveInt('mlp', 'embDim', options.embDim ?? 512),
+      nLayers: options.nLayers ?? 8,
+      dropout: dropoutRate('mlp', options.dropout ?? 0.1),
+      timestepEmbDim: positiveInt('mlp', 'timestepEmbDim', options.timestepEmbDim ?? 128),
+      maxFreq: options.maxFreq ?? 100,
+      disableTimeEmbedding: options.disableTimeEmbedding ?? false,
+      activation: options.activation ?? 'gelu',
+      init: options.init ?? 'orthogonal',
+      seed: options.seed ?? 0,
+    };
+    if (!Number.isInteger(cfg.nLayers) || cfg.nLayers < 0) {
+      throw new Error(`mlp: option nLayers must be a non-negative integer, got ${cfg.nLayers}`);
+    }
+    this.config = cfg;
+    this.act = activationByName(cfg.activation);
+    const e = cfg.embDim;
+    this.store = new VariableStore(cfg.seed);
+    const root = this.store.root();
+    this.timeEmb = cfg.disableTimeEmbedding
+      ? null
+      : uniformFrequencyEmbedding(cfg.timestepEmbDim, cfg.maxFreq);
+    const inDim =
+      this.horizon * this.actDim + (this.timeEmb ? 2 * cfg.timestepEmbDim : 0) + this.obsSteps * this.condDim;
+    const init = { init: cfg.init, biasInit: 'zeros' } as const;
+    this.inProj = new Dense(root.child('in_proj'), inDim, e, init);
+    this.inNorm = new LayerNorm(root.child('in_norm'), e);
+    this.blocks = [];
+    for (let i = 0; i < cfg.nLayers; i++) {
+      const b = root.child(`blocks.${i}`);
+      this.blocks.push({
+        norm1: new LayerNorm(b.child('norm1'), e),
+        fc1: new Dense(b.child('fc1'), e, 4 * e, init),
+        drop1: new Dropout(b.child('drop1'), cfg.dropout),
+        norm2: new LayerNorm(b.child('norm2'), 4 * e),
+        fc2: new Dense(b.child('fc2'), 4 * e, e, init),
+        drop2: new Dropout(b.child('drop2'), cfg.dropout),
+      });
+    }
+    this.outNorm = new LayerNorm(root.child('out_norm'), e);
+    this.head = new Dense(root.child('head'), e, this.horizon * this.actDim, init);
+    new Dense(root.child('scalar_head'), e, 1, { init: 'zeros', biasInit: 'zeros' });
+  }
+
+  get variables(): tf.Variable[] {
+    return this.store.variables;
+  }
+
+  get namedVariables(): readonly NamedVariable[] {
+    return this.store.namedVariables;
+  }
+
+  apply(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): tf.Tensor3D {
+    validateInputs(this, x, s, t, cond);
+    const ctx = forwardContext(options);
+    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
+  }
+
+  applyWithTangent(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent,
+    options?: ApplyOptions,
+  ): OutputWithTangent {
+    validateInputs(this, x, s, t, cond, tangent);
+    const ctx = forwardContext(options);
+    return tf.tidy(() => {
+      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
+      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
+    });
+  }
+
+  private run(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent | null,
+    ctx: ForwardContext,
+  ): MaybeDual {
+    const b = x.shape[0];
+    const hasTangent = tangent !== null;
+    const parts: MaybeDual[] = [[tf.reshape(x, [b, -1]), tangent?.x ? tf.reshape(tangent.x, [b, -1]) : null]];
+    if (this.timeEmb) {
+      for (const [time, dtime] of [
+        [s, tangent?.s],
+        [t, tangent?.t],
+      ] as const) {
+        parts.push(dtime ? this.timeEmb.applyDual(time, dtime) : [this.timeEmb.apply(time), null]);
+      }
+    }
+    parts.push([flattenCond(this, cond, b), null]);
+    let h = concatDual(parts, 1);
+    if (hasTangent && h[1] === null) h = [h[0], tf.zerosLike(h[0])];
+    h = step(this.act, step(this.inNorm, step(this.inProj, h)));
+    for (const blk of this.blocks) {
+      let r = step(blk.norm1, h);
+      r = step(blk.drop1, step(this.act, step(blk.fc1, r)), ctx);
+      r = step(blk.drop2, step(blk.fc2, step(blk.norm2, r)), ctx);
+      h = addDual(h, r);
+    }
+    return reshapeDual(step(this.head, step(this.outNorm, h)), [b, this.horizon, this.actDim]);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+/** Builds the reference MLP (spec §5.3). */
+export function createMlp(options: MlpOptions): Mlp {
+  return new Mlp(options);
+}

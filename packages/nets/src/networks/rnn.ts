@@ -1,0 +1,212 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type SinCosFeatures, uniformFrequencyEmbedding } from '../embeddings.js';
+import { type Activation, geluTanh, relu } from '../layers/activations.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import { LayerNorm } from '../layers/layer-norm.js';
+import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
+import { RECURRENT_TYPES, Recurrent, type RecurrentType } from '../layers/recurrent.js';
+import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
+import {
+  type CommonNetworkOptions,
+  commonShape,
+  concatDual,
+  dropoutRate,
+  flattenCond,
+  type MaybeDual,
+  positiveInt,
+  step,
+  validateInputs,
+} from './common.js';
+
+/** Options of {@link createRnn} / {@link createVanillaRnn} (defaults: `rnn.yaml`). */
+export interface RnnOptions extends CommonNetworkOptions {
+  /** Hidden width E of the recurrent layers (default 512). */
+  embDim?: number;
+  /** Number of stacked recurrent layers (default 8). */
+  nLayers?: number;
+  /** `'lstm'` (default) or `'gru'`. */
+  rnnType?: RecurrentType;
+  /** Dropout between recurrent layers and in the per-step MLP (default 0.1). */
+  dropout?: number;
+  /** Width of each time's uniform-frequency features (default 128; `rnn` only). */
+  timestepEmbDim?: number;
+  /** Top frequency of the features (default 100; `rnn` only). */
+  maxFreq?: number;
+  /** Drop the time features (the net ignores s and t); `rnn` only. Default false. */
+  disableTimeEmbedding?: boolean;
+}
+
+export type RnnConfig = Required<RnnOptions> & { kind: 'rnn' | 'vanilla_rnn' };
+
+/**
+ * The reference RNN (spec §5.9). Per step i of the horizon the input is
+ * `[x_i (A), emb(s), emb(t), flatten(cond)]` (`rnn`) or `[x_i, flatten(cond), s, t]`
+ * (`vanilla_rnn`); `nLayers` stacked unidirectional LSTM/GRU layers of width E with dropout
+ * between them; a per-step MLP with hidden widths `[E, E/2]` (`Linear -> LayerNorm -> GELU(tanh)
+ * -> Dropout` for `rnn`, `Linear -> ReLU -> Dropout` for `vanilla_rnn`); `Linear(E/2, A)` per
+ * step. Orthogonal (`rnn`) or xavier-uniform (`vanilla_rnn`) weights, zero biases; a zero scalar
+ * head `Linear(E/2, 1)` is kept for parameter parity. Forward mode: the recurrences are unrolled
+ * over H with explicit gate derivatives ({@link Recurrent}).
+ */
+export class Rnn implements Network {
+  readonly kind: 'rnn' | 'vanilla_rnn';
+  readonly config: Readonly<RnnConfig>;
+  readonly horizon: number;
+  readonly actDim: number;
+  readonly obsSteps: number;
+  readonly condDim: number;
+  private readonly store: VariableStore;
+  private readonly timeEmb: SinCosFeatures | null;
+  private readonly layers: Recurrent[] = [];
+  private readonly interDrop: Dropout[] = [];
+  private readonly mlp: { fc: Dense; norm: LayerNorm | null; drop: Dropout }[] = [];
+  private readonly act: Activation;
+  private readonly head: Dense;
+
+  constructor(kind: 'rnn' | 'vanilla_rnn', options: RnnOptions) {
+    const shape = commonShape(kind, options);
+    ({ horizon: this.horizon, actDim: this.actDim, obsSteps: this.obsSteps, condDim: this.condDim } = shape);
+    this.kind = kind;
+    const vanilla = kind === 'vanilla_rnn';
+    const cfg: RnnConfig = {
+      ...shape,
+      kind,
+      embDim: positiveInt(kind, 'embDim', options.embDim ?? 512),
+      nLayers: positiveInt(kind, 'nLayers', options.nLayers ?? 8),
+      rnnType: options.rnnType ?? 'lstm',
+      dropout: dropoutRate(kind, options.dropout ?? 0.1),
+      timestepEmbDim: positiveInt(kind, 'timestepEmbDim', options.timestepEmbDim ?? 128),
+      maxFreq: options.maxFreq ?? 100,
+      disableTimeEmbedding: options.disableTimeEmbedding ?? false,
+      seed: options.seed ?? 0,
+    };
+    if (!RECURRENT_TYPES.includes(cfg.rnnType)) {
+      throw new Error(`${kind}: unknown rnnType '${cfg.rnnType}'; valid: ${RECURRENT_TYPES.join(', ')}`);
+    }
+    if (cfg.embDim % 2 !== 0) throw new Error(`${kind}: option embDim must be even, got ${cfg.embDim}`);
+    this.config = cfg;
+    this.store = new VariableStore(cfg.seed);
+    const root = this.store.root();
+    const e = cfg.embDim;
+    const init = vanilla ? 'xavier-uniform' : 'orthogonal';
+    this.timeEmb =
+      vanilla || cfg.disableTimeEmbedding ? null : uniformFrequencyEmbedding(cfg.timestepEmbDim, cfg.maxFreq);
+    const condWidth = this.obsSteps * this.condDim;
+    const inDim = this.actDim + condWidth + (vanilla ? 2 : this.timeEmb ? 2 * cfg.timestepEmbDim : 0);
+    for (let i = 0; i < cfg.nLayers; i++) {
+      this.layers.push(new Recurrent(root.child(`rnn.${i}`), cfg.rnnType, i === 0 ? inDim : e, e, init));
+      if (i < cfg.nLayers - 1) this.interDrop.push(new Dropout(root.child(`rnn_drop.${i}`), cfg.dropout));
+    }
+    this.act = vanilla ? relu : geluTanh;
+    const widths = [e, e / 2];
+    let prev = e;
+    widths.forEach((w, i) => {
+      const sc = root.child(`mlp.${i}`);
+      this.mlp.push({
+        fc: new Dense(sc.child('fc'), prev, w, { init, biasInit: 'zeros' }),
+        norm: vanilla ? null : new LayerNorm(sc.child('norm'), w),
+        drop: new Dropout(sc.child('drop'), cfg.dropout),
+      });
+      prev = w;
+    });
+    this.head = new Dense(root.child('head'), prev, this.actDim, { init, biasInit: 'zeros' });
+    new Dense(root.child('scalar_head'), prev, 1, { init: 'zeros' });
+  }
+
+  get variables(): tf.Variable[] {
+    return this.store.variables;
+  }
+
+  get namedVariables(): readonly NamedVariable[] {
+    return this.store.namedVariables;
+  }
+
+  apply(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): tf.Tensor3D {
+    validateInputs(this, x, s, t, cond);
+    const ctx = forwardContext(options);
+    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
+  }
+
+  applyWithTangent(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent,
+    options?: ApplyOptions,
+  ): OutputWithTangent {
+    validateInputs(this, x, s, t, cond, tangent);
+    const ctx = forwardContext(options);
+    return tf.tidy(() => {
+      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
+      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
+    });
+  }
+
+  private run(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent | null,
+    ctx: ForwardContext,
+  ): MaybeDual {
+    const [b, h] = x.shape;
+    /** [B, W] -> [B, H, W], the same vector at every step. */
+    const tileSteps = ([v, dv]: MaybeDual): MaybeDual => {
+      const tile = (u: tf.Tensor) => tf.tile(tf.expandDims(u, 1), [1, h, 1]);
+      return [tile(v), dv ? tile(dv) : null];
+    };
+    const parts: MaybeDual[] = [[x, tangent?.x ?? null]];
+    const condPart: MaybeDual = [flattenCond(this, cond, b), null];
+    const times: [tf.Tensor1D, tf.Tensor1D | undefined][] = [
+      [s, tangent?.s],
+      [t, tangent?.t],
+    ];
+    if (this.kind === 'vanilla_rnn') {
+      parts.push(tileSteps(condPart));
+      for (const [v, dv] of times)
+        parts.push(tileSteps([tf.reshape(v, [b, 1]), dv ? tf.reshape(dv, [b, 1]) : null]));
+    } else {
+      if (this.timeEmb) {
+        for (const [v, dv] of times) {
+          parts.push(tileSteps(dv ? this.timeEmb.applyDual(v, dv) : [this.timeEmb.apply(v), null]));
+        }
+      }
+      parts.push(tileSteps(condPart));
+    }
+    let z = concatDual(parts, 2);
+    if (tangent && z[1] === null) z = [z[0], tf.zerosLike(z[0])];
+    this.layers.forEach((layer, i) => {
+      z = layer.run(z[0], z[1]);
+      if (i < this.interDrop.length) z = step(this.interDrop[i], z, ctx);
+    });
+    for (const { fc, norm, drop } of this.mlp) {
+      z = step(fc, z);
+      if (norm) z = step(norm, z);
+      z = step(drop, step(this.act, z), ctx);
+    }
+    return step(this.head, z);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+/** Builds the reference RNN (spec §5.9). */
+export function createRnn(options: RnnOptions): Rnn {
+  return new Rnn('rnn', options);
+}
+
+/** Builds the reference VanillaRNN (spec §5.9). */
+export function createVanillaRnn(options: RnnOptions): Rnn {
+  return new Rnn('vanilla_rnn', options);
+}

@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { relu } from '../layers/activations.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
+import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
+import {
+  type CommonNetworkOptions,
+  commonShape,
+  concatDual,
+  dropoutRate,
+  flattenCond,
+  type MaybeDual,
+  positiveInt,
+  reshapeDual,
+  step,
+  validateInputs,
+} from './common.js';
+
+/** Options of {@link createVanillaMlp} (defaults: `vanilla_mlp.yaml`). */
+export interface VanillaMlpOptions extends CommonNetworkOptions {
+  /** Hidden width E (default 512). */
+  embDim?: number;
+  /** Number of hidden `Linear(E, E) -> ReLU -> Dropout` layers after the first (default 8). */
+  nLayers?: number;
+  /** Dropout rate (default 0.1). */
+  dropout?: number;
+}
+
+export type VanillaMlpConfig = Required<VanillaMlpOptions> & { kind: 'vanilla_mlp' };
+
+/**
+ * The reference VanillaMLP (spec §5.4): input `[flatten(x), flatten(cond), s, t]` (raw times),
+ * `Linear(in, E) -> ReLU -> Dropout`, then `nLayers x (Linear(E, E) -> ReLU -> Dropout)`,
+ * head `Linear(E, H A)`; xavier-uniform weights, zero biases, zero scalar head.
+ * Forward mode: the layers' duals (ReLU' = step(x)).
+ */
+export class VanillaMlp implements Network {
+  readonly kind = 'vanilla_mlp';
+  readonly config: Readonly<VanillaMlpConfig>;
+  readonly horizon: number;
+  readonly actDim: number;
+  readonly obsSteps: number;
+  readonly condDim: number;
+  private readonly store: VariableStore;
+  private readonly layers: { fc: Dense; drop: Dropout }[] = [];
+  private readonly head: Dense;
+
+  constructor(options: VanillaMlpOptions) {
+    const shape = commonShape('vanilla_mlp', options);
+    ({ horizon: this.horizon, actDim: this.actDim, obsSteps: this.obsSteps, condDim: this.condDim } = shape);
+    const cfg: VanillaMlpConfig = {
+      ...shape,
+      kind: 'vanilla_mlp',
+      embDim: positiveInt('vanilla_mlp', 'embDim', options.embDim ?? 512),
+      nLayers: options.nLayers ?? 8,
+      dropout: dropoutRate('vanilla_mlp', options.dropout ?? 0.1),
+      seed: options.seed ?? 0,
+    };
+    if (!Number.isInteger(cfg.nLayers) || cfg.nLayers < 0) {
+      throw new Error(`vanilla_mlp: option nLayers must be a non-negative integer, got ${cfg.nLayers}`);
+    }
+    this.config = cfg;
+    this.store = new VariableStore(cfg.seed);
+    const root = this.store.root();
+    const e = cfg.embDim;
+    const inDim = this.horizon * this.actDim + this.obsSteps * this.condDim + 2;
+    const init = { init: 'xavier-uniform', biasInit: 'zeros' } as const;
+    for (let i = 0; i <= cfg.nLayers; i++) {
+      const sc = root.child(`layers.${i}`);
+      this.layers.push({
+        fc: new Dense(sc.child('fc'), i === 0 ? inDim : e, e, init),
+        drop: new Dropout(sc.child('drop'), cfg.dropout),
+      });
+    }
+    this.head = new Dense(root.child('head'), e, this.horizon * this.actDim, init);
+    new Dense(root.child('scalar_head'), e, 1, { init: 'zeros' });
+  }
+
+  get variables(): tf.Variable[] {
+    return this.store.variables;
+  }
+
+  get namedVariables(): readonly NamedVariable[] {
+    return this.store.namedVariables;
+  }
+
+  apply(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): tf.Tensor3D {
+    validateInputs(this, x, s, t, cond);
+    const ctx = forwardContext(options);
+    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
+  }
+
+  applyWithTangent(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent,
+    options?: ApplyOptions,
+  ): OutputWithTangent {
+    validateInputs(this, x, s, t, cond, tangent);
+    const ctx = forwardContext(options);
+    return tf.tidy(() => {
+      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
+      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
+    });
+  }
+
+  private run(
+    x: tf.Tensor3D,
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    cond: tf.Tensor3D | null,
+    tangent: InputTangent | null,
+    ctx: ForwardContext,
+  ): MaybeDual {
+    const b = x.shape[0];
+    let h = concatDual(
+      [
+        [tf.reshape(x, [b, -1]), tangent?.x ? tf.reshape(tangent.x, [b, -1]) : null],
+        [flattenCond(this, cond, b), null],
+        [tf.reshape(s, [b, 1]), tangent?.s ? tf.reshape(tangent.s, [b, 1]) : null],
+        [tf.reshape(t, [b, 1]), tangent?.t ? tf.reshape(tangent.t, [b, 1]) : null],
+      ],
+      1,
+    );
+    if (tangent && h[1] === null) h = [h[0], tf.zerosLike(h[0])];
+    for (const { fc, drop } of this.layers) h = step(drop, step(relu, step(fc, h)), ctx);
+    return reshapeDual(step(this.head, h), [b, this.horizon, this.actDim]);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+/** Builds the reference VanillaMLP (spec §5.4). */
+export function createVanillaMlp(options: VanillaMlpOptions): VanillaMlp {
+  return new VanillaMlp(options);
+}
