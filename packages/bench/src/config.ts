@@ -37,7 +37,7 @@ export const runConfigSchema = z
     /** Packages that export extra algorithms (loaded by name). */
     algorithmPackages: z.array(z.string().min(1)).default([]),
     network: z.enum(NETWORK_NAMES),
-    /** Options forwarded to `createNetwork` (e.g. embDim, numLayers, dropout). */
+    /** Options forwarded to `createNetwork` (e.g. embDim, nLayers, dropout). */
     networkOptions: z.record(z.string(), z.unknown()).default({}),
     /** Observation encoder for tasks with observations. */
     encoder: z.enum(['identity', 'mlp']).default('identity'),
@@ -90,7 +90,7 @@ export class ConfigError extends Error {
 export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   checkerboard: {
     network: 'mlp',
-    networkOptions: { embDim: 128, numLayers: 2, timestepEmbDim: 32, dropout: 0 },
+    networkOptions: { embDim: 128, nLayers: 2, timestepEmbDim: 32, dropout: 0 },
     steps: 3000,
     batchSize: 256,
     lr: 2e-3,
@@ -98,7 +98,7 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   },
   bimodal: {
     network: 'mlp',
-    networkOptions: { embDim: 128, numLayers: 2, timestepEmbDim: 32, dropout: 0 },
+    networkOptions: { embDim: 128, nLayers: 2, timestepEmbDim: 32, dropout: 0 },
     steps: 3000,
     batchSize: 256,
     lr: 2e-3,
@@ -106,7 +106,7 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   },
   recon: {
     network: 'mlp',
-    networkOptions: { embDim: 256, numLayers: 3, timestepEmbDim: 32, dropout: 0 },
+    networkOptions: { embDim: 256, nLayers: 3, timestepEmbDim: 32, dropout: 0 },
     steps: 3000,
     batchSize: 32,
     lr: 1e-3,
@@ -114,7 +114,7 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   },
   proj: {
     network: 'mlp',
-    networkOptions: { embDim: 256, numLayers: 3, timestepEmbDim: 32, dropout: 0 },
+    networkOptions: { embDim: 256, nLayers: 3, timestepEmbDim: 32, dropout: 0 },
     steps: 3000,
     batchSize: 32,
     lr: 1e-3,
@@ -122,15 +122,15 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   },
   lie: {
     network: 'mlp',
-    networkOptions: { embDim: 256, numLayers: 3, timestepEmbDim: 32, dropout: 0 },
+    networkOptions: { embDim: 256, nLayers: 3, timestepEmbDim: 32, dropout: 0 },
     steps: 3000,
     batchSize: 32,
     lr: 1e-3,
     evalSamples: 2000,
   },
-  pusht: { network: 'mlp', networkOptions: { embDim: 256, numLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
-  robomimic: { network: 'mlp', networkOptions: { embDim: 256, numLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
-  lerobot: { network: 'mlp', networkOptions: { embDim: 256, numLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
+  pusht: { network: 'mlp', networkOptions: { embDim: 256, nLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
+  robomimic: { network: 'mlp', networkOptions: { embDim: 256, nLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
+  lerobot: { network: 'mlp', networkOptions: { embDim: 256, nLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
 };
 
 /** Defaults shared by every task (the reference YAML's optimisation settings, spec §6.1). */

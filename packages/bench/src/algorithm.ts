@@ -1,0 +1,108 @@
+import type { LossFn } from '@mipjs/losses';
+import type { FlowMap } from '@mipjs/nets';
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** What a sampler receives besides the observation embedding. */
+export interface SamplerContext {
+  flowMap: FlowMap;
+  /** The loss options of the run (a two-step sampler reads tStar from them). */
+  options?: Record<string, unknown>;
+}
+
+/** Options of one sampling call. */
+export interface SampleOptions {
+  /** Number of network evaluations / integration steps. */
+  steps: number;
+  /** Start from zeros (reference YAML) or from standard noise. */
+  start: 'zero' | 'noise';
+  seed: number;
+  /** Samples to draw when the observation embedding is null. */
+  batchSize: number;
+  /** [H, A] of one action chunk. */
+  horizon: number;
+  actDim: number;
+}
+
+/** A sampler of the bench's table: returns actions `[B, H, A]`. */
+export type AlgorithmSampler = (ctx: SamplerContext, cond: tf.Tensor3D | null, options: SampleOptions) => tf.Tensor3D;
+
+/**
+ * One algorithm: a loss, the sampler its policy is drawn with, and the NFE values it is evaluated
+ * at by default (the first is the primary one). Built-in algorithms and external packages are
+ * entries of this same shape.
+ */
+export interface Algorithm {
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each loss has its own options type
+  loss: LossFn<any>;
+  sampler: AlgorithmSampler;
+  defaultSteps: number[];
+  /**
+   * Samplers that always make the same number of network calls (regression 1, mip and tsd 2):
+   * that number. Such an algorithm is evaluated once, and its row reports this NFE.
+   */
+  fixedNfe?: number;
+  /** ctm / lmd: the loss reads a frozen flow-matching teacher velocity. */
+  needsTeacher?: boolean;
+  /** One line for `mipjs info`. */
+  description?: string;
+}
+
+/** A malformed algorithm (from an external package). */
+export class AlgorithmError extends Error {
+  override name = 'AlgorithmError';
+}
+
+/** Checks the shape of an algorithm object; `where` names its source in errors. */
+export function validateAlgorithm(value: unknown, where: string): Algorithm {
+  const problems: string[] = [];
+  const a = value as Partial<Algorithm> | null;
+  if (a === null || typeof a !== 'object') {
+    throw new AlgorithmError(`${where}: an algorithm must be an object { name, loss, sampler, defaultSteps }, got ${typeof value}`);
+  }
+  if (typeof a.name !== 'string' || !/^[a-z0-9][a-z0-9_.-]*$/i.test(a.name)) {
+    problems.push(`name must be a non-empty string of letters, digits, '_', '-', '.' (got ${JSON.stringify(a.name)})`);
+  }
+  if (typeof a.loss !== 'function') problems.push(`loss must be a function (ctx, batch, draws?) => { loss, terms }`);
+  if (typeof a.sampler !== 'function') problems.push(`sampler must be a function (ctx, cond, options) => actions`);
+  if (
+    !Array.isArray(a.defaultSteps) ||
+    a.defaultSteps.length === 0 ||
+    !a.defaultSteps.every((s) => Number.isInteger(s) && s >= 1)
+  ) {
+    problems.push(`defaultSteps must be a non-empty array of positive integers (got ${JSON.stringify(a.defaultSteps)})`);
+  }
+  if (a.fixedNfe !== undefined && !(Number.isInteger(a.fixedNfe) && a.fixedNfe >= 1)) {
+    problems.push('fixedNfe must be a positive integer when given');
+  }
+  if (a.needsTeacher !== undefined && typeof a.needsTeacher !== 'boolean') {
+    problems.push('needsTeacher must be a boolean when given');
+  }
+  if (problems.length > 0) {
+    throw new AlgorithmError(`${where}: invalid algorithm '${String(a.name)}':\n  ${problems.join('\n  ')}`);
+  }
+  return a as Algorithm;
+}
+
+/**
+ * Loads algorithms from a package by name (dynamic import): its default export or its
+ * `algorithms` export, an Algorithm or an array of them.
+ */
+export async function loadAlgorithmPackage(name: string): Promise<Algorithm[]> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(/* @vite-ignore */ name)) as Record<string, unknown>;
+  } catch (error) {
+    throw new AlgorithmError(
+      `cannot load algorithm package '${name}': ${(error as Error).message.split('\n')[0]}. ` +
+        `Install it next to @mipjs/bench (pnpm add ${name}).`,
+    );
+  }
+  const exported = mod.algorithms ?? mod.default;
+  if (exported === undefined) {
+    throw new AlgorithmError(`algorithm package '${name}' has neither a default export nor an 'algorithms' export`);
+  }
+  const list = Array.isArray(exported) ? exported : [exported];
+  if (list.length === 0) throw new AlgorithmError(`algorithm package '${name}' exports an empty list of algorithms`);
+  return list.map((a, i) => validateAlgorithm(a, `package '${name}'${list.length > 1 ? ` entry ${i}` : ''}`));
+}

@@ -1,0 +1,93 @@
+import cliProgress from 'cli-progress';
+
+/** Training progress: a bar on a TTY, plain lines otherwise (both on stderr). */
+export interface Progress {
+  start(total: number, at: number): void;
+  update(step: number, loss: number): void;
+  stop(): void;
+}
+
+/** A progress that prints nothing. */
+export const silentProgress: Progress = { start() {}, update() {}, stop() {} };
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/**
+ * A progress reporter with loss, steps/s and ETA. On a TTY it draws a cli-progress bar on stderr;
+ * otherwise it prints a plain line every `every` seconds (and at the end).
+ */
+export function createProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  every = 5,
+  forceLines = false,
+): Progress {
+  if (stream.isTTY && !forceLines) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} [{bar}] {value}/{total} | loss {loss} | {rate} steps/s | ETA {eta_formatted}`,
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let startTime = 0;
+    let startStep = 0;
+    return {
+      start(total, at) {
+        startTime = performance.now();
+        startStep = at;
+        bar.start(total, at, { loss: '-', rate: '-' });
+      },
+      update(step, loss) {
+        const rate = (step - startStep) / ((performance.now() - startTime) / 1000);
+        bar.update(step, { loss: loss.toPrecision(4), rate: rate.toFixed(1) });
+      },
+      stop() {
+        bar.stop();
+      },
+    };
+  }
+  let total = 0;
+  let startTime = 0;
+  let startStep = 0;
+  let last = 0;
+  let lastStep = 0;
+  let lastLoss = Number.NaN;
+  let stopped = true;
+  const line = (step: number, loss: number) => {
+    const elapsed = (performance.now() - startTime) / 1000;
+    const rate = (step - startStep) / Math.max(elapsed, 1e-9);
+    stream.write(
+      `${label} step ${step}/${total} loss ${loss.toPrecision(4)} ${rate.toFixed(1)} steps/s ETA ${formatEta((total - step) / rate)}\n`,
+    );
+  };
+  return {
+    start(t, at) {
+      total = t;
+      startTime = performance.now();
+      last = startTime;
+      startStep = at;
+      stopped = false;
+    },
+    update(step, loss) {
+      lastStep = step;
+      lastLoss = loss;
+      const now = performance.now();
+      if (now - last >= every * 1000) {
+        last = now;
+        line(step, loss);
+      }
+    },
+    stop() {
+      if (!stopped && lastStep > startStep) line(lastStep, lastLoss);
+      stopped = true;
+    },
+  };
+}

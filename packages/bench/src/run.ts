@@ -1,0 +1,159 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Algorithm, AlgorithmError } from './algorithm.js';
+import { resolveAlgorithms } from './algorithms.js';
+import type { BackendName } from './backend.js';
+import { ConfigError, type RunConfig } from './config.js';
+import { evaluateModel, nfeList } from './evaluate.js';
+import { writeJsonAtomic } from './io.js';
+import { loadTeacher, type Teacher } from './model.js';
+import { createProgress, type Progress, silentProgress } from './progress.js';
+import type { ResultRow } from './results.js';
+import { prepareBackend } from './setup.js';
+import { openTask } from './tasks.js';
+import { train } from './trainer.js';
+
+/** One run to execute (what a worker receives). */
+export interface RunJob {
+  config: RunConfig;
+  dir: string;
+  backend: BackendName;
+  resume?: boolean;
+  quiet?: boolean;
+  /** Progress display: a bar on a TTY (default), plain lines (workers), or none. */
+  progress?: 'auto' | 'lines' | 'none';
+  /** Stop after this step (tests of --resume). */
+  stopAfterStep?: number;
+  /** Evaluate after training (default true). */
+  evaluate?: boolean;
+}
+
+/** What one finished run reports. */
+export interface RunOutcome {
+  dir: string;
+  rows: ResultRow[];
+  trainSeconds: number;
+  evalSeconds: number;
+  backend: string;
+}
+
+/** The file that marks a run folder as finished (sweeps skip these). */
+export const RESULT_FILE = 'result.json';
+
+/** Reads a finished run's outcome, or null. */
+export function readOutcome(dir: string): RunOutcome | null {
+  const p = join(dir, RESULT_FILE);
+  if (!existsSync(p)) return null;
+  return JSON.parse(readFileSync(p, 'utf8')) as RunOutcome;
+}
+
+/** Finds the algorithm of a config among the built-ins and its packages. */
+export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
+  const table = await resolveAlgorithms(config.algorithmPackages);
+  const algorithm = table.get(config.algorithm);
+  if (!algorithm) {
+    throw new AlgorithmError(`unknown algorithm '${config.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`);
+  }
+  return algorithm;
+}
+
+/**
+ * Trains one run (and its flow-matching teacher first when the algorithm needs one and no
+ * `--teacher` is given), evaluates its EMA weights at every NFE and writes `result.json`.
+ */
+export async function executeRun(job: RunJob, log: (line: string) => void = () => {}): Promise<RunOutcome> {
+  const { config, dir } = job;
+  const backend = await prepareBackend(job.backend, job.quiet ? () => {} : log);
+  const algorithm = await algorithmFor(config);
+  const task = await openTask(config);
+  const label = `${config.algorithm}/${config.task}/s${config.seed}`;
+  const progress = (name: string): Progress =>
+    job.quiet || job.progress === 'none'
+      ? silentProgress
+      : createProgress(name, process.stderr, 5, job.progress === 'lines');
+  let teacher: Teacher | null = null;
+  try {
+    if (algorithm.needsTeacher) {
+      if (config.teacher) {
+        teacher = loadTeacher(config.teacher, task);
+        log(`${label}: teacher loaded from ${config.teacher}`);
+      } else {
+        const teacherDir = join(dir, 'teacher');
+        const teacherConfig: RunConfig = {
+          ...config,
+          algorithm: 'flow',
+          steps: config.teacherSteps ?? config.steps,
+          teacher: undefined,
+          teacherSteps: undefined,
+          lossOptions: { ...config.lossOptions },
+        };
+        const flow = await algorithmFor({ ...teacherConfig, algorithmPackages: [] });
+        const resumeTeacher = existsSync(join(teacherDir, 'checkpoint'));
+        log(`${label}: training a flow-matching teacher (${teacherConfig.steps} steps) in ${teacherDir}`);
+        const result = await train({
+          config: teacherConfig,
+          algorithm: flow,
+          task,
+          dir: teacherDir,
+          resume: resumeTeacher,
+          progress: progress(`${label} teacher`),
+          log,
+        });
+        result.dispose();
+        teacher = loadTeacher(teacherDir, task);
+      }
+    }
+    const result = await train({
+      config,
+      algorithm,
+      task,
+      dir,
+      resume: job.resume,
+      stopAfterStep: job.stopAfterStep,
+      teacher: teacher?.flowMap,
+      progress: progress(label),
+      log,
+    });
+    try {
+      if (job.stopAfterStep !== undefined && result.step < config.steps) {
+        return { dir, rows: [], trainSeconds: result.trainSeconds, evalSeconds: 0, backend };
+      }
+      const t0 = performance.now();
+      const rows: ResultRow[] = [];
+      const samples: Record<string, number[][]> = {};
+      if (job.evaluate !== false) {
+        const nfes = nfeList(algorithm, config.evalNfe);
+        for (const nfe of nfes) {
+          const ev = await evaluateModel(result.ema, algorithm, task, config, nfe);
+          rows.push({
+            algorithm: config.algorithm,
+            network: config.network,
+            task: config.task,
+            seed: config.seed,
+            nfe,
+            metrics: ev.metrics,
+            trainSeconds: round(result.trainSeconds),
+            steps: result.step,
+          });
+          if (ev.samples2d) samples[String(nfe)] = ev.samples2d;
+        }
+      }
+      const evalSeconds = (performance.now() - t0) / 1000;
+      if (Object.keys(samples).length > 0) writeJsonAtomic(join(dir, 'samples.json'), samples);
+      const outcome: RunOutcome = { dir, rows, trainSeconds: round(result.trainSeconds), evalSeconds: round(evalSeconds), backend };
+      writeJsonAtomic(join(dir, RESULT_FILE), outcome);
+      return outcome;
+    } finally {
+      result.dispose();
+    }
+  } finally {
+    teacher?.dispose();
+    task.close?.();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export { ConfigError };

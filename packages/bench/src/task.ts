@@ -1,0 +1,51 @@
+/**
+ * What the trainer and the evaluator need from a task. Tasks live in tasks.ts (built on
+ * @mipjs/data); everything here is typed arrays, the trainer makes the tensors.
+ */
+
+/** A training batch: actions `[B, H, A]` and observations `[B, To, D]` (or null), flattened. */
+export interface HostBatch {
+  action: Float32Array;
+  obs: Float32Array | null;
+}
+
+/**
+ * Samples a policy: given flattened observations of `count` samples (or null), returns actions
+ * `[count, H, A]` flattened, drawn with `nfe` network evaluations (the sampler's steps).
+ */
+export type PolicySampler = (obs: Float32Array | null, count: number, nfe: number, seed: number) => Float32Array;
+
+/** Result of evaluating a policy at one NFE. */
+export interface TaskEvaluation {
+  metrics: Record<string, number>;
+  /** A few 2-D samples `[x, y]` for the report (2-D tasks only). */
+  samples2d?: number[][];
+}
+
+/** A task: shapes, seeded training batches, and an evaluation with the task's metrics. */
+export interface Task {
+  readonly name: string;
+  readonly description: string;
+  /** Prediction horizon H. */
+  readonly horizon: number;
+  /** Action dimension A. */
+  readonly actDim: number;
+  /** Observation steps To (0 when the task has no observation). */
+  readonly obsSteps: number;
+  /** Observation width D (0 when the task has no observation). */
+  readonly obsDim: number;
+  /** A deterministic batch for (seed, index): the same arguments give the same batch. */
+  trainBatch(seed: number, index: number, batchSize: number): HostBatch;
+  /** Evaluates a policy at one NFE (seeded). */
+  evaluate(sample: PolicySampler, nfe: number, seed: number, samples: number): Promise<TaskEvaluation>;
+  /** Frees loaders / file handles. */
+  close?(): void;
+}
+
+/** SplitMix32-style mixing of a run seed with an index (a step or a sample counter). */
+export function mixSeed(seed: number, index: number, salt = 0): number {
+  let z = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul((index + 1) >>> 0, 0x85ebca77) ^ salt) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}

@@ -1,0 +1,318 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
+import type { LossContext } from '@mipjs/losses';
+import { FlowMap } from '@mipjs/nets';
+import * as tf from '@tensorflow/tfjs';
+import type { Algorithm } from './algorithms.js';
+import { type RunConfig, configMismatch, validateRunConfig } from './config.js';
+import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './io.js';
+import { type Model, buildModel, modelArrays, restoreModelArrays, saveModelWeights } from './model.js';
+import { AdamW } from './optim/adamw.js';
+import { cosineLr } from './optim/schedule.js';
+import type { Progress } from './progress.js';
+import { type Task, mixSeed } from './task.js';
+import { readTensorStore, writeTensorStore } from './tensor-store.js';
+
+/** A non-finite loss or gradient: the run stops, the last good checkpoint stays. */
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+}
+
+/** A resume folder that does not belong to this config. */
+export class ResumeError extends Error {
+  override name = 'ResumeError';
+}
+
+/** One line of metrics.jsonl. */
+export interface MetricLine {
+  step: number;
+  loss: number;
+  terms: Record<string, number>;
+  gradNorm: number;
+  lr: number;
+  deltaT: number;
+  stepsPerSecond: number;
+  elapsedSeconds: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  config: RunConfig;
+  algorithm: Algorithm;
+  task: Task;
+  /** The run folder (created). */
+  dir: string;
+  /** Continue from `dir/checkpoint` when it exists. */
+  resume?: boolean;
+  /** Stop (as if killed) after this step's checkpoint; for tests of --resume. */
+  stopAfterStep?: number;
+  /** Frozen teacher velocity for ctm / lmd. */
+  teacher?: FlowMap;
+  progress?: Progress;
+  log?: (line: string) => void;
+}
+
+/** What a finished (or stopped) run leaves in memory. */
+export interface TrainResult {
+  model: Model;
+  /** The EMA copy used for evaluation (the model itself when emaRate is 1... never: always a copy). */
+  ema: Model;
+  step: number;
+  trainSeconds: number;
+  metrics: MetricLine[];
+  dispose(): void;
+}
+
+interface CheckpointState {
+  format: 'mipjs-checkpoint';
+  version: 1;
+  step: number;
+  optimizerStep: number;
+  trainSeconds: number;
+  /** Every random draw of step k comes from RandomStream(mixSeed(seed, k)): the seed is the RNG state. */
+  rng: { kind: 'per-step-splitmix'; seed: number; nextStep: number };
+  algorithm: string;
+}
+
+/** Paths inside a run folder. */
+export const RUN_FILES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  checkpoint: 'checkpoint',
+} as const;
+
+function readCheckpoint(dir: string): { state: CheckpointState; arrays: ReturnType<typeof readTensorStore> } | null {
+  const ck = join(dir, RUN_FILES.checkpoint);
+  if (!existsSync(join(ck, 'state.json'))) return null;
+  const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as CheckpointState;
+  if (state.format !== 'mipjs-checkpoint') throw new ResumeError(`${ck} is not a mipjs checkpoint`);
+  return { state, arrays: readTensorStore(ck, 'trainer-state') };
+}
+
+/**
+ * Trains one run: AdamW (decoupled decay), cosine LR (eta_min 0), global-norm clipping, EMA
+ * weights, the delta_t schedule, checkpoints (atomic) with optimizer and EMA state, and exact
+ * resume. Every random quantity of step k is drawn from `RandomStream(mixSeed(seed, k))` and the
+ * batch of step k from `task.trainBatch(seed, k)`, so a resumed run replays the same draws.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { algorithm, task, dir, teacher } = options;
+  const config = validateRunConfig(options.config);
+  const log = options.log ?? (() => {});
+  mkdirSync(dir, { recursive: true });
+
+  let startStep = 0;
+  let trainSecondsBefore = 0;
+  let metrics: MetricLine[] = [];
+  const saved = options.resume ? readCheckpoint(dir) : null;
+  if (options.resume && existsSync(join(dir, RUN_FILES.config))) {
+    const before = validateRunConfig(JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')));
+    const diffs = configMismatch(before, config);
+    if (diffs.length > 0) {
+      throw new ResumeError(`cannot resume ${dir}: it was written by another config:\n  ${diffs.join('\n  ')}`);
+    }
+  } else if (!options.resume && existsSync(join(dir, RUN_FILES.checkpoint))) {
+    throw new ResumeError(`${dir} already holds a checkpoint; pass --resume to continue it or choose another --out`);
+  }
+
+  const model = buildModel(config, task, 'model');
+  const ema = buildModel(config, task, 'ema');
+  const trainable = model.variables.filter((v) => v.trainable);
+  const emaTrainable = ema.variables.filter((v) => v.trainable);
+  // EMA copies start equal to the initial model (reference: deep copies).
+  copyVariables(model.variables, ema.variables);
+  const optimizer = new AdamW(trainable, { lr: config.lr, weightDecay: config.weightDecay });
+  const dispose = () => {
+    model.dispose();
+    ema.dispose();
+    optimizer.dispose();
+  };
+
+  try {
+    if (saved) {
+      restoreModelArrays(model, saved.arrays, 'param');
+      restoreModelArrays(ema, saved.arrays, 'ema');
+      optimizer.setState(saved.state.optimizerStep, saved.arrays);
+      startStep = saved.state.step;
+      trainSecondsBefore = saved.state.trainSeconds;
+      if (existsSync(join(dir, RUN_FILES.metrics))) {
+        metrics = readFileSync(join(dir, RUN_FILES.metrics), 'utf8')
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as MetricLine)
+          .filter((m) => m.step <= startStep);
+      }
+      log(`resuming ${dir} at step ${startStep}`);
+    }
+    writeJsonAtomic(join(dir, RUN_FILES.config), config);
+
+    const interpolant = new Interpolant(config.interpolant);
+    const deltaT = new WarmupAnnealing({
+      maxSteps: config.steps,
+      warmupRatio: config.warmupRatio,
+      rampupRatio: config.rampupRatio,
+    });
+    const flowMap = new FlowMap(model.network);
+    const [B, H, A] = [config.batchSize, task.horizon, task.actDim];
+
+    const writeCheckpoint = async (step: number, seconds: number) => {
+      const state: CheckpointState = {
+        format: 'mipjs-checkpoint',
+        version: 1,
+        step,
+        optimizerStep: optimizer.stepCount,
+        trainSeconds: seconds,
+        rng: { kind: 'per-step-splitmix', seed: config.seed, nextStep: step },
+        algorithm: algorithm.name,
+      };
+      const opt = optimizer.getState();
+      await writeDirAtomic(join(dir, RUN_FILES.checkpoint), async (tmp) => {
+        writeTensorStore(tmp, 'trainer-state', [
+          ...modelArrays(model, 'param'),
+          ...modelArrays(ema, 'ema'),
+          ...opt.arrays,
+        ]);
+        await saveModelWeights(ema, join(tmp, 'ema-weights'));
+        writeJsonAtomic(join(tmp, 'state.json'), state);
+        writeJsonAtomic(join(tmp, 'config.json'), config);
+      });
+    };
+    const flushMetrics = () =>
+      writeFileAtomic(join(dir, RUN_FILES.metrics), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
+
+    const t0 = performance.now();
+    let windowStart = performance.now();
+    let windowSteps = 0;
+    let lossSum = 0;
+    let termSums: Record<string, number> = {};
+    options.progress?.start(config.steps, startStep);
+    for (let step = startStep; step < config.steps; step++) {
+      const lr = cosineLr(step, config.steps, config.lr);
+      const dT = deltaT.value(step);
+      const host = task.trainBatch(config.seed, step, B);
+      const action = tf.tensor3d(host.action, [B, H, A]);
+      const obs = host.obs ? tf.tensor3d(host.obs, [B, task.obsSteps, task.obsDim]) : null;
+      const rng = new RandomStream(mixSeed(config.seed, step, 0x5eed));
+      let termNames: string[] = [];
+      let termValues: tf.Scalar[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const cond = model.encode(obs, true);
+        const ctx: LossContext<Record<string, unknown>> = {
+          flowMap,
+          teacher,
+          interpolant,
+          rng,
+          training: true,
+          options: config.lossOptions,
+        };
+        const result = algorithm.loss(ctx, { action, cond, deltaT: dT });
+        termNames = Object.keys(result.terms);
+        termValues = termNames.map((k) => tf.keep(result.terms[k]));
+        return result.loss;
+      }, trainable);
+      const gradList = trainable.map((v) => grads[v.name]);
+      const stats = tf.tidy(() =>
+        tf.stack([value, ...termValues, tf.addN(gradList.map((g) => tf.sum(tf.square(g))))]),
+      );
+      const numbers = stats.dataSync();
+      stats.dispose();
+      const loss = numbers[0];
+      const gradNorm = Math.sqrt(numbers[numbers.length - 1]);
+      const terms: Record<string, number> = {};
+      termNames.forEach((k, i) => {
+        terms[k] = numbers[i + 1];
+      });
+      tf.dispose([value, ...termValues, action]);
+      if (obs) obs.dispose();
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        tf.dispose(gradList);
+        const badTerms = termNames.filter((k) => !Number.isFinite(terms[k]));
+        const what = !Number.isFinite(loss)
+          ? `non-finite loss ${loss}${badTerms.length ? ` (term ${badTerms.map((k) => `'${k}' = ${terms[k]}`).join(', ')})` : ''}`
+          : `non-finite gradient (global norm ${gradNorm}; loss ${loss}, terms ${termNames.map((k) => `${k}=${terms[k]}`).join(', ') || 'none'})`;
+        throw new NonFiniteError(
+          `run stopped at step ${step + 1} of ${config.steps}: algorithm '${algorithm.name}' produced a ${what}. ` +
+            `The last good checkpoint (step ${startStep > 0 || existsSync(join(dir, RUN_FILES.checkpoint)) ? readCheckpoint(dir)?.state.step : 'none'}) is untouched.`,
+        );
+      }
+      const coef = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
+      if (coef !== 1) {
+        const clipped = tf.tidy(() => gradList.map((g) => tf.mul(g, coef)));
+        tf.dispose(gradList);
+        optimizer.step(clipped, lr);
+        tf.dispose(clipped);
+      } else {
+        optimizer.step(gradList, lr);
+        tf.dispose(gradList);
+      }
+      updateEma(emaTrainable, trainable, config.emaRate);
+
+      const done = step + 1;
+      windowSteps++;
+      lossSum += loss;
+      for (const k of termNames) termSums[k] = (termSums[k] ?? 0) + terms[k];
+      options.progress?.update(done, loss);
+      if (done % config.logEvery === 0 || done === config.steps) {
+        const now = performance.now();
+        const line: MetricLine = {
+          step: done,
+          loss: lossSum / windowSteps,
+          terms: Object.fromEntries(Object.entries(termSums).map(([k, v]) => [k, v / windowSteps])),
+          gradNorm,
+          lr,
+          deltaT: dT,
+          stepsPerSecond: (windowSteps * 1000) / Math.max(now - windowStart, 1e-9),
+          elapsedSeconds: trainSecondsBefore + (now - t0) / 1000,
+        };
+        metrics.push(line);
+        flushMetrics();
+        windowStart = now;
+        windowSteps = 0;
+        lossSum = 0;
+        termSums = {};
+      }
+      if (done % config.checkpointEvery === 0 || done === config.steps || done === options.stopAfterStep) {
+        await writeCheckpoint(done, trainSecondsBefore + (performance.now() - t0) / 1000);
+      }
+      if (done === options.stopAfterStep) {
+        options.progress?.stop();
+        return {
+          model,
+          ema,
+          step: done,
+          trainSeconds: trainSecondsBefore + (performance.now() - t0) / 1000,
+          metrics,
+          dispose,
+        };
+      }
+    }
+    options.progress?.stop();
+    if (startStep >= config.steps && !existsSync(join(dir, RUN_FILES.checkpoint))) await writeCheckpoint(config.steps, 0);
+    const trainSeconds = trainSecondsBefore + (performance.now() - t0) / 1000;
+    return { model, ema, step: config.steps, trainSeconds, metrics, dispose };
+  } catch (error) {
+    options.progress?.stop();
+    dispose();
+    throw error;
+  }
+}
+
+function copyVariables(from: readonly tf.Variable[], to: readonly tf.Variable[]): void {
+  from.forEach((v, i) => to[i].assign(v));
+}
+
+/** ema <- rate * ema + (1 - rate) * p (parameters only). */
+export function updateEma(ema: readonly tf.Variable[], params: readonly tf.Variable[], rate: number): void {
+  if (rate >= 1) return;
+  tf.tidy(() => {
+    ema.forEach((e, i) => {
+      e.assign(tf.add(tf.mul(e, rate), tf.mul(params[i], 1 - rate)));
+    });
+  });
+}
+
+/** Removes a run folder's checkpoint (used when a run is restarted from scratch). */
+export function clearCheckpoint(dir: string): void {
+  rmSync(join(dir, RUN_FILES.checkpoint), { recursive: true, force: true });
+}
