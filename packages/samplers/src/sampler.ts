@@ -120,7 +120,7 @@ export function timeGrid(name: string, options: Pick<SampleOptions, 'steps' | 'g
   const n = steps ?? 1;
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`${name} sampler: steps must be a positive integer, got ${n}`);
-  return Array.from({ length: n + 1 }, (_, i) => (i === n ? 1 : i / n));
+  return uniformGrid(n);
 }
 
 /** A [B] tensor filled with one time. */
