@@ -18,7 +18,7 @@ import {
   twoStepSampler,
   uniformGrid,
 } from './index.js';
-import { GaussianNet, type LinearWeights, LinearNet, PointMassNet } from './test-utils/nets.js';
+import { GaussianNet, LinearNet, type LinearWeights, PointMassNet } from './test-utils/nets.js';
 import { useCpu } from './test-utils/setup.js';
 
 beforeAll(useCpu);
