@@ -39,3 +39,4 @@ export {
   validateInputs,
 } from './networks/common.js';
 export { createJannerUNet, type JannerNorm, type JannerUNetOptions } from './networks/jannerunet.js';
+export { type ChiTransformerOptions, createChiTransformer } from './networks/chitransformer.js';
