@@ -14,7 +14,8 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   const file = join(apiDir, 'typedoc-sidebar.json');
   if (!existsSync(file)) return [];
   const items = JSON.parse(readFileSync(file, 'utf8')) as DefaultTheme.SidebarItem[];
-  const order = (item: DefaultTheme.SidebarItem) => packages.indexOf((item.text ?? '').replace('@mipjs/', ''));
+  const order = (item: DefaultTheme.SidebarItem) =>
+    packages.indexOf((item.text ?? '').replace('@mipjs/', ''));
   return items.sort((a, b) => order(a) - order(b));
 }
 
@@ -90,7 +91,10 @@ export default defineConfig({
             { text: 'Run a policy in the browser', link: '/guides/browser' },
           ],
         },
-        { text: 'API reference', items: packages.map((p) => ({ text: `@mipjs/${p}`, link: `/api/@mipjs/${p}/` })) },
+        {
+          text: 'API reference',
+          items: packages.map((p) => ({ text: `@mipjs/${p}`, link: `/api/@mipjs/${p}/` })),
+        },
       ],
     },
     search: { provider: 'local' },

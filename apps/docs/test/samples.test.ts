@@ -51,7 +51,12 @@ function extractSamples(): Sample[] {
       const named = /\bfile=([\w.-]+\.ts)\b/.exec(attrs)?.[1];
       // A sample with no import or export would be a script sharing one global scope with the others.
       const code = /^\s*(import|export)\s/m.test(body) ? `${body}\n` : `${body}\nexport {};\n`;
-      samples.push({ where: `${page}:${i + 1}`, file: `${slug}/${named ?? `L${i + 1}.ts`}`, code, run: !noRun });
+      samples.push({
+        where: `${page}:${i + 1}`,
+        file: `${slug}/${named ?? `L${i + 1}.ts`}`,
+        code,
+        run: !noRun,
+      });
       i = end;
     }
   }
@@ -63,7 +68,7 @@ const typeErrors = new Map<string, string[]>();
 
 beforeAll(() => {
   rmSync(workDir, { recursive: true, force: true });
-  mkdirSync(join(workDir, "out"), { recursive: true });
+  mkdirSync(join(workDir, 'out'), { recursive: true });
   writeFileSync(join(workDir, 'package.json'), '{ "type": "module", "private": true }\n');
   const benchTypes = join(repoRoot, 'packages', 'bench', 'dist', 'index.d.ts');
   writeFileSync(
@@ -95,21 +100,31 @@ beforeAll(() => {
     writeFileSync(join(workDir, sample.file), sample.code);
   }
   if (samples.some((s) => s.code.includes("'@mipjs/bench'")) && !existsSync(benchTypes)) {
-    throw new Error(`${benchTypes} is missing: build the bench first (pnpm turbo run build --filter=docs...)`);
+    throw new Error(
+      `${benchTypes} is missing: build the bench first (pnpm turbo run build --filter=docs...)`,
+    );
   }
   let output = '';
   try {
-    execFileSync(join(docsRoot, 'node_modules', '.bin', 'tsc'), ['-p', join(workDir, 'tsconfig.json'), '--pretty', 'false'], {
-      cwd: workDir,
-      encoding: 'utf8',
-    });
+    execFileSync(
+      join(docsRoot, 'node_modules', '.bin', 'tsc'),
+      ['-p', join(workDir, 'tsconfig.json'), '--pretty', 'false'],
+      {
+        cwd: workDir,
+        encoding: 'utf8',
+      },
+    );
   } catch (error) {
     output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
     if (!output.trim()) throw error;
   }
   for (const sample of samples) {
     const js = ts.transpileModule(sample.code, {
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        verbatimModuleSyntax: true,
+      },
       fileName: sample.file,
     }).outputText;
     const out = join(workDir, 'out', sample.file.replace(/\.ts$/, '.js'));
@@ -141,7 +156,9 @@ describe('code samples of the docs', () => {
         await promisify(execFile)(process.execPath, [out], { cwd: workDir, timeout: 90_000 });
       } catch (error) {
         const e = error as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`the sample at ${sample.where} failed when run:\n${e.stderr || e.stdout || e.message}`);
+        throw new Error(
+          `the sample at ${sample.where} failed when run:\n${e.stderr || e.stdout || e.message}`,
+        );
       }
     });
   }

@@ -125,6 +125,7 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
   it('renders every formula of the architecture page', async () => {
     const { page, errors, status } = await open('/architecture.html');
     expect(status).toBe(200);
+    // biome-ignore lint/performance/useDomNodeTextContent: the visible text is what must hold no raw TeX
     const text = await page.locator('main').innerText();
     for (const raw of ['$$', '\\frac', '\\begin', '\\lVert', '\\mathbb', '\\theta', '\\Phi', '\\hat']) {
       expect(text, `raw TeX ${raw} visible on the architecture page`).not.toContain(raw);
@@ -133,7 +134,8 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
     const formulas = await page.locator('main mjx-container').count();
     const displayFormulas = await page.locator('main mjx-container[display="true"]').count();
     expect(formulas).toBeGreaterThan(60);
-    const displayBlocks = (readFileSync(join(docsRoot, 'architecture.md'), 'utf8').match(/^\$\$$/gm) ?? []).length / 2;
+    const displayBlocks =
+      (readFileSync(join(docsRoot, 'architecture.md'), 'utf8').match(/^\$\$$/gm) ?? []).length / 2;
     expect(displayFormulas).toBe(displayBlocks);
     // Each algorithm section links to its loss's API page.
     const apiLinks = await page.locator('main a[href^="/api/@mipjs/losses/"]').count();
@@ -146,7 +148,7 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
     for (const pkg of packages) {
       const { page, errors, status } = await open(`/api/@mipjs/${pkg}/`);
       expect(status, `/api/@mipjs/${pkg}/`).toBe(200);
-      await expect(page.locator('main h1').first().innerText()).resolves.toContain(`@mipjs/${pkg}`);
+      await expect(page.locator('main h1').first().textContent()).resolves.toContain(`@mipjs/${pkg}`);
       expect(errors).toEqual([]);
       await page.close();
     }
