@@ -11,7 +11,9 @@ export interface NormalizerSlice {
  * Different normalizers on consecutive slices of the last axis (the reference's
  * `CompositeNormalizer`), e.g. relative robot actions: MinMax on position `[0,3)`, identity on rot6d
  * `[3,9)`, MinMax on the gripper `[9,10)`. The slices must tile `[0, dim)` without gaps, so no feature
- * is silently left unnormalised.
+ * is silently left unnormalised. A slice may be a multiple of its normalizer's width: PushT keypoints
+ * use one 2-D MinMax shared by all 9 points (`[0,18)` with a width-2 normalizer), as the reference
+ * fits it on `(N·9, 2)`.
  */
 export class CompositeNormalizer implements Normalizer {
   readonly dim: number;
@@ -21,10 +23,11 @@ export class CompositeNormalizer implements Normalizer {
     const sorted = [...parts].sort((a, b) => a.start - b.start);
     let at = 0;
     for (const p of sorted) {
-      if (p.start !== at || p.end - p.start !== p.normalizer.dim) {
+      const width = p.end - p.start;
+      if (p.start !== at || width <= 0 || width % p.normalizer.dim !== 0) {
         throw new RangeError(
           `CompositeNormalizer: slices must tile the last axis; slice [${p.start}, ${p.end}) ` +
-            `with a normalizer of width ${p.normalizer.dim} does not follow ${at}`,
+            `with a normalizer of width ${p.normalizer.dim} does not follow ${at} or is not a multiple of that width`,
         );
       }
       at = p.end;

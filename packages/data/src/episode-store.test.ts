@@ -56,3 +56,18 @@ describe('EpisodeStore', () => {
     expect(store.splitByEpisode({ valFraction: 0, seed: 1 }).val).toBeNull();
   });
 });
+
+describe('EpisodeStore.features', () => {
+  it('concatenates flattened keys per time step', () => {
+    const store = new EpisodeStore(
+      {
+        a: { data: Float32Array.from([1, 2, 3]), shape: [3, 1] },
+        kp: { data: Float32Array.from({ length: 12 }, (_, i) => 10 + i), shape: [3, 2, 2] },
+      },
+      [3],
+    );
+    const f = store.features(['kp', 'a']);
+    expect(f.width).toBe(5);
+    expect(Array.from(f.data.subarray(5, 10))).toEqual([14, 15, 16, 17, 2]);
+  });
+});

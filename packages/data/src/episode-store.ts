@@ -105,6 +105,26 @@ export class EpisodeStore {
     return a;
   }
 
+  /**
+   * The listed keys flattened per time step and concatenated: `[T, D]` as one flat array, the same
+   * feature order `WindowDataset` uses, so a normalizer fitted on it matches the batches.
+   */
+  features(keys: readonly string[]): { data: Float32Array; width: number } {
+    const arrays = keys.map((k) => this.get(k));
+    const widths = arrays.map((a) => featureSize(a.shape));
+    const width = widths.reduce((a, b) => a + b, 0);
+    const data = new Float32Array(this.length * width);
+    for (let t = 0; t < this.length; t++) {
+      let col = 0;
+      arrays.forEach((a, i) => {
+        const w = widths[i]!;
+        data.set(a.data.subarray(t * w, (t + 1) * w), t * width + col);
+        col += w;
+      });
+    }
+    return { data, width };
+  }
+
   /** A new store holding only the listed episodes, in the given order (frames are copied). */
   selectEpisodes(indices: readonly number[]): EpisodeStore {
     const ranges = indices.map((i) => this.episodeRange(i));

@@ -113,3 +113,15 @@ describe('normalizer JSON', () => {
     expect(() => normalizerFromJSON({ kind: 'nope' } as never)).toThrow(/unknown kind 'nope'/);
   });
 });
+
+describe('CompositeNormalizer with shared per-point statistics', () => {
+  it('applies a width-2 MinMax to every point of an 18-wide keypoint slice', () => {
+    const kp = new MinMaxNormalizer([0, 100], [10, 200]);
+    const n = new CompositeNormalizer([
+      { start: 0, end: 4, normalizer: kp },
+      { start: 4, end: 5, normalizer: new IdentityNormalizer(1) },
+    ]);
+    expect(Array.from(n.normalize(Float32Array.from([0, 100, 10, 200, 7])))).toEqual([-1, -1, 1, 1, 7]);
+    expect(() => new CompositeNormalizer([{ start: 0, end: 3, normalizer: kp }])).toThrow(/multiple/);
+  });
+});
