@@ -1,30 +1,5 @@
 import type { LossFn } from '@mipjs/losses';
-import type { FlowMap } from '@mipjs/nets';
-import type * as tf from '@tensorflow/tfjs-core';
-
-/** What a sampler receives besides the observation embedding. */
-export interface SamplerContext {
-  flowMap: FlowMap;
-  /** The loss options of the run (a two-step sampler reads tStar from them). */
-  options?: Record<string, unknown>;
-}
-
-/** Options of one sampling call. */
-export interface SampleOptions {
-  /** Number of network evaluations / integration steps. */
-  steps: number;
-  /** Start from zeros (reference YAML) or from standard noise. */
-  start: 'zero' | 'noise';
-  seed: number;
-  /** Samples to draw when the observation embedding is null. */
-  batchSize: number;
-  /** [H, A] of one action chunk. */
-  horizon: number;
-  actDim: number;
-}
-
-/** A sampler of the bench's table: returns actions `[B, H, A]`. */
-export type AlgorithmSampler = (ctx: SamplerContext, cond: tf.Tensor3D | null, options: SampleOptions) => tf.Tensor3D;
+import type { Sampler } from '@mipjs/samplers';
 
 /**
  * One algorithm: a loss, the sampler its policy is drawn with, and the NFE values it is evaluated
@@ -35,7 +10,8 @@ export interface Algorithm {
   name: string;
   // biome-ignore lint/suspicious/noExplicitAny: each loss has its own options type
   loss: LossFn<any>;
-  sampler: AlgorithmSampler;
+  /** A sampler of @mipjs/samplers' contract `(ctx, cond, options) -> [B, H, A]`. */
+  sampler: Sampler;
   defaultSteps: number[];
   /**
    * Samplers that always make the same number of network calls (regression 1, mip and tsd 2):

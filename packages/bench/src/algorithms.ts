@@ -13,62 +13,38 @@ import {
   straightFlowLoss,
   tsdLoss,
 } from '@mipjs/losses';
-import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type Algorithm,
-  AlgorithmError,
-  type AlgorithmSampler,
-  loadAlgorithmPackage,
-  type SampleOptions,
-  type SamplerContext,
-} from './algorithm.js';
-import { requireExport } from './libs.js';
+  eulerSampler,
+  FLOW_DEFAULT_STEPS,
+  flowMapSampler,
+  mipReferenceSampler,
+  mipSampler,
+  ONE_STEP_DEFAULT_STEPS,
+  oneStepSampler,
+  type Sampler,
+  tsdSampler,
+  twoStepSampler,
+} from '@mipjs/samplers';
+import { type Algorithm, AlgorithmError, loadAlgorithmPackage } from './algorithm.js';
 
 export type { Algorithm } from './algorithm.js';
 
-/** The sampler families of @mipjs/samplers, by the export names the bench looks for. */
-const SAMPLER_EXPORTS = {
-  ode: ['eulerSampler', 'odeSampler', 'euler'],
-  flowMap: ['flowMapSampler', 'flowMap'],
-  oneStep: ['oneStepSampler', 'regressionSampler', 'oneStep'],
-  twoStep: ['twoStepSampler', 'mipSampler', 'twoStep'],
-  twoStepReference: ['mipReferenceSampler', 'twoStepReferenceSampler'],
-  tsd: ['tsdSampler', 'twoStepNoiseSampler'],
-} as const;
-
-type LibrarySampler = (ctx: unknown, cond: tf.Tensor3D | null, options: unknown) => tf.Tensor3D;
-
-/**
- * A table sampler that calls the @mipjs/samplers sampler of a family; the library function is
- * resolved on first use (a missing export is a clear error).
- */
-function librarySampler(family: keyof typeof SAMPLER_EXPORTS): AlgorithmSampler {
-  return (ctx: SamplerContext, cond: tf.Tensor3D | null, options: SampleOptions) => {
-    const fn = requireExport<LibrarySampler>('@mipjs/samplers', ...SAMPLER_EXPORTS[family]);
-    return fn({ ...ctx, ...(ctx.options ?? {}) }, cond, options);
-  };
-}
-
-function mipSampler(): AlgorithmSampler {
-  const page = librarySampler('twoStep');
-  const reference = librarySampler('twoStepReference');
-  return (ctx, cond, options) => (ctx.options?.variant === 'reference' ? reference : page)(ctx, cond, options);
-}
-
-function tsdSampler(): AlgorithmSampler {
-  const page = librarySampler('tsd');
-  const reference = librarySampler('twoStepReference');
-  return (ctx, cond, options) => (ctx.options?.variant === 'reference' ? reference : page)(ctx, cond, options);
+/** mip / tsd: the page's sampler by default; the reference code's when the loss variant says so. */
+function byVariant(page: Sampler, reference: Sampler): Algorithm['sampler'] {
+  const chosen: Algorithm['sampler'] = (ctx, cond, options) =>
+    ((ctx as { variant?: string }).variant === 'reference' ? reference : page)(ctx, cond, options);
+  return chosen;
 }
 
 /** Reference default step lists (spec §4): 3^k for the multi-step families. */
-const MULTI_STEP = [9, 3, 1];
+const MULTI_STEP = [...FLOW_DEFAULT_STEPS];
+const ONE_STEP = [...ONE_STEP_DEFAULT_STEPS];
 
 function entry(
   name: string,
   // biome-ignore lint/suspicious/noExplicitAny: each loss has its own options type
   loss: LossFn<any>,
-  sampler: AlgorithmSampler,
+  sampler: Sampler,
   defaultSteps: number[],
   description: string,
   extra: Partial<Algorithm> = {},
@@ -82,20 +58,20 @@ function entry(
  * in the loss options switches mip / tsd to the reference code's sampler).
  */
 export function builtinAlgorithms(): Algorithm[] {
-  const ode = librarySampler('ode');
-  const flowMap = librarySampler('flowMap');
-  const oneStep = librarySampler('oneStep');
+  const ode = eulerSampler;
+  const flowMap = flowMapSampler;
+  const oneStep = oneStepSampler;
   return [
     entry('flow', flowLoss, ode, MULTI_STEP, 'flow matching; Euler ODE sampler'),
-    entry('regression', regressionLoss, oneStep, [1], 'conditional mean; one call from zeros', { fixedNfe: 1 }),
-    entry('straight_flow', straightFlowLoss, oneStep, [1], 'regression from pure noise at t=0; one call', {
+    entry('regression', regressionLoss, oneStep, ONE_STEP, 'conditional mean; one call from zeros', { fixedNfe: 1 }),
+    entry('straight_flow', straightFlowLoss, oneStep, ONE_STEP, 'regression from pure noise at t=0; one call', {
       fixedNfe: 1,
     }),
-    entry('tsd', tsdLoss, tsdSampler(), [1], 'two-step denoising; two calls', { fixedNfe: 2 }),
-    entry('mip', mipLoss, mipSampler(), [1], 'minimum iterative policy; two calls (t* a0 at the second)', {
+    entry('tsd', tsdLoss, byVariant(tsdSampler, mipReferenceSampler), ONE_STEP, 'two-step denoising; two calls', { fixedNfe: 2 }),
+    entry('mip', mipLoss, byVariant(mipSampler, mipReferenceSampler), ONE_STEP, 'minimum iterative policy; two calls (t* a0 at the second)', {
       fixedNfe: 2,
     }),
-    entry('mip_origin', mipOriginLoss, librarySampler('twoStep'), [1], "reference's scaled mip variant; two calls", {
+    entry('mip_origin', mipOriginLoss, twoStepSampler, ONE_STEP, "reference's scaled mip variant; two calls", {
       fixedNfe: 2,
     }),
     entry('ctm', ctmLoss, flowMap, MULTI_STEP, 'consistency trajectory model (flow teacher); flow-map jumps', {

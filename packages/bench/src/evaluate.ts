@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Interpolant } from '@mipjs/interpolant';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from './algorithm.js';
 import type { BackendName } from './backend.js';
@@ -23,16 +24,20 @@ export function policySampler(model: Model, algorithm: Algorithm, task: Task, co
     const out = new Float32Array(count * task.horizon * task.actDim);
     const per = task.horizon * task.actDim;
     const perObs = task.obsSteps * task.obsDim;
+    const interpolant = new Interpolant(config.interpolant);
     for (let start = 0, b = 0; start < count; start += EVAL_BATCH, b++) {
       const n = Math.min(EVAL_BATCH, count - start);
       const actions = tf.tidy(() => {
         const o = obs ? tf.tensor3d(obs.subarray(start * perObs, (start + n) * perObs), [n, task.obsSteps, task.obsDim]) : null;
         const cond = model.encode(o, false);
-        return algorithm.sampler({ flowMap: model.flowMap, options: config.lossOptions }, cond, {
+        // Loss options (tStar, variant) go to the sampler too: mip's t* must match training.
+        const ctx = { flowMap: model.flowMap, interpolant, ...config.lossOptions };
+        return algorithm.sampler(ctx, cond, {
+          ...config.lossOptions,
           steps: nfe,
           start: config.sampleStart,
           seed: mixSeed(seed, b, 0xe7a1),
-          batchSize: n,
+          batch: n,
           horizon: task.horizon,
           actDim: task.actDim,
         });

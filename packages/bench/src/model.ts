@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlowMap, type Network } from '@mipjs/nets';
+import { createNetwork, FlowMap, type Network } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type RunConfig, validateRunConfig } from './config.js';
 import { writeJsonAtomic } from './io.js';
-import { requireExport } from './libs.js';
 import type { Task } from './task.js';
 import { type NamedArray, readTensorStore, writeTensorStore } from './tensor-store.js';
 
@@ -38,14 +37,9 @@ export function networkShape(task: Task): { horizon: number; actDim: number; obs
  * (same seed, same initial weights).
  */
 export function buildModel(config: RunConfig, task: Task, _role: 'model' | 'ema' | 'teacher'): Model {
-  const createNetwork = requireExport<(kind: string, options: unknown) => Network>('@mipjs/nets', 'createNetwork');
   let network: Network;
   try {
-    network = createNetwork(config.network, {
-      ...config.networkOptions,
-      ...networkShape(task),
-      seed: config.seed,
-    } as never);
+    network = createNetwork(config.network, { ...config.networkOptions, ...networkShape(task), seed: config.seed });
   } catch (error) {
     throw new ConfigError(`invalid network options for '${config.network}': ${(error as Error).message}`);
   }

@@ -211,9 +211,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         termValues = termNames.map((k) => tf.keep(result.terms[k]));
         return result.loss;
       }, trainable);
-      const gradList = trainable.map((v) => grads[v.name]);
+      // A variable the loss does not reach (e.g. the MLP's unused scalar head) has no gradient.
+      const gradList: (tf.Tensor | null)[] = trainable.map((v) => grads[v.name] ?? null);
+      const present = gradList.filter((g): g is tf.Tensor => g != null);
       const stats = tf.tidy(() =>
-        tf.stack([value, ...termValues, tf.addN(gradList.map((g) => tf.sum(tf.square(g))))]),
+        tf.stack([value, ...termValues, tf.addN([tf.scalar(0), ...present.map((g) => tf.sum(tf.square(g)))])]),
       );
       const numbers = stats.dataSync();
       stats.dispose();
@@ -226,7 +228,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       tf.dispose([value, ...termValues, action]);
       if (obs) obs.dispose();
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        tf.dispose(gradList);
+        tf.dispose(present);
         const badTerms = termNames.filter((k) => !Number.isFinite(terms[k]));
         const what = !Number.isFinite(loss)
           ? `non-finite loss ${loss}${badTerms.length ? ` (term ${badTerms.map((k) => `'${k}' = ${terms[k]}`).join(', ')})` : ''}`
@@ -238,13 +240,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const coef = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
       if (coef !== 1) {
-        const clipped = tf.tidy(() => gradList.map((g) => tf.mul(g, coef)));
-        tf.dispose(gradList);
+        const clipped = tf.tidy(() => gradList.map((g) => (g ? tf.mul(g, coef) : null)));
+        tf.dispose(present);
         optimizer.step(clipped, lr);
-        tf.dispose(clipped);
+        tf.dispose(clipped.filter((g): g is tf.Tensor => g != null));
       } else {
         optimizer.step(gradList, lr);
-        tf.dispose(gradList);
+        tf.dispose(present);
       }
       updateEma(emaTrainable, trainable, config.emaRate);
 

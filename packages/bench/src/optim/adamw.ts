@@ -62,8 +62,12 @@ export class AdamW {
     this.v = variables.map((p) => tf.variable(tf.zerosLike(p), false, `${p.name}/adamw_v`));
   }
 
-  /** Applies one update with gradients `grads[i]` for `variables[i]` at learning rate `lr`. */
-  step(grads: readonly tf.Tensor[], lr: number = this.lr): void {
+  /**
+   * Applies one update with gradients `grads[i]` for `variables[i]` at learning rate `lr`. A null
+   * gradient (a variable the loss does not reach) skips that variable entirely, decay included,
+   * as PyTorch does for parameters whose `.grad` is None.
+   */
+  step(grads: readonly (tf.Tensor | null)[], lr: number = this.lr): void {
     if (grads.length !== this.variables.length) {
       throw new Error(`AdamW got ${grads.length} gradients for ${this.variables.length} variables`);
     }
@@ -75,6 +79,7 @@ export class AdamW {
       for (let i = 0; i < this.variables.length; i++) {
         const p = this.variables[i];
         const g = grads[i];
+        if (g == null) continue;
         const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         const decayed = this.weightDecay > 0 ? tf.mul(p, 1 - lr * this.weightDecay) : p;

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flowLoss } from '@mipjs/losses';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Algorithm } from './algorithm.js';
+import { builtinAlgorithms } from './algorithms.js';
+import { prepareBackend } from './setup.js';
+import { blobTask, tempDir, tinyConfig } from './test-utils/fixtures.js';
+import { NonFiniteError, ResumeError, train } from './trainer.js';
+
+beforeAll(async () => {
+  await prepareBackend('cpu');
+});
+
+const algo = (name: string) => builtinAlgorithms().find((a) => a.name === name)!;
+
+function weightsOf(vars: readonly tf.Variable[]): number[] {
+  return vars.flatMap((v) => Array.from(v.dataSync()));
+}
+
+describe('train', () => {
+  it('resumes to exactly the weights of an uninterrupted run', async () => {
+    const task = blobTask();
+    const config = tinyConfig({ algorithm: 'lsd', steps: 8 });
+    const full = await train({ config, algorithm: algo('lsd'), task, dir: tempDir() });
+    const dir = tempDir();
+    const half = await train({ config, algorithm: algo('lsd'), task, dir, stopAfterStep: 4 });
+    expect(half.step).toBe(4);
+    half.dispose();
+    const resumed = await train({ config, algorithm: algo('lsd'), task, dir, resume: true });
+    expect(resumed.step).toBe(8);
+    const a = weightsOf(full.model.variables);
+    const b = weightsOf(resumed.model.variables);
+    expect(b).toEqual(a);
+    expect(weightsOf(resumed.ema.variables)).toEqual(weightsOf(full.ema.variables));
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).step)).toEqual([2, 4, 6, 8]);
+    full.dispose();
+    resumed.dispose();
+  });
+
+  it('keeps numTensors flat across steps', async () => {
+    const task = blobTask();
+    const counts: number[] = [];
+    const progress = {
+      start() {},
+      update() {
+        counts.push(tf.memory().numTensors);
+      },
+      stop() {},
+    };
+    const result = await train({
+      config: tinyConfig({ algorithm: 'mf', steps: 6, checkpointEvery: 100 }),
+      algorithm: algo('mf'),
+      task,
+      dir: tempDir(),
+      progress,
+    });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    result.dispose();
+  });
+
+  it('stops on a non-finite loss, names step, algorithm and term, and keeps the last checkpoint', async () => {
+    let calls = 0;
+    const exploding: Algorithm = {
+      ...algo('flow'),
+      name: 'exploding',
+      loss: (ctx, batch, draws) => {
+        calls++;
+        const r = flowLoss(ctx, batch, draws);
+        if (calls < 6) return r;
+        const bad = tf.mul(r.terms.flow, Number.NaN) as tf.Scalar;
+        tf.dispose([r.loss, r.terms.flow]);
+        return { loss: tf.clone(bad), terms: { flow: bad } };
+      },
+    };
+    const dir = tempDir();
+    const config = tinyConfig({ steps: 8, checkpointEvery: 4 });
+    await expect(train({ config, algorithm: exploding, task: blobTask(), dir })).rejects.toThrow(NonFiniteError);
+    calls = 0;
+    const err = await train({ config, algorithm: exploding, task: blobTask(), dir: tempDir() }).catch((e) => e);
+    expect(err.message).toMatch(/step 6/);
+    expect(err.message).toMatch(/'exploding'/);
+    expect(err.message).toMatch(/term 'flow'/);
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.step).toBe(4);
+    expect(existsSync(join(dir, 'checkpoint', 'trainer-state.bin'))).toBe(true);
+  });
+
+  it('refuses to resume a folder written by another config', async () => {
+    const dir = tempDir();
+    const r = await train({ config: tinyConfig({ steps: 2 }), algorithm: algo('flow'), task: blobTask(), dir });
+    r.dispose();
+    await expect(
+      train({ config: tinyConfig({ steps: 2, lr: 5e-3 }), algorithm: algo('flow'), task: blobTask(), dir, resume: true }),
+    ).rejects.toThrow(ResumeError);
+    await expect(
+      train({ config: tinyConfig({ steps: 2 }), algorithm: algo('flow'), task: blobTask(), dir }),
+    ).rejects.toThrow(/--resume/);
+  });
+});
