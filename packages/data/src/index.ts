@@ -54,6 +54,7 @@ export {
   eefPosesFromObs,
   eefPosesFromObsBatch,
   fitRelativeActionNormalizer,
+  relativeActionsOwnTimestep,
   relativeToAbsoluteActions,
 } from './relative-actions.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';

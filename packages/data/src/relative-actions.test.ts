@@ -4,6 +4,7 @@ import {
   eefPosesFromObs,
   eefPosesFromObsBatch,
   fitRelativeActionNormalizer,
+  relativeActionsOwnTimestep,
   relativeToAbsoluteActions,
 } from './relative-actions.js';
 import { createRng } from './rng.js';
@@ -114,5 +115,25 @@ describe('relative actions', () => {
       for (const k of [0, 1, 2]) expect(Math.abs(y[t * 10 + k]!)).toBeLessThanOrEqual(1 + 1e-6);
     }
     expect(Math.max(...Array.from({ length: 16 }, (_, t) => y[t * 10]!))).toBeCloseTo(1, 6);
+  });
+
+  it('relativeActionsOwnTimestep uses each row’s own EEF pose', () => {
+    const poses = [randomPose(), randomPose(), randomPose()];
+    const obs = Float32Array.from(
+      poses.flatMap((p) => [...new Array(14).fill(0), ...p.pos, ...p.quat, 0.01, 0.02]),
+    );
+    const actions = Float32Array.from(Array.from({ length: 3 }, randomAction).flat());
+    const rel = relativeActionsOwnTimestep(actions, 10, obs, 23);
+    for (let t = 0; t < 3; t++) {
+      const pose = eefPosesFromObs(obs.subarray(t * 23, (t + 1) * 23));
+      expectClose(
+        rel.subarray(t * 10, (t + 1) * 10),
+        absoluteToRelativeActions(actions.subarray(t * 10, (t + 1) * 10), pose),
+        0,
+      );
+    }
+    expect(() => relativeActionsOwnTimestep(actions, 10, obs.subarray(0, 46), 23)).toThrow(
+      /3 actions but 2 observations/,
+    );
   });
 });

@@ -150,3 +150,30 @@ export function fitRelativeActionNormalizer(relActions: Float32Array, arms = 1):
   }
   return new CompositeNormalizer(parts);
 }
+
+/**
+ * Every action of a `[T, A]` array made relative to the EEF pose of its **own** time step, read from
+ * the matching row of `[T, D]` observation features. This is what the reference fits the relative
+ * action normalizer on (spec §12.15), although training windows use the pose at index `To - 1`;
+ * normalised values can therefore leave [-1, 1] slightly.
+ */
+export function relativeActionsOwnTimestep(
+  actions: Float32Array,
+  actionDim: number,
+  obs: Float32Array,
+  obsDim: number,
+  layout: EefObsLayout = {},
+): Float32Array {
+  const T = actions.length / actionDim;
+  if (obs.length !== T * obsDim)
+    throw new RangeError(`relativeActionsOwnTimestep: ${T} actions but ${obs.length / obsDim} observations`);
+  const out = new Float32Array(actions.length);
+  for (let t = 0; t < T; t++) {
+    const poses = eefPosesFromObs(obs.subarray(t * obsDim, (t + 1) * obsDim), layout);
+    out.set(
+      absoluteToRelativeActions(actions.subarray(t * actionDim, (t + 1) * actionDim), poses),
+      t * actionDim,
+    );
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
 import type { EpisodeStore } from './episode-store.js';
 import type { Normalizer } from './normalizer.js';
+import { absoluteToRelativeActions, type EefObsLayout, eefPosesFromObs } from './relative-actions.js';
 import { createRng, shuffleInPlace } from './rng.js';
 import { featureSize, type TensorData } from './tensor-data.js';
 import { copyWindow, createWindowIndices, type WindowIndex } from './windows.js';
@@ -18,6 +19,12 @@ export interface WindowDatasetOptions {
   actionKey?: string;
   /** Optional normalizers applied to every batch (last axis = observation / action width). */
   normalizers?: { obs?: Normalizer; action?: Normalizer };
+  /**
+   * Re-express each action chunk relative to the EEF pose read from the raw observation at window
+   * index `To - 1` (the reference's `action_type: relative`, spec §7.4). The layout says where the
+   * poses sit in the observation features; actions must be `[pos3, rot6d, grip1]` per arm.
+   */
+  relativeActions?: EefObsLayout;
 }
 
 /** A training batch: observations `[B, To, D]` and action chunks `[B, H, A]`. */
@@ -59,6 +66,7 @@ export class WindowDataset {
   /** Action width A. */
   readonly actionDim: number;
   readonly normalizers: { obs?: Normalizer; action?: Normalizer };
+  readonly relativeActions: EefObsLayout | undefined;
 
   constructor(store: EpisodeStore, options: WindowDatasetOptions) {
     const { horizon, obsSteps, actSteps } = options;
@@ -74,6 +82,12 @@ export class WindowDataset {
     this.obsDim = this.obsKeys.reduce((s, k) => s + featureSize(store.get(k).shape), 0);
     this.actionDim = featureSize(store.get(this.actionKey).shape);
     this.normalizers = options.normalizers ?? {};
+    this.relativeActions = options.relativeActions;
+    if (this.relativeActions && this.actionDim !== 10 * (this.relativeActions.arms ?? 1)) {
+      throw new RangeError(
+        `relativeActions needs 10 action features per arm, actions have ${this.actionDim}`,
+      );
+    }
     if (this.normalizers.obs && this.normalizers.obs.dim !== this.obsDim) {
       throw new RangeError(
         `obs normalizer has width ${this.normalizers.obs.dim}, observations ${this.obsDim}`,
@@ -115,6 +129,11 @@ export class WindowDataset {
         col += width;
       }
       obs.set(stepBuf, b * To * D);
+      if (this.relativeActions) {
+        const poses = eefPosesFromObs(stepBuf.subarray((To - 1) * D, To * D), this.relativeActions);
+        const chunk = action.subarray(b * H * A, (b + 1) * H * A);
+        chunk.set(absoluteToRelativeActions(chunk, poses));
+      }
     }
     if (this.normalizers.obs) obs = this.normalizers.obs.normalize(obs);
     if (this.normalizers.action) action = this.normalizers.action.normalize(action);

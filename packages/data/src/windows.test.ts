@@ -91,3 +91,51 @@ describe('WindowDataset', () => {
     expect(dropped.length).toBe(Math.floor(ds.length / 8));
   });
 });
+
+describe('WindowDataset with relative actions', () => {
+  it('re-expresses each chunk relative to the EEF pose at window index To-1', async () => {
+    const { absoluteToRelativeActions, eefPosesFromObs } = await import('./relative-actions.js');
+    const T = 6;
+    // obs = [object(1), eef_pos(3), eef_quat(4), gripper(2)]: EEF moves along x, identity rotation.
+    const obs = Float32Array.from({ length: T * 10 }, (_, i) => {
+      const t = Math.floor(i / 10);
+      const k = i % 10;
+      return k === 1 ? t : k === 7 ? 1 : 0;
+    });
+    const action = Float32Array.from({ length: T * 10 }, (_, i) => {
+      const t = Math.floor(i / 10);
+      const k = i % 10;
+      return k === 0 ? t + 0.5 : k === 3 || k === 7 ? 1 : k === 9 ? 0.2 : 0;
+    });
+    const s = new EpisodeStore(
+      { obs: { data: obs, shape: [T, 10] }, action: { data: action, shape: [T, 10] } },
+      [T],
+    );
+    const layout = { objectDim: 1 };
+    const rel = new WindowDataset(s, {
+      horizon: 4,
+      obsSteps: 2,
+      actSteps: 2,
+      obsKeys: ['obs'],
+      relativeActions: layout,
+    });
+    const abs = new WindowDataset(s, { horizon: 4, obsSteps: 2, actSteps: 2, obsKeys: ['obs'] });
+    const w = 2;
+    const r = rel.batch([w]);
+    const a = abs.batch([w]);
+    const pose = eefPosesFromObs(a.obs.data.subarray(10, 20), layout);
+    expect(Array.from(r.action.data)).toEqual(Array.from(absoluteToRelativeActions(a.action.data, pose)));
+    // Window 2 starts at frame 1, so the reference pose is frame 2 (x = 2); the first action is x = 1.5.
+    expect(r.action.data[0]).toBeCloseTo(-0.5, 6);
+    expect(
+      () =>
+        new WindowDataset(s, {
+          horizon: 4,
+          obsSteps: 2,
+          actSteps: 2,
+          obsKeys: ['obs'],
+          relativeActions: { arms: 2 },
+        }),
+    ).toThrow(/10 action features per arm/);
+  });
+});
