@@ -1,10 +1,3 @@
-export { jvpByDoubleVjp } from './double-vjp.js';
-export { FlowMap, type FlowMapOptions, type JvpMode, type MapWithTangent } from './flow-map.js';
-export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './network.js';
-export { stopGradient } from './stop-gradient.js';
-export * from './layers/index.js';
-export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
-export { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
 export { countParameters } from './count-parameters.js';
 export {
   createNetwork,
@@ -12,6 +5,8 @@ export {
   type NetworkKind,
   type NetworkOptionsByKind,
 } from './create-network.js';
+export { jvpByDoubleVjp } from './double-vjp.js';
+export { Ema } from './ema.js';
 export {
   createTimeEmbedding,
   FourierEmbedding,
@@ -24,6 +19,29 @@ export {
   uniformFrequencyEmbedding,
   untrainableFourierEmbedding,
 } from './embeddings.js';
+export {
+  createEncoder,
+  ENCODER_KINDS,
+  type EncodeOptions,
+  type EncoderKind,
+  type EncoderOptions,
+  IdentityEncoder,
+  MlpEncoder,
+  type ObsEncoder,
+} from './encoders.js';
+export { FlowMap, type FlowMapOptions, type JvpMode, type MapWithTangent } from './flow-map.js';
+export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
+export * from './layers/index.js';
+export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './network.js';
+export { type ChiTransformerOptions, createChiTransformer } from './networks/chitransformer.js';
+export { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
+export {
+  type CommonNetworkOptions,
+  flattenCond,
+  type NetworkShape,
+  validateInputs,
+} from './networks/common.js';
+export { createJannerUNet, type JannerNorm, type JannerUNetOptions } from './networks/jannerunet.js';
 export { createMlp, Mlp, type MlpConfig, type MlpOptions } from './networks/mlp.js';
 export { createRnn, createVanillaRnn, Rnn, type RnnConfig, type RnnOptions } from './networks/rnn.js';
 export {
@@ -32,11 +50,17 @@ export {
   type VanillaMlpConfig,
   type VanillaMlpOptions,
 } from './networks/vanilla-mlp.js';
+export { stopGradient } from './stop-gradient.js';
 export {
-  type CommonNetworkOptions,
-  flattenCond,
-  type NetworkShape,
-  validateInputs,
-} from './networks/common.js';
-export { createJannerUNet, type JannerNorm, type JannerUNetOptions } from './networks/jannerunet.js';
-export { type ChiTransformerOptions, createChiTransformer } from './networks/chitransformer.js';
+  assignWeights,
+  DATA_FILE,
+  deserializeWeights,
+  loadWeights,
+  loadWeightsInto,
+  MANIFEST_FILE,
+  saveWeights,
+  serializeWeights,
+  variableNames,
+  type WeightEntry,
+  type WeightsManifest,
+} from './weights-io.js';

@@ -1,0 +1,89 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNetwork } from './create-network.js';
+import { Ema } from './ema.js';
+import { loadWeights, loadWeightsInto, saveWeights } from './weights-io.js';
+
+let tmp = '';
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mipjs-weights-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+const OPTS = { actDim: 2, horizon: 4, obsSteps: 1, condDim: 3, embDim: 8, nLayers: 1, timestepEmbDim: 4 };
+
+describe('weights I/O', () => {
+  it('round-trips exactly and rebuilds from the manifest', async () => {
+    const net = createNetwork('mlp', { ...OPTS, seed: 3 });
+    // Make every variable non-trivial.
+    tf.tidy(() => net.variables.forEach((v, i) => v.assign(tf.randomNormal(v.shape, 0, 1, 'float32', i))));
+    const dir = path.join(tmp, 'a', 'ckpt');
+    await saveWeights(net, dir);
+    await saveWeights(net, dir); // replacing an existing directory works
+    const entries = await fs.readdir(path.dirname(dir));
+    expect(entries).toEqual(['ckpt']); // no temp leftovers
+    const loaded = await loadWeights(dir);
+    expect(loaded.kind).toBe('mlp');
+    expect(loaded.config).toEqual(net.config);
+    loaded.variables.forEach((v, i) => {
+      expect(Array.from(v.dataSync())).toEqual(Array.from(net.variables[i].dataSync()));
+    });
+    const other = createNetwork('mlp', { ...OPTS, seed: 9 });
+    await loadWeightsInto(other, dir);
+    other.variables.forEach((v, i) => {
+      expect(Array.from(v.dataSync())).toEqual(Array.from(net.variables[i].dataSync()));
+    });
+    const manifest = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.variables[0]).toMatchObject({ name: 'in_proj/kernel', dtype: 'float32', offset: 0 });
+    net.dispose();
+    loaded.dispose();
+    other.dispose();
+  });
+
+  it('errors name the missing or mismatched variable', async () => {
+    const net = createNetwork('mlp', OPTS);
+    const dir = path.join(tmp, 'b');
+    await saveWeights(net, dir);
+    const wider = createNetwork('mlp', { ...OPTS, embDim: 16 });
+    await expect(loadWeightsInto(wider, dir)).rejects.toThrow(
+      /variable 'in_proj\/kernel': shape \[\d+, 8\] in the weights, \[\d+, 16\]/,
+    );
+    const deeper = createNetwork('mlp', { ...OPTS, nLayers: 2 });
+    await expect(loadWeightsInto(deeper, dir)).rejects.toThrow(
+      /variable 'blocks.1\/norm1\/gamma' .* missing/,
+    );
+    net.dispose();
+    wider.dispose();
+    deeper.dispose();
+  });
+});
+
+describe('Ema', () => {
+  it('averages p_ema = r p_ema + (1 - r) p without leaking tensors', () => {
+    const net = createNetwork('vanilla_mlp', {
+      actDim: 2,
+      horizon: 2,
+      obsSteps: 1,
+      condDim: 2,
+      embDim: 4,
+      nLayers: 1,
+    });
+    const ema = new Ema(net);
+    const first = net.variables[0].dataSync()[0];
+    expect(ema.network.variables[0].dataSync()[0]).toBe(first);
+    tf.tidy(() => net.variables[0].assign(tf.add(net.variables[0], 1)));
+    const before = tf.memory().numTensors;
+    ema.update(0.9);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ema.network.variables[0].dataSync()[0]).toBeCloseTo(0.9 * first + 0.1 * (first + 1), 6);
+    expect(() => ema.update(1.5)).toThrow(/rate/);
+    ema.dispose();
+    net.dispose();
+  });
+});
