@@ -64,3 +64,4 @@ export {
   type WeightEntry,
   type WeightsManifest,
 } from './weights-io.js';
+export { createSudeepDiT, type SudeepDiTOptions } from './networks/sudeepdit.js';

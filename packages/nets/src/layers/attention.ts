@@ -78,9 +78,10 @@ export class MultiHeadAttention {
 
   /**
    * Attention of `query: [B, Tq, d]` over `memory: [B, Tk, d]` (pass the same value for
-   * self-attention), tangents included.
+   * self-attention), tangents included. `value` (default: `memory`) is the input of the value
+   * projection when it differs from the keys' input.
    */
-  forward(query: T, memory: T, mask: tf.Tensor2D | null, ctx?: ForwardContext): T {
+  forward(query: T, memory: T, mask: tf.Tensor2D | null, ctx?: ForwardContext, value?: T): T {
     return tidyT(() => {
       const d = this.dim;
       const project = (x: T, from: number, width: number): T => {
@@ -90,7 +91,19 @@ export class MultiHeadAttention {
       };
       let q: T;
       let kv: T;
-      if (query === memory) {
+      if (value && value !== memory) {
+        // Keys and values from different inputs (DETR-style: position added to q and k only).
+        q = project(query, 0, d);
+        const kOnly = project(memory, d, d);
+        const vOnly = project(value, 2 * d, d);
+        kv = {
+          v: tf.concat([kOnly.v, vOnly.v], 2),
+          d:
+            kOnly.d || vOnly.d
+              ? tf.concat([kOnly.d ?? tf.zerosLike(kOnly.v), vOnly.d ?? tf.zerosLike(vOnly.v)], 2)
+              : null,
+        };
+      } else if (query === memory) {
         const qkv = project(query, 0, 3 * d);
         q = linear(qkv, (u) => tf.slice(u, [0, 0, 0], [-1, -1, d]));
         kv = linear(qkv, (u) => tf.slice(u, [0, 0, d], [-1, -1, 2 * d]));
