@@ -44,6 +44,7 @@ export {
 export { createJannerUNet, type JannerNorm, type JannerUNetOptions } from './networks/jannerunet.js';
 export { createMlp, Mlp, type MlpConfig, type MlpOptions } from './networks/mlp.js';
 export { createRnn, createVanillaRnn, Rnn, type RnnConfig, type RnnOptions } from './networks/rnn.js';
+export { createSudeepDiT, type SudeepDiTOptions } from './networks/sudeepdit.js';
 export {
   createVanillaMlp,
   VanillaMlp,
@@ -64,4 +65,3 @@ export {
   type WeightEntry,
   type WeightsManifest,
 } from './weights-io.js';
-export { createSudeepDiT, type SudeepDiTOptions } from './networks/sudeepdit.js';
