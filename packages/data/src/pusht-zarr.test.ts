@@ -4,9 +4,13 @@ import { join, relative } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import Blosc from 'numcodecs/blosc';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DataError } from './data-error.js';
+import { MinMaxNormalizer } from './minmax-normalizer.js';
+import { saveNormalizers } from './normalizer.js';
+import { loadNormalizers } from './normalizer-json.js';
 import { loadPushTZarr, loadZarrReplayBuffer } from './pusht-zarr.js';
+import { WindowDataset } from './window-dataset.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mipjs-zarr-'));
 
@@ -193,5 +197,31 @@ describe('loadPushTZarr', () => {
       expect(err).toBeInstanceOf(DataError);
       expect((err as Error).message).toMatch(message);
     }
+  });
+
+  it('runs the README flow: load, split, fit, save, window, batch', async () => {
+    const root = await writePushT('readme.zarr', { T: 30, ends: [8n, 14n, 22n, 30n] });
+    const store = await loadPushTZarr(zipDir(root));
+    const { train, val } = store.splitByEpisode({ valFraction: 0.25, seed: 0 });
+    expect(train.numEpisodes).toBe(3);
+    expect(val!.numEpisodes).toBe(1);
+    const obs = MinMaxNormalizer.fit(train.features(['state']).data, 5);
+    const action = MinMaxNormalizer.fit(train.get('action').data, 2);
+    const file = join(base, 'normalizers.json');
+    await saveNormalizers(file, { obs, action });
+    const loaded = await loadNormalizers(file);
+    const dataset = new WindowDataset(train, {
+      horizon: 4,
+      obsSteps: 2,
+      actSteps: 2,
+      obsKeys: ['state'],
+      normalizers: { obs: loaded['obs']!, action: loaded['action']! },
+    });
+    const batches = [...dataset.batches({ batchSize: 5, seed: 0, epochs: 2 })];
+    expect(batches[0]!.obs.shape).toEqual([5, 2, 5]);
+    expect(batches[0]!.action.shape).toEqual([5, 4, 2]);
+    for (const b of batches)
+      for (const v of [...b.obs.data, ...b.action.data]) expect(Math.abs(v)).toBeLessThanOrEqual(1 + 1e-6);
+    vi.restoreAllMocks();
   });
 });
