@@ -1,6 +1,10 @@
 import type { Network } from './network.js';
+import { type ChiTransformerOptions, createChiTransformer } from './networks/chitransformer.js';
+import { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
+import { createJannerUNet, type JannerUNetOptions } from './networks/jannerunet.js';
 import { createMlp, type MlpOptions } from './networks/mlp.js';
 import { createRnn, createVanillaRnn, type RnnOptions } from './networks/rnn.js';
+import { createSudeepDiT, type SudeepDiTOptions } from './networks/sudeepdit.js';
 import { createVanillaMlp, type VanillaMlpOptions } from './networks/vanilla-mlp.js';
 
 /** Options of each network kind. */
@@ -9,6 +13,10 @@ export interface NetworkOptionsByKind {
   vanilla_mlp: VanillaMlpOptions;
   rnn: RnnOptions;
   vanilla_rnn: RnnOptions;
+  chiunet: ChiUNetOptions;
+  jannerunet: JannerUNetOptions;
+  chitransformer: ChiTransformerOptions;
+  sudeepdit: SudeepDiTOptions;
 }
 
 /** Constructors by kind (the reference's `get_network` type map). */
@@ -17,6 +25,10 @@ const FACTORIES: { [K in keyof NetworkOptionsByKind]: (options: NetworkOptionsBy
   vanilla_mlp: createVanillaMlp,
   rnn: createRnn,
   vanilla_rnn: createVanillaRnn,
+  chiunet: createChiUNet,
+  jannerunet: createJannerUNet,
+  chitransformer: createChiTransformer,
+  sudeepdit: createSudeepDiT,
 };
 
 export type NetworkKind = keyof NetworkOptionsByKind;

@@ -118,13 +118,16 @@ export function makeNetwork(
     cond ?? tf.zeros([b, shape.obsSteps, shape.condDim]);
   return {
     kind,
-    config: Object.freeze({ ...config }),
+    config: Object.freeze({ kind, ...config }),
     horizon: shape.horizon,
     actDim: shape.actDim,
     obsSteps: shape.obsSteps,
     condDim: shape.condDim,
     get variables() {
       return store.variables;
+    },
+    get namedVariables() {
+      return store.namedVariables;
     },
     apply(x, s, t, cond, options?: ApplyOptions) {
       validateInputs(kind, shape, x, s, t, cond);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   installHigherOrderGradientFix();
 });
 
-const tiny = { embDim: 8, numLayers: 2, nHeads: 2, attnDropout: 0 };
+const tiny = { embDim: 8, nLayers: 2, nHeads: 2, attnDropout: 0 };
 const base: Sizes = { actDim: 3, horizon: 5, obsSteps: 2, condDim: 4 };
 
 /** Parameters of the layers, by the layer structure. */
@@ -56,7 +56,7 @@ describe('ChiTransformer', () => {
 
   it('works with 1, 2, 4 and 8 heads; rejects heads that do not divide the width', () => {
     for (const nHeads of [1, 2, 4, 8]) {
-      const net = createChiTransformer({ ...base, embDim: 16, numLayers: 1, nHeads });
+      const net = createChiTransformer({ ...base, embDim: 16, nLayers: 1, nHeads });
       tf.tidy(() => {
         const { x, s, t, cond } = randomInputs(2, base, nHeads);
         expect(net.apply(x, s, t, cond).shape).toEqual([2, 5, 3]);

@@ -29,7 +29,7 @@ export interface ChiTransformerOptions {
   /** Token width d (default 384). */
   embDim?: number;
   /** Decoder layers (default 8). */
-  numLayers?: number;
+  nLayers?: number;
   /** Attention heads, dividing d (default 6). */
   nHeads?: number;
   /** Dropout after adding the position embeddings (`p_drop_emb`, default 0). */
@@ -131,7 +131,7 @@ class EncoderLayer {
  *   time token `concat(pos(s, d/2), pos(t, d/2))`, obs tokens `Linear(E', d)(cond)`.
  * - Condition encoder: `nCondLayers` pre-norm encoder layers, or (default) a token-wise
  *   `Linear(d, 4d) -> Mish -> Linear(4d, d)`; its output is the decoder's memory.
- * - Decoder: `numLayers` pre-norm decoder layers; self-attention causal (token i sees j <= i);
+ * - Decoder: `nLayers` pre-norm decoder layers; self-attention causal (token i sees j <= i);
  *   cross-attention lets action token i see condition token j iff `i >= j - 1`.
  * - Head: `LayerNorm(d) -> Linear(d, A)`.
  * - Init: linear weights N(0, 0.02), biases 0, MHA projections N(0, 0.02), LayerNorm (1, 0),
@@ -146,7 +146,7 @@ export function createChiTransformer(options: ChiTransformerOptions): Network {
     obsSteps,
     condDim,
     embDim = 384,
-    numLayers = 8,
+    nLayers = 8,
     nHeads = 6,
     dropout = 0,
     attnDropout = 0.1,
@@ -156,7 +156,7 @@ export function createChiTransformer(options: ChiTransformerOptions): Network {
   } = options;
   const shape: NetworkShape = { actDim, horizon, obsSteps, condDim };
   requireShapeOptions('chitransformer', shape);
-  requirePositiveInt('chitransformer: numLayers', numLayers);
+  requirePositiveInt('chitransformer: nLayers', nLayers);
   requirePositiveInt('chitransformer: nHeads', nHeads);
   if (!Number.isInteger(nCondLayers) || nCondLayers < 0) {
     throw new Error(`chitransformer: nCondLayers must be a non-negative integer, got ${nCondLayers}`);
@@ -187,7 +187,7 @@ export function createChiTransformer(options: ChiTransformerOptions): Network {
         ]
       : null;
   const decoder = Array.from(
-    { length: numLayers },
+    { length: nLayers },
     (_, i) => new DecoderLayer(root.child('decoder').child(i), d, nHeads, attnDropout),
   );
   const lnF = new LayerNorm(root.child('ln_f'), d);
@@ -221,7 +221,7 @@ export function createChiTransformer(options: ChiTransformerOptions): Network {
     {
       ...shape,
       embDim,
-      numLayers,
+      nLayers,
       nHeads,
       dropout,
       attnDropout,

@@ -10,7 +10,7 @@ beforeAll(async () => {
   installHigherOrderGradientFix();
 });
 
-const tiny = { embDim: 8, numLayers: 2, nHeads: 2, dropout: 0 };
+const tiny = { embDim: 8, nLayers: 2, nHeads: 2, dropout: 0 };
 const base: Sizes = { actDim: 3, horizon: 5, obsSteps: 2, condDim: 4 };
 
 /** Parameters of the layers, by the layer structure. */

@@ -29,7 +29,7 @@ export interface SudeepDiTOptions {
   /** Model width d (default 256). */
   embDim?: number;
   /** Encoder and decoder depth (default 8). */
-  numLayers?: number;
+  nLayers?: number;
   /** Attention heads, dividing d (default 4). */
   nHeads?: number;
   /** Dropout of attention weights and residual branches (default 0.1). */
@@ -155,7 +155,7 @@ class DecoderLayer {
  * Sudeep Dasari's DiT policy (reference `mip/networks/sudeepdit.py`), batch-first.
  *
  * - `c = concat(pos(s, d/2), pos(t, d/2)) + (Linear(To E', d) -> gelu_tanh -> Linear(d, d))(flat cond)`.
- * - Encoder: the length-1 sequence `[c]` through `numLayers` post-norm self-attention layers (the
+ * - Encoder: the length-1 sequence `[c]` through `nLayers` post-norm self-attention layers (the
  *   fixed sinusoidal position-0 encoding, `[0, 1, 0, 1, ...]`, added to queries and keys only);
  *   every layer's output is kept.
  * - Action tokens: `(Linear(A, A) -> gelu_tanh -> Linear(A, d))(x) + dec_pos` (`[1, H, d]`, xavier).
@@ -176,7 +176,7 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
     obsSteps,
     condDim,
     embDim = 256,
-    numLayers = 8,
+    nLayers = 8,
     nHeads = 4,
     dropout = 0.1,
     disableTimeEmbedding = false,
@@ -184,7 +184,7 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
   } = options;
   const shape: NetworkShape = { actDim, horizon, obsSteps, condDim };
   requireShapeOptions('sudeepdit', shape);
-  requirePositiveInt('sudeepdit: numLayers', numLayers);
+  requirePositiveInt('sudeepdit: nLayers', nLayers);
   requirePositiveInt('sudeepdit: nHeads', nHeads);
   if (!Number.isInteger(embDim) || embDim < 4 || embDim % 4 !== 0 || embDim % nHeads !== 0) {
     throw new Error(`sudeepdit: embDim must be a multiple of 4 and of nHeads (${nHeads}), got ${embDim}`);
@@ -196,7 +196,7 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
   const condEmb1 = new Dense(root.child('cond_emb').child('0'), obsSteps * condDim, d);
   const condEmb2 = new Dense(root.child('cond_emb').child('2'), d, d);
   const encoder = Array.from(
-    { length: numLayers },
+    { length: nLayers },
     (_, i) => new EncoderLayer(root.child('encoder').child(i), d, nHeads, dropout),
   );
   const acProj1 = new Dense(root.child('ac_proj').child('0'), actDim, actDim);
@@ -207,7 +207,7 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
   const decPosValues = new Float32Array(horizon * d).map(() => (2 * decPosRng.uniform() - 1) * decPosBound);
   const decPos = root.variable('dec_pos', tf.tensor(decPosValues, [1, horizon, d]));
   const decoder = Array.from(
-    { length: numLayers },
+    { length: nLayers },
     (_, i) => new DecoderLayer(root.child('decoder').child(i), d, nHeads, dropout),
   );
   const finalMod = new Dense(root.child('final').child('adaLN_modulation'), d, 2 * d);
@@ -249,7 +249,7 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
 
   return makeNetwork(
     'sudeepdit',
-    { ...shape, embDim, numLayers, nHeads, dropout, disableTimeEmbedding, seed },
+    { ...shape, embDim, nLayers, nHeads, dropout, disableTimeEmbedding, seed },
     shape,
     store,
     body,
