@@ -32,6 +32,10 @@ const TINY: Record<string, Record<string, unknown>> = {
   vanilla_mlp: { embDim: 8, nLayers: 1, dropout: 0.1 },
   rnn: { embDim: 6, nLayers: 1, timestepEmbDim: 4, dropout: 0.1 },
   vanilla_rnn: { embDim: 6, nLayers: 1, dropout: 0.1 },
+  chiunet: { embDim: 8, modelDim: 8, kernelSize: 3, dimMult: [1, 2] },
+  jannerunet: { embDim: 8, modelDim: 8, dimMult: [1, 2], attention: true },
+  chitransformer: { embDim: 8, nLayers: 1, nHeads: 2, dropout: 0.1 },
+  sudeepdit: { embDim: 8, nLayers: 1, nHeads: 2, dropout: 0.1 },
 };
 const tinyOptions = (kind: string, seed: number) => ({
   ...SHAPE,
