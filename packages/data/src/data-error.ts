@@ -13,6 +13,8 @@ export class DataError extends Error {
   readonly key: string;
   /** What the loader expected to find. */
   readonly expected: string;
+  /** What was found instead, when known. */
+  readonly found: string | undefined;
 
   constructor(file: string, key: string, expected: string, found?: string) {
     super(`${file}: '${key}': expected ${expected}${found === undefined ? '' : `, found ${found}`}`);
@@ -20,6 +22,7 @@ export class DataError extends Error {
     this.file = file;
     this.key = key;
     this.expected = expected;
+    this.found = found;
   }
 }
 

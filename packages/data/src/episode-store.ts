@@ -125,6 +125,11 @@ export class EpisodeStore {
     return { data, width };
   }
 
+  /** A new store with extra (or replaced) arrays on the same episodes; they are validated like the originals. */
+  withArrays(extra: Record<string, TensorData>): EpisodeStore {
+    return new EpisodeStore({ ...this.arrays, ...extra }, this.episodeEnds, { source: this.source });
+  }
+
   /** A new store holding only the listed episodes, in the given order (frames are copied). */
   selectEpisodes(indices: readonly number[]): EpisodeStore {
     const ranges = indices.map((i) => this.episodeRange(i));

@@ -44,6 +44,7 @@ export {
   loadPushTZarr,
   loadZarrReplayBuffer,
   PUSHT_KEYS,
+  pushTAgentPos,
   type ZarrReplayBufferOptions,
 } from './pusht-zarr.js';
 export {

@@ -9,7 +9,7 @@ import { DataError } from './data-error.js';
 import { MinMaxNormalizer } from './minmax-normalizer.js';
 import { saveNormalizers } from './normalizer.js';
 import { loadNormalizers } from './normalizer-json.js';
-import { loadPushTZarr, loadZarrReplayBuffer } from './pusht-zarr.js';
+import { loadPushTZarr, loadZarrReplayBuffer, pushTAgentPos } from './pusht-zarr.js';
 import { WindowDataset } from './window-dataset.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mipjs-zarr-'));
@@ -156,6 +156,12 @@ describe('loadPushTZarr', () => {
       expect(Array.from(zipStore.get(k).data)).toEqual(Array.from(dirStore.get(k).data));
     }
     expect(zipStore.source.endsWith('.zip')).toBe(true);
+    const withPos = zipStore.withArrays({ agent_pos: pushTAgentPos(zipStore) });
+    expect(withPos.get('agent_pos').shape).toEqual([10, 2]);
+    expect(Array.from(withPos.get('agent_pos').data.subarray(2, 4))).toEqual([2.5, 3]);
+    expect(() => zipStore.withArrays({ bad: { data: new Float32Array(3), shape: [3] } })).toThrow(
+      /'bad': expected 10 time steps/,
+    );
   });
 
   it('reads only the requested keys', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import FileSystemStore from '@zarrita/storage/fs';
 import ZipFileStore from '@zarrita/storage/zip';
 import * as zarr from 'zarrita';
@@ -18,12 +18,38 @@ export const PUSHT_KEYS = ['state', 'keypoint', 'action'] as const;
 
 type Readable = zarr.Readable;
 
+/**
+ * unzipit `Reader` over a local file with positioned reads: only the zip directory and the chunks
+ * actually requested are read, so opening the 300 MB PushT zip (mostly images) for its low-dim
+ * arrays does not load the whole file into memory.
+ */
+class LocalFileReader {
+  constructor(readonly path: string) {}
+  async getLength(): Promise<number> {
+    return (await stat(this.path)).size;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
+    const handle = await open(this.path, 'r');
+    try {
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
 async function openStore(path: string): Promise<Readable> {
   if (!existsSync(path))
     throw new DataError(path, '/', 'an existing Zarr directory or .zip file', 'no such file');
   if (path.endsWith('.zip')) {
-    const bytes = await readFile(path);
-    return ZipFileStore.fromBlob(new Blob([bytes]));
+    return new ZipFileStore(new LocalFileReader(path));
   }
   return new FileSystemStore(path);
 }
@@ -108,4 +134,18 @@ export async function loadPushTZarr(
   keys: readonly string[] = PUSHT_KEYS,
 ): Promise<EpisodeStore> {
   return loadZarrReplayBuffer(path, { keys });
+}
+
+/**
+ * The agent position `state[:, :2]` as its own `[T, 2]` array: the keypoint task's second
+ * observation key (`agent_pos`, with its own MinMax in the reference). Add it with
+ * `store.withArrays({ agent_pos: pushTAgentPos(store) })`.
+ */
+export function pushTAgentPos(store: EpisodeStore): TensorData {
+  const state = store.get('state');
+  const width = state.shape.slice(1).reduce((a, b) => a * b, 1);
+  const T = state.shape[0]!;
+  const data = new Float32Array(T * 2);
+  for (let t = 0; t < T; t++) data.set(state.data.subarray(t * width, t * width + 2), t * 2);
+  return { data, shape: [T, 2] };
 }
