@@ -158,7 +158,9 @@ describe.each(KINDS)('%s %o', (kind, extra) => {
     );
     expect(() => net.apply(tf.zeros([3, 4, 3]) as tf.Tensor3D, s, t, cond)).toThrow(/x must have shape/);
     expect(() => net.apply(x, tf.zeros([2]) as tf.Tensor1D, t, cond)).toThrow(/s must have shape \[B=3\]/);
-    expect(() => net.apply(x, s, tf.zeros([3, 1]) as unknown as tf.Tensor1D, cond)).toThrow(/t must have shape \[B=3\]/);
+    expect(() => net.apply(x, s, tf.zeros([3, 1]) as unknown as tf.Tensor1D, cond)).toThrow(
+      /t must have shape \[B=3\]/,
+    );
     expect(() => net.apply(x, s, t, tf.zeros([3, 2, 5]) as tf.Tensor3D)).toThrow(
       /cond must have shape \[B=3, To=2, E=3\]/,
     );
