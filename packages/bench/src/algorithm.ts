@@ -18,6 +18,8 @@ export interface Algorithm {
    * that number. Such an algorithm is evaluated once, and its row reports this NFE.
    */
   fixedNfe?: number;
+  /** Sampling start when the config says `auto`: 'noise' (default) or 'zero' (regression, mip). */
+  defaultStart?: 'zero' | 'noise';
   /** ctm / lmd: the loss reads a frozen flow-matching teacher velocity. */
   needsTeacher?: boolean;
   /** One line for `mipjs info`. */

@@ -53,8 +53,8 @@ export const runConfigSchema = z
     /** Options forwarded to the loss (lossScale, tTwoStep, discreteDt, normType, variant ...). */
     lossOptions: z.record(z.string(), z.unknown()).default({}),
     interpolant: z.enum(['linear', 'trig']).default('linear'),
-    /** Sampling start: zeros (reference YAML) or standard noise. */
-    sampleStart: z.enum(['zero', 'noise']).default('zero'),
+    /** Sampling start: `auto` = the algorithm's (noise for flows / flow maps, zeros for regression and mip), or forced. */
+    sampleStart: z.enum(['auto', 'zero', 'noise']).default('auto'),
     seed: z.number().int().min(0),
     /** NFE values evaluated at the end; empty = the algorithm's default step list. */
     evalNfe: z.array(positiveInt).default([]),
@@ -90,11 +90,12 @@ export class ConfigError extends Error {
 export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   checkerboard: {
     network: 'mlp',
-    networkOptions: { embDim: 128, nLayers: 2, timestepEmbDim: 32, dropout: 0 },
-    steps: 3000,
+    networkOptions: { embDim: 64, nLayers: 2, timestepEmbDim: 16, dropout: 0 },
+    steps: 1500,
     batchSize: 256,
-    lr: 2e-3,
-    evalSamples: 4000,
+    lr: 3e-3,
+    evalSamples: 2000,
+    evalNfe: [1, 2, 4, 8, 16],
   },
   bimodal: {
     network: 'mlp',

@@ -35,7 +35,7 @@ export function policySampler(model: Model, algorithm: Algorithm, task: Task, co
         return algorithm.sampler(ctx, cond, {
           ...config.lossOptions,
           steps: nfe,
-          start: config.sampleStart,
+          start: config.sampleStart === 'auto' ? (algorithm.defaultStart ?? 'noise') : config.sampleStart,
           seed: mixSeed(seed, b, 0xe7a1),
           batch: n,
           horizon: task.horizon,

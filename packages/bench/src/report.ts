@@ -177,8 +177,8 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
         height: 130,
         mark: { type: 'circle', size: 3, opacity: 0.5, clip: true },
         encoding: {
-          x: { field: 'x', type: 'quantitative', scale: { domain: [-4.5, 4.5] } },
-          y: { field: 'y', type: 'quantitative', scale: { domain: [-4.5, 4.5] } },
+          x: { field: 'x', type: 'quantitative', scale: { domain: [-1.5, 1.5] } },
+          y: { field: 'y', type: 'quantitative', scale: { domain: [-1.5, 1.5] } },
         },
       },
     } as vl.TopLevelSpec);

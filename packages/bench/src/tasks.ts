@@ -1,7 +1,24 @@
 import { accessSync, constants } from 'node:fs';
 import { ConfigError, type RunConfig, type TaskName } from './config.js';
-import { findExport, MissingExportError, requireExport } from './libs.js';
-import { energyDistance, histogramKL, supportFraction } from './metrics.js';
+import {
+  bimodalMetrics,
+  checkerboardSupportFraction,
+  createLieTask,
+  createProjectionTask,
+  createReconTask,
+  type LieTask,
+  l1Error,
+  l2Error,
+  lieMetrics,
+  type ProjectionTask,
+  projectionMetrics,
+  sampleCheckerboard,
+  sampleConditionalBimodal,
+  type ToyTask,
+  toyGrid,
+} from '@mipjs/data';
+import { MissingExportError } from './libs.js';
+import { energyDistance, histogramKL } from './metrics.js';
 import { type HostBatch, mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';
 
 /** One line per task for `mipjs info`. */
@@ -27,22 +44,9 @@ export async function checkTaskInput(config: RunConfig): Promise<void> {
   }
 }
 
-/** Interleaved 2-D points from a data-package sampler result. */
-function asPoints(value: unknown): Float32Array {
-  if (value instanceof Float32Array) return value;
-  const v = value as { data?: Float32Array };
-  if (v && v.data instanceof Float32Array) return v.data;
-  throw new MissingExportError('the @mipjs/data checkerboard sampler returned neither a Float32Array nor { data }');
-}
-
-type PointSampler = (n: number, seed: number) => unknown;
-type InSupport = (x: number, y: number) => boolean;
-
-/** The 2-D checkerboard: samples from @mipjs/data, metrics from the bench. */
+/** The 2-D checkerboard of @mipjs/data ([-1, 1]^2, 8 of 16 cells), metrics of spec §11-style. */
 function checkerboardTask(): Task {
-  const sample = requireExport<PointSampler>('@mipjs/data', 'sampleCheckerboard', 'checkerboardSample');
-  const inside = requireExport<InSupport>('@mipjs/data', 'checkerboardContains', 'inCheckerboard', 'checkerboardInSupport');
-  const box = { xmin: -4, xmax: 4, ymin: -4, ymax: 4 };
+  const box = { xmin: -1, xmax: 1, ymin: -1, ymax: 1 };
   return {
     name: 'checkerboard',
     description: TASK_DESCRIPTIONS.checkerboard,
@@ -51,39 +55,57 @@ function checkerboardTask(): Task {
     obsSteps: 0,
     obsDim: 0,
     trainBatch(seed, index, batchSize): HostBatch {
-      return { action: asPoints(sample(batchSize, mixSeed(seed, index, 0xda7a))), obs: null };
+      return { action: sampleCheckerboard(batchSize, { seed: mixSeed(seed, index, 0xda7a) }).data, obs: null };
     },
     async evaluate(policy: PolicySampler, nfe, seed, n): Promise<TaskEvaluation> {
       const model = policy(null, n, nfe, seed);
-      const data = asPoints(sample(n, mixSeed(seed, 0, 0xe7a1)));
+      const data = sampleCheckerboard(n, { seed: mixSeed(seed, 0, 0xe7a1) }).data;
       const m = Math.min(n, 1500);
       const metrics = {
-        kl: histogramKL(model, data, box, 32),
-        inSupport: supportFraction(model, inside),
+        kl: histogramKL(model, data, box, 16),
+        inSupport: checkerboardSupportFraction(model),
         energy: energyDistance(model.subarray(0, 2 * m), data.subarray(0, 2 * m)),
       };
       const samples2d: number[][] = [];
-      for (let i = 0; i < Math.min(n, 1500); i++) samples2d.push([model[2 * i], model[2 * i + 1]]);
+      for (let i = 0; i < m; i++) samples2d.push([model[2 * i], model[2 * i + 1]]);
       return { metrics, samples2d };
     },
   };
 }
 
-interface ToyTaskLike {
-  readonly name: string;
-  readonly dim: number;
-  target(c: number): Float64Array;
+/** The conditional bimodal 2-D task of @mipjs/data: condition c in [-1, 1] (To 1, D 1). */
+function bimodalTask(): Task {
+  return {
+    name: 'bimodal',
+    description: TASK_DESCRIPTIONS.bimodal,
+    horizon: 1,
+    actDim: 2,
+    obsSteps: 1,
+    obsDim: 1,
+    trainBatch(seed, index, batchSize) {
+      const b = sampleConditionalBimodal(batchSize, { seed: mixSeed(seed, index, 0xb1) });
+      return { action: b.action.data, obs: b.condition.data };
+    },
+    async evaluate(policy, nfe, seed, n) {
+      const b = sampleConditionalBimodal(n, { seed: mixSeed(seed, 0, 0xe7a1) });
+      const pred = policy(b.condition.data, n, nfe, seed);
+      const m = Math.min(n, 1500);
+      const metrics = {
+        ...bimodalMetrics(b.condition.data, pred),
+        energy: energyDistance(pred.subarray(0, 2 * m), b.action.data.subarray(0, 2 * m)),
+      };
+      const samples2d: number[][] = [];
+      for (let i = 0; i < m; i++) samples2d.push([pred[2 * i], pred[2 * i + 1]]);
+      return { metrics, samples2d };
+    },
+  };
 }
 
-/** A toy regression task (recon / proj / lie): condition c in [0, 1], horizon 1. */
+/** A toy regression task (recon / proj / lie, spec §11): condition c in [0, 1], horizon 1. */
 function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
-  const factory = requireExport<() => ToyTaskLike>(
-    '@mipjs/data',
-    { recon: 'createReconTask', proj: 'createProjectionTask', lie: 'createLieTask' }[name],
-  );
-  const toy = factory();
-  const grid = requireExport<(n: number) => Float64Array>('@mipjs/data', 'toyGrid');
-  const train = grid(50);
+  const toy: ToyTask =
+    name === 'recon' ? createReconTask() : name === 'proj' ? createProjectionTask() : createLieTask();
+  const train = toyGrid(50);
   const targets = Array.from(train, (c) => toy.target(c));
   return {
     name,
@@ -95,35 +117,31 @@ function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
     trainBatch(seed, index, batchSize) {
       const action = new Float32Array(batchSize * toy.dim);
       const obs = new Float32Array(batchSize);
-      let z = mixSeed(seed, index, 0x70e);
       for (let i = 0; i < batchSize; i++) {
-        z = mixSeed(z, i);
-        const k = z % train.length;
+        const k = mixSeed(seed, index * batchSize + i, 0x70e) % train.length;
         obs[i] = train[k];
         action.set(targets[k], i * toy.dim);
       }
       return { action, obs };
     },
     async evaluate(policy, nfe, seed, n) {
-      const cs = grid(n);
-      const obs = Float32Array.from(cs);
-      const pred = policy(obs, n, nfe, seed);
-      let l1 = 0;
-      let l2 = 0;
-      for (let i = 0; i < n; i++) {
-        const t = toy.target(cs[i]);
-        for (let d = 0; d < toy.dim; d++) {
-          const e = pred[i * toy.dim + d] - t[d];
-          l1 += Math.abs(e);
-          l2 += e * e;
-        }
+      const cs = toyGrid(n);
+      const pred = policy(Float32Array.from(cs), n, nfe, seed);
+      const truth = new Float32Array(n * toy.dim);
+      for (let i = 0; i < n; i++) truth.set(toy.target(cs[i]), i * toy.dim);
+      const metrics: Record<string, number> = { l1_error: l1Error(pred, truth), l2_error: l2Error(pred, truth) };
+      if (name === 'proj') {
+        const pm = projectionMetrics(toy as ProjectionTask, (c) => policy(Float32Array.of(c), 1, nfe, seed));
+        Object.assign(metrics, { subspaceDiag: pm.subspaceDiag, subspaceOffDiag: pm.subspaceOffDiag, boundary: pm.boundary });
+      } else if (name === 'lie') {
+        const lm = lieMetrics(toy as LieTask, cs, pred);
+        Object.assign(metrics, {
+          avgCosSimilarity: lm.avgCosSimilarity,
+          minCosSimilarity: lm.minCosSimilarity,
+          avgPerpError: lm.avgPerpError,
+          maxPerpError: lm.maxPerpError,
+        });
       }
-      const metrics: Record<string, number> = { l1_error: l1 / (n * toy.dim), l2_error: Math.sqrt(l2 / (n * toy.dim)) };
-      const extra = findExport<(task: ToyTaskLike, c: Float64Array, pred: Float32Array) => Record<string, number>>(
-        '@mipjs/data',
-        `${name}Metrics`,
-      );
-      if (extra) Object.assign(metrics, extra(toy, cs, pred));
       return { metrics };
     },
   };
@@ -135,14 +153,16 @@ export async function openTask(config: RunConfig): Promise<Task> {
   switch (config.task) {
     case 'checkerboard':
       return checkerboardTask();
+    case 'bimodal':
+      return bimodalTask();
     case 'recon':
     case 'proj':
     case 'lie':
       return toyTask(config.task);
     default:
       throw new MissingExportError(
-        `task '${config.task}' is not wired in this build of the bench: it needs the @mipjs/data ` +
-          `${config.task === 'bimodal' ? 'bimodal task' : 'dataset loader and window batches'}, which had not landed when the bench was written`,
+        `task '${config.task}' is not wired in this build of the bench: it needs @mipjs/data's loaders: the ` +
+          'dataset loaders are exported, but the bench does not yet turn them into train/held-out window batches',
       );
   }
 }

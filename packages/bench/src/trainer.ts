@@ -240,7 +240,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const coef = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
       if (coef !== 1) {
-        const clipped = tf.tidy(() => gradList.map((g) => (g ? tf.mul(g, coef) : null)));
+        const clipped = gradList.map((g) => (g ? tf.mul(g, coef) : null));
         tf.dispose(present);
         optimizer.step(clipped, lr);
         tf.dispose(clipped.filter((g): g is tf.Tensor => g != null));

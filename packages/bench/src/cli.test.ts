@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './test-utils/fixtures.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+function mipjs(args: string[], cwd = tempDir()) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, cwd };
+}
+
+const TINY = ['--steps', '6', '--batch', '16', '--eval-samples', '64', '--network-options', '{"embDim":16,"nLayers":1,"timestepEmbDim":8}', '--backend', 'cpu', '--quiet'];
+
+describe('mipjs bad input', () => {
+  it.each([
+    [['train', '--algorithm', 'nope', ...TINY], /unknown algorithm 'nope'; valid algorithms: flow, regression/],
+    [['train', '--task', 'nope', ...TINY], /unknown task 'nope'; valid: checkerboard/],
+    [['train', '--network', 'nope', ...TINY], /unknown network 'nope'; valid: mlp/],
+    [['train', ...TINY, '--backend', 'nope'], /unknown backend 'nope'; valid: auto/],
+    [['train', ...TINY, '--backend', 'tensorflow'], /backend 'tensorflow' is not available.*pnpm add @tensorflow\/tfjs-node/s],
+    [['train', ...TINY, '--steps', 'abc'], /--steps: 'abc' is not a number/],
+    [['train', ...TINY, '--steps', '-3'], /steps: Too small/],
+    [['train', ...TINY, '--lr', '0'], /lr: Too small/],
+    [['train', '--task', 'pusht', '--data', '/no/such/file.zarr', ...TINY], /cannot read dataset \/no\/such\/file.zarr/],
+    [['train', '--task', 'pusht', ...TINY], /data: task 'pusht' needs a dataset path/],
+    [['train', '--algorithm', 'ctm', '--teacher', '/no/such/teacher', ...TINY], /cannot read teacher/],
+    [['train', '--algorithm-package', 'no-such-package-xyz', ...TINY], /cannot load algorithm package 'no-such-package-xyz'/],
+    [['compare', '--algorithms', 'flow,bogus', ...TINY], /unknown algorithm 'bogus'/],
+    [['sweep', '--algorithms', 'flow', '--tasks', 'checkerboard,bogus', ...TINY], /unknown task 'bogus'/],
+  ])('%s fails clearly and writes nothing', (args, message) => {
+    const r = mipjs(args as string[]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(message as RegExp);
+    expect(existsSync(join(r.cwd, 'runs'))).toBe(false);
+  });
+
+  it('names the bad field of a config file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'c.yaml'), 'steps: 10\nbatchSize: -1\nemaRate: 2\n');
+    const r = mipjs(['train', '--config', join(dir, 'c.yaml'), '--backend', 'cpu'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/batchSize: Too small/);
+    expect(r.err).toMatch(/emaRate: Too big/);
+    expect(readdirSync(dir)).toEqual(['c.yaml']);
+  });
+
+  it('refuses to resume a folder of another config', () => {
+    const dir = tempDir();
+    const out = join(dir, 'run');
+    expect(mipjs(['train', ...TINY, '--out', out, '--no-eval'], dir).code).toBe(0);
+    const r = mipjs(['train', ...TINY, '--lr', '0.01', '--out', out, '--resume'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/another config[\s\S]*lr: saved/);
+  });
+
+  it('rejects a teacher of the wrong shape', () => {
+    const dir = tempDir();
+    const teacher = join(dir, 'teacher');
+    expect(mipjs(['train', ...TINY, '--task', 'recon', '--out', teacher, '--no-eval'], dir).code).toBe(0);
+    const r = mipjs(['train', ...TINY, '--algorithm', 'ctm', '--teacher', teacher, '--out', join(dir, 'ctm')], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/teacher .* has the wrong shape for task 'checkerboard': actDim 1 \(task needs 2\)/);
+  });
+});
+
+describe('mipjs info', () => {
+  it('lists backends, algorithms, networks and tasks', () => {
+    const r = mipjs(['info', '--algorithm-package', 'mipjs-algorithm-example'], process.cwd());
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/wasm: available/);
+    expect(r.out).toMatch(/lsd .*steps \[9, 3, 1\]/);
+    expect(r.out).toMatch(/weighted_flow.*\(package\)/);
+    expect(r.out).toMatch(/networks: mlp, vanilla_mlp/);
+    expect(r.out).toMatch(/checkerboard/);
+  });
+});
+
+describe('mipjs compare (tiny, end to end)', () => {
+  it('trains, prints the table, writes rows and the report', () => {
+    const dir = tempDir();
+    const out = join(dir, 'cmp');
+    const r = mipjs(
+      ['compare', '--algorithms', 'regression,flow,mip,lsd', ...TINY, '--nfe', '1,2', '--out', out, '--json', join(dir, 'rows.json'), '--workers', '2'],
+      dir,
+    );
+    expect(r.err).not.toMatch(/FAILED/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/checkerboard: 6 steps, batch 16, seeds 0, NFE 1,2/);
+    expect(r.out).toMatch(/│ lsd/);
+    expect(existsSync(join(out, 'report.md'))).toBe(true);
+    expect(existsSync(join(out, 'plots', 'samples.png'))).toBe(true);
+    const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8'));
+    expect(rows[0]).toMatchObject({ algorithm: 'regression', network: 'mlp', task: 'checkerboard', seed: 0, nfe: 1, steps: 6 });
+    expect(Object.keys(rows[0].metrics).sort()).toEqual(['energy', 'inSupport', 'kl']);
+    expect(rows.filter((x: { algorithm: string }) => x.algorithm === 'lsd').map((x: { nfe: number }) => x.nfe)).toEqual([1, 2]);
+  });
+});
