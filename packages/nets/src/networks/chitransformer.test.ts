@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countParameters } from '../count-parameters.js';
 import { installHigherOrderGradientFix } from '../gradient-fixes.js';
 import {
   jvpLossWeightGradientTest,
@@ -8,7 +9,6 @@ import {
   randomInputs,
   type Sizes,
 } from '../test-utils/big-nets-suite.js';
-import { countParameters } from './big-nets-shared.js';
 import { createChiTransformer } from './chitransformer.js';
 
 beforeAll(async () => {
@@ -47,10 +47,10 @@ function expectedCount(
 describe('ChiTransformer', () => {
   it('parameter count of the YAML defaults (A=10, H=16, To=2, E=d=384, 8 layers, 6 heads), layer by layer', () => {
     const net = createChiTransformer({ actDim: 10, horizon: 16, obsSteps: 2, condDim: 384 });
-    expect(countParameters(net.variables)).toBe(expectedCount(10, 16, 2, 384, 384, 8, 0));
+    expect(countParameters(net)).toBe(expectedCount(10, 16, 2, 384, 384, 8, 0));
     net.dispose();
     const small = createChiTransformer({ ...base, ...tiny, nCondLayers: 2 });
-    expect(countParameters(small.variables)).toBe(expectedCount(3, 5, 2, 4, 8, 2, 2));
+    expect(countParameters(small)).toBe(expectedCount(3, 5, 2, 4, 8, 2, 2));
     small.dispose();
   });
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countParameters } from '../count-parameters.js';
 import { installHigherOrderGradientFix } from '../gradient-fixes.js';
 import { jvpLossWeightGradientTest, networkContractTests, type Sizes } from '../test-utils/big-nets-suite.js';
-import { countParameters } from './big-nets-shared.js';
 import { createChiUNet } from './chiunet.js';
 
 beforeAll(async () => {
@@ -16,7 +16,7 @@ const base: Sizes = { actDim: 3, horizon: 8, obsSteps: 2, condDim: 5 };
 describe('ChiUNet', () => {
   it('has exactly 19,669,899 parameters at A=10, H=16, To=2, E=256, m=128, k=5, dimMult [1,2,2]', () => {
     const net = createChiUNet({ actDim: 10, horizon: 16, obsSteps: 2, condDim: 256 });
-    expect(countParameters(net.variables)).toBe(19_669_899);
+    expect(countParameters(net)).toBe(19_669_899);
     // Layer by layer: c = 2E = 512 is the FiLM input; block(i, o) =
     // conv1 (5 i o + o) + GN (2o) + FiLM (512 * 2o + 2o) + conv2 (5 o o + o) + GN (2o) + 1x1 residual (i o + o, if i != o).
     const c = 512;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countParameters } from '../count-parameters.js';
 import { installHigherOrderGradientFix } from '../gradient-fixes.js';
 import { networkContractTests, type Sizes } from '../test-utils/big-nets-suite.js';
-import { countParameters } from './big-nets-shared.js';
 import { createJannerUNet } from './jannerunet.js';
 
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('JannerUNet', () => {
     const final = 5 * 32 * 32 + 32 + 2 * 32 + 32 * 10 + 10;
     const scalarHead = 256 * 128 + 128 + 128 + 1;
     const expected = condEncoder + mapEmb + downs + mid + ups + final + scalarHead;
-    expect(countParameters(net.variables)).toBe(expected);
+    expect(countParameters(net)).toBe(expected);
     expect(expected).toBe(2_560_363);
     net.dispose();
   });
@@ -62,9 +62,7 @@ describe('JannerUNet', () => {
     const withAttn = createJannerUNet({ ...base, ...tiny, attention: true });
     const attn = (c: number) => 2 * c + c * 3 * 128 + 128 * c + c;
     // channels [3, 8, 16]: down levels 8, 16; mid 16; one up level at 8.
-    expect(countParameters(withAttn.variables) - countParameters(plain.variables)).toBe(
-      attn(8) + attn(16) + attn(16) + attn(8),
-    );
+    expect(countParameters(withAttn) - countParameters(plain)).toBe(attn(8) + attn(16) + attn(16) + attn(8));
     plain.dispose();
     withAttn.dispose();
   });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countParameters } from '../count-parameters.js';
 import { installHigherOrderGradientFix } from '../gradient-fixes.js';
 import { maxAbs, networkContractTests, randomInputs, type Sizes } from '../test-utils/big-nets-suite.js';
-import { countParameters } from './big-nets-shared.js';
 import { createSudeepDiT } from './sudeepdit.js';
 
 beforeAll(async () => {
@@ -31,7 +31,7 @@ function expectedCount(a: number, h: number, to: number, e: number, d: number, d
 describe('SudeepDiT', () => {
   it('parameter count of the YAML defaults (A=10, H=16, To=2, E=d=256, depth 8, 4 heads), layer by layer', () => {
     const net = createSudeepDiT({ actDim: 10, horizon: 16, obsSteps: 2, condDim: 256 });
-    expect(countParameters(net.variables)).toBe(expectedCount(10, 16, 2, 256, 256, 8));
+    expect(countParameters(net)).toBe(expectedCount(10, 16, 2, 256, 256, 8));
     net.dispose();
   });
 
