@@ -17,6 +17,7 @@ import copy
 import json
 import math
 import os
+import re
 import sys
 import time
 
@@ -30,10 +31,9 @@ def blas_in_use():
     cfg = torch.__config__.show()
     parts = []
     for key in ("BLAS_INFO", "LAPACK_INFO"):
-        for line in cfg.splitlines():
-            if key + "=" in line:
-                parts.append(line.strip().split(",")[0])
-                break
+        m = re.search(key + r"=([^,\s]+)", cfg)
+        if m:
+            parts.append(key + "=" + m.group(1))
     for path in ("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", "/etc/alternatives/libblas.so.3"):
         if os.path.exists(path):
             parts.append("libblas.so.3 -> " + os.path.realpath(path))

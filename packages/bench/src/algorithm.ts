@@ -36,19 +36,27 @@ export function validateAlgorithm(value: unknown, where: string): Algorithm {
   const problems: string[] = [];
   const a = value as Partial<Algorithm> | null;
   if (a === null || typeof a !== 'object') {
-    throw new AlgorithmError(`${where}: an algorithm must be an object { name, loss, sampler, defaultSteps }, got ${typeof value}`);
+    throw new AlgorithmError(
+      `${where}: an algorithm must be an object { name, loss, sampler, defaultSteps }, got ${typeof value}`,
+    );
   }
   if (typeof a.name !== 'string' || !/^[a-z0-9][a-z0-9_.-]*$/i.test(a.name)) {
-    problems.push(`name must be a non-empty string of letters, digits, '_', '-', '.' (got ${JSON.stringify(a.name)})`);
+    problems.push(
+      `name must be a non-empty string of letters, digits, '_', '-', '.' (got ${JSON.stringify(a.name)})`,
+    );
   }
-  if (typeof a.loss !== 'function') problems.push(`loss must be a function (ctx, batch, draws?) => { loss, terms }`);
-  if (typeof a.sampler !== 'function') problems.push(`sampler must be a function (ctx, cond, options) => actions`);
+  if (typeof a.loss !== 'function')
+    problems.push(`loss must be a function (ctx, batch, draws?) => { loss, terms }`);
+  if (typeof a.sampler !== 'function')
+    problems.push(`sampler must be a function (ctx, cond, options) => actions`);
   if (
     !Array.isArray(a.defaultSteps) ||
     a.defaultSteps.length === 0 ||
     !a.defaultSteps.every((s) => Number.isInteger(s) && s >= 1)
   ) {
-    problems.push(`defaultSteps must be a non-empty array of positive integers (got ${JSON.stringify(a.defaultSteps)})`);
+    problems.push(
+      `defaultSteps must be a non-empty array of positive integers (got ${JSON.stringify(a.defaultSteps)})`,
+    );
   }
   if (a.fixedNfe !== undefined && !(Number.isInteger(a.fixedNfe) && a.fixedNfe >= 1)) {
     problems.push('fixedNfe must be a positive integer when given');
@@ -78,9 +86,12 @@ export async function loadAlgorithmPackage(name: string): Promise<Algorithm[]> {
   }
   const exported = mod.algorithms ?? mod.default;
   if (exported === undefined) {
-    throw new AlgorithmError(`algorithm package '${name}' has neither a default export nor an 'algorithms' export`);
+    throw new AlgorithmError(
+      `algorithm package '${name}' has neither a default export nor an 'algorithms' export`,
+    );
   }
   const list = Array.isArray(exported) ? exported : [exported];
-  if (list.length === 0) throw new AlgorithmError(`algorithm package '${name}' exports an empty list of algorithms`);
+  if (list.length === 0)
+    throw new AlgorithmError(`algorithm package '${name}' exports an empty list of algorithms`);
   return list.map((a, i) => validateAlgorithm(a, `package '${name}'${list.length > 1 ? ` entry ${i}` : ''}`));
 }

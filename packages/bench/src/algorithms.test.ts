@@ -2,16 +2,31 @@ import * as losses from '@mipjs/losses';
 import { describe, expect, it } from 'vitest';
 import { AlgorithmError, loadAlgorithmPackage, validateAlgorithm } from './algorithm.js';
 import { builtinAlgorithms, resolveAlgorithms } from './algorithms.js';
-import { blobTask, tempDir, tinyConfig } from './test-utils/fixtures.js';
 import { prepareBackend } from './setup.js';
+import { blobTask, tempDir, tinyConfig } from './test-utils/fixtures.js';
 import { train } from './trainer.js';
 
 describe('algorithm table', () => {
   it('has every loss of @mipjs/losses, each with a sampler and default steps', () => {
-    const lossFns = Object.entries(losses).filter(([k, v]) => k.endsWith('Loss') && typeof v === 'function' && k !== 'normLoss' && k !== 'meanSquareLoss');
+    const lossFns = Object.entries(losses).filter(
+      ([k, v]) => k.endsWith('Loss') && typeof v === 'function' && k !== 'normLoss' && k !== 'meanSquareLoss',
+    );
     const table = builtinAlgorithms();
     expect(table.map((a) => a.name).sort()).toEqual(
-      ['ctm', 'esd', 'flow', 'lmd', 'lsd', 'mf', 'mip', 'mip_origin', 'psd', 'regression', 'straight_flow', 'tsd'].sort(),
+      [
+        'ctm',
+        'esd',
+        'flow',
+        'lmd',
+        'lsd',
+        'mf',
+        'mip',
+        'mip_origin',
+        'psd',
+        'regression',
+        'straight_flow',
+        'tsd',
+      ].sort(),
     );
     for (const [, fn] of lossFns) expect(table.some((a) => a.loss === fn)).toBe(true);
     for (const a of table) {
@@ -22,9 +37,9 @@ describe('algorithm table', () => {
   });
 
   it('rejects malformed algorithms with the field named', () => {
-    expect(() => validateAlgorithm({ name: 'x', loss: 1, sampler: () => null, defaultSteps: [] }, 'pkg')).toThrow(
-      /loss must be a function[\s\S]*defaultSteps must be a non-empty array/,
-    );
+    expect(() =>
+      validateAlgorithm({ name: 'x', loss: 1, sampler: () => null, defaultSteps: [] }, 'pkg'),
+    ).toThrow(/loss must be a function[\s\S]*defaultSteps must be a non-empty array/);
     expect(() => validateAlgorithm(null, 'pkg')).toThrow(AlgorithmError);
   });
 
@@ -35,7 +50,11 @@ describe('algorithm table', () => {
     expect(table.get('weighted_flow')).toBe(a);
     await prepareBackend('cpu');
     const result = await train({
-      config: tinyConfig({ algorithm: 'weighted_flow', algorithmPackages: ['mipjs-algorithm-example'], steps: 4 }),
+      config: tinyConfig({
+        algorithm: 'weighted_flow',
+        algorithmPackages: ['mipjs-algorithm-example'],
+        steps: 4,
+      }),
       algorithm: a,
       task: blobTask(),
       dir: tempDir(),
@@ -45,6 +64,8 @@ describe('algorithm table', () => {
   });
 
   it('names a missing package', async () => {
-    await expect(loadAlgorithmPackage('definitely-not-installed-pkg')).rejects.toThrow(/cannot load algorithm package/);
+    await expect(loadAlgorithmPackage('definitely-not-installed-pkg')).rejects.toThrow(
+      /cannot load algorithm package/,
+    );
   });
 });

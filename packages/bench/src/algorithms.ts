@@ -63,22 +63,60 @@ export function builtinAlgorithms(): Algorithm[] {
   const oneStep = oneStepSampler;
   return [
     entry('flow', flowLoss, ode, MULTI_STEP, 'flow matching; Euler ODE sampler'),
-    entry('regression', regressionLoss, oneStep, ONE_STEP, 'conditional mean; one call from zeros', { fixedNfe: 1, defaultStart: 'zero' }),
-    entry('straight_flow', straightFlowLoss, oneStep, ONE_STEP, 'regression from pure noise at t=0; one call', {
+    entry('regression', regressionLoss, oneStep, ONE_STEP, 'conditional mean; one call from zeros', {
       fixedNfe: 1,
-    }),
-    entry('tsd', tsdLoss, byVariant(tsdSampler, mipReferenceSampler), ONE_STEP, 'two-step denoising; two calls', { fixedNfe: 2 }),
-    entry('mip', mipLoss, byVariant(mipSampler, mipReferenceSampler), ONE_STEP, 'minimum iterative policy; two calls (t* a0 at the second)', {
-      fixedNfe: 2,
       defaultStart: 'zero',
     }),
-    entry('mip_origin', mipOriginLoss, twoStepSampler, ONE_STEP, "reference's scaled mip variant; two calls", {
-      fixedNfe: 2,
-      defaultStart: 'zero',
-    }),
-    entry('ctm', ctmLoss, flowMap, MULTI_STEP, 'consistency trajectory model (flow teacher); flow-map jumps', {
-      needsTeacher: true,
-    }),
+    entry(
+      'straight_flow',
+      straightFlowLoss,
+      oneStep,
+      ONE_STEP,
+      'regression from pure noise at t=0; one call',
+      {
+        fixedNfe: 1,
+      },
+    ),
+    entry(
+      'tsd',
+      tsdLoss,
+      byVariant(tsdSampler, mipReferenceSampler),
+      ONE_STEP,
+      'two-step denoising; two calls',
+      { fixedNfe: 2 },
+    ),
+    entry(
+      'mip',
+      mipLoss,
+      byVariant(mipSampler, mipReferenceSampler),
+      ONE_STEP,
+      'minimum iterative policy; two calls (t* a0 at the second)',
+      {
+        fixedNfe: 2,
+        defaultStart: 'zero',
+      },
+    ),
+    entry(
+      'mip_origin',
+      mipOriginLoss,
+      twoStepSampler,
+      ONE_STEP,
+      "reference's scaled mip variant; two calls",
+      {
+        fixedNfe: 2,
+        defaultStart: 'zero',
+      },
+    ),
+    entry(
+      'ctm',
+      ctmLoss,
+      flowMap,
+      MULTI_STEP,
+      'consistency trajectory model (flow teacher); flow-map jumps',
+      {
+        needsTeacher: true,
+      },
+    ),
     entry('lmd', lmdLoss, flowMap, MULTI_STEP, 'Lagrangian map distillation (flow teacher); flow-map jumps', {
       needsTeacher: true,
     }),

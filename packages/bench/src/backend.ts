@@ -76,7 +76,8 @@ export async function setupBackend(
     let why: string | null;
     if (name === 'tensorflow-gpu' || name === 'tensorflow') {
       why = await tryNative(name);
-      if (!why && !(await tf.setBackend(NATIVE[name].tfName))) why = `${NATIVE[name].pkg} loaded but its backend failed to initialise`;
+      if (!why && !(await tf.setBackend(NATIVE[name].tfName)))
+        why = `${NATIVE[name].pkg} loaded but its backend failed to initialise`;
     } else if (name === 'wasm') {
       why = await tryWasm();
     } else {

@@ -12,22 +12,46 @@ function mipjs(args: string[], cwd = tempDir()) {
   return { code: r.status, out: r.stdout, err: r.stderr, cwd };
 }
 
-const TINY = ['--steps', '6', '--batch', '16', '--eval-samples', '64', '--network-options', '{"embDim":16,"nLayers":1,"timestepEmbDim":8}', '--backend', 'cpu', '--quiet'];
+const TINY = [
+  '--steps',
+  '6',
+  '--batch',
+  '16',
+  '--eval-samples',
+  '64',
+  '--network-options',
+  '{"embDim":16,"nLayers":1,"timestepEmbDim":8}',
+  '--backend',
+  'cpu',
+  '--quiet',
+];
 
 describe('mipjs bad input', () => {
   it.each([
-    [['train', '--algorithm', 'nope', ...TINY], /unknown algorithm 'nope'; valid algorithms: flow, regression/],
+    [
+      ['train', '--algorithm', 'nope', ...TINY],
+      /unknown algorithm 'nope'; valid algorithms: flow, regression/,
+    ],
     [['train', '--task', 'nope', ...TINY], /unknown task 'nope'; valid: checkerboard/],
     [['train', '--network', 'nope', ...TINY], /unknown network 'nope'; valid: mlp/],
     [['train', ...TINY, '--backend', 'nope'], /unknown backend 'nope'; valid: auto/],
-    [['train', ...TINY, '--backend', 'tensorflow'], /backend 'tensorflow' is not available.*pnpm add @tensorflow\/tfjs-node/s],
+    [
+      ['train', ...TINY, '--backend', 'tensorflow'],
+      /backend 'tensorflow' is not available.*pnpm add @tensorflow\/tfjs-node/s,
+    ],
     [['train', ...TINY, '--steps', 'abc'], /--steps: 'abc' is not a number/],
     [['train', ...TINY, '--steps', '-3'], /steps: Too small/],
     [['train', ...TINY, '--lr', '0'], /lr: Too small/],
-    [['train', '--task', 'pusht', '--data', '/no/such/file.zarr', ...TINY], /cannot read dataset \/no\/such\/file.zarr/],
+    [
+      ['train', '--task', 'pusht', '--data', '/no/such/file.zarr', ...TINY],
+      /cannot read dataset \/no\/such\/file.zarr/,
+    ],
     [['train', '--task', 'pusht', ...TINY], /data: task 'pusht' needs a dataset path/],
     [['train', '--algorithm', 'ctm', '--teacher', '/no/such/teacher', ...TINY], /cannot read teacher/],
-    [['train', '--algorithm-package', 'no-such-package-xyz', ...TINY], /cannot load algorithm package 'no-such-package-xyz'/],
+    [
+      ['train', '--algorithm-package', 'no-such-package-xyz', ...TINY],
+      /cannot load algorithm package 'no-such-package-xyz'/,
+    ],
     [['compare', '--algorithms', 'flow,bogus', ...TINY], /unknown algorithm 'bogus'/],
     [['sweep', '--algorithms', 'flow', '--tasks', 'checkerboard,bogus', ...TINY], /unknown task 'bogus'/],
   ])('%s fails clearly and writes nothing', (args, message) => {
@@ -60,9 +84,14 @@ describe('mipjs bad input', () => {
     const dir = tempDir();
     const teacher = join(dir, 'teacher');
     expect(mipjs(['train', ...TINY, '--task', 'recon', '--out', teacher, '--no-eval'], dir).code).toBe(0);
-    const r = mipjs(['train', ...TINY, '--algorithm', 'ctm', '--teacher', teacher, '--out', join(dir, 'ctm')], dir);
+    const r = mipjs(
+      ['train', ...TINY, '--algorithm', 'ctm', '--teacher', teacher, '--out', join(dir, 'ctm')],
+      dir,
+    );
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/teacher .* has the wrong shape for task 'checkerboard': actDim 1 \(task needs 2\)/);
+    expect(r.err).toMatch(
+      /teacher .* has the wrong shape for task 'checkerboard': actDim 1 \(task needs 2\)/,
+    );
   });
 });
 
@@ -83,7 +112,20 @@ describe('mipjs compare (tiny, end to end)', () => {
     const dir = tempDir();
     const out = join(dir, 'cmp');
     const r = mipjs(
-      ['compare', '--algorithms', 'regression,flow,mip,lsd', ...TINY, '--nfe', '1,2', '--out', out, '--json', join(dir, 'rows.json'), '--workers', '2'],
+      [
+        'compare',
+        '--algorithms',
+        'regression,flow,mip,lsd',
+        ...TINY,
+        '--nfe',
+        '1,2',
+        '--out',
+        out,
+        '--json',
+        join(dir, 'rows.json'),
+        '--workers',
+        '2',
+      ],
       dir,
     );
     expect(r.err).not.toMatch(/FAILED/);
@@ -93,8 +135,17 @@ describe('mipjs compare (tiny, end to end)', () => {
     expect(existsSync(join(out, 'report.md'))).toBe(true);
     expect(existsSync(join(out, 'plots', 'samples.png'))).toBe(true);
     const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8'));
-    expect(rows[0]).toMatchObject({ algorithm: 'regression', network: 'mlp', task: 'checkerboard', seed: 0, nfe: 1, steps: 6 });
+    expect(rows[0]).toMatchObject({
+      algorithm: 'regression',
+      network: 'mlp',
+      task: 'checkerboard',
+      seed: 0,
+      nfe: 1,
+      steps: 6,
+    });
     expect(Object.keys(rows[0].metrics).sort()).toEqual(['energy', 'inSupport', 'kl']);
-    expect(rows.filter((x: { algorithm: string }) => x.algorithm === 'lsd').map((x: { nfe: number }) => x.nfe)).toEqual([1, 2]);
+    expect(
+      rows.filter((x: { algorithm: string }) => x.algorithm === 'lsd').map((x: { nfe: number }) => x.nfe),
+    ).toEqual([1, 2]);
   });
 });

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { BACKEND_NAMES, type BackendName, probeBackends } from './backend.js';
 import { builtinAlgorithms } from './algorithms.js';
+import { BACKEND_NAMES, type BackendName, probeBackends } from './backend.js';
 import {
   ConfigError,
   NETWORK_NAMES,
@@ -134,7 +134,15 @@ function addRunOptions(cmd: Command, withAlgorithm = true): Command {
 async function versions(): Promise<Record<string, string>> {
   const require = createRequire(import.meta.url);
   const out: Record<string, string> = { node: process.version };
-  for (const pkg of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@mipjs/interpolant', '@mipjs/nets', '@mipjs/losses', '@mipjs/samplers', '@mipjs/data']) {
+  for (const pkg of [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    '@mipjs/interpolant',
+    '@mipjs/nets',
+    '@mipjs/losses',
+    '@mipjs/samplers',
+    '@mipjs/data',
+  ]) {
     try {
       const main = require.resolve(pkg);
       let dir = main;
@@ -169,7 +177,9 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'run folder (default runs/train-<algorithm>-<task>-<time>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--no-eval', 'skip the evaluation')
-    .addOption(new Option('--stop-after <step>', 'stop after this step (simulates a kill; for tests)').hideHelp())
+    .addOption(
+      new Option('--stop-after <step>', 'stop after this step (simulates a kill; for tests)').hideHelp(),
+    )
     .action(async (f: CommonFlags & { resume?: boolean; eval: boolean; stopAfter?: string }) => {
       const backend = backendOf(f);
       const config = resolveRunConfig(f.config ? readConfigFile(f.config) : {}, runFlags(f));
@@ -192,7 +202,8 @@ export function buildProgram(): Command {
         },
         log,
       );
-      for (const r of outcome.rows) print(`${r.algorithm} ${r.task} NFE ${r.nfe}: ${JSON.stringify(r.metrics)}`);
+      for (const r of outcome.rows)
+        print(`${r.algorithm} ${r.task} NFE ${r.nfe}: ${JSON.stringify(r.metrics)}`);
       print(`trained ${config.steps} steps in ${outcome.trainSeconds.toFixed(1)} s; run folder ${dir}`);
     });
 
@@ -200,22 +211,33 @@ export function buildProgram(): Command {
     .command('eval')
     .description('evaluate a run folder (its EMA weights) at one or more NFE')
     .argument('<run>', 'run folder written by mipjs train')
-    .option('--nfe <list>', 'NFE values, e.g. 1,2,4,8,16 (default: the algorithm\'s step list)')
+    .option('--nfe <list>', "NFE values, e.g. 1,2,4,8,16 (default: the algorithm's step list)")
     .option('--eval-samples <n>', 'samples per evaluation')
-    .option('--algorithm-package <name...>', 'packages the run\'s algorithm comes from')
+    .option('--algorithm-package <name...>', "packages the run's algorithm comes from")
     .option('--data <path>', 'dataset path (when it moved since training)')
     .option('--json <file>', 'write result rows as JSON')
     .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
     .action(async (run: string, f: CommonFlags) => {
       const backend = backendOf(f);
       const nfe = f.nfe === undefined ? undefined : parseIntListFlag('--nfe', f.nfe);
-      const evalSamples = f.evalSamples === undefined ? undefined : parseNumberFlag('--eval-samples', f.evalSamples);
-      const rows = await evaluateCheckpoint(run, { nfe, evalSamples, backend, data: f.data, packages: f.algorithmPackage, log });
+      const evalSamples =
+        f.evalSamples === undefined ? undefined : parseNumberFlag('--eval-samples', f.evalSamples);
+      const rows = await evaluateCheckpoint(run, {
+        nfe,
+        evalSamples,
+        backend,
+        data: f.data,
+        packages: f.algorithmPackage,
+        log,
+      });
       for (const r of rows) print(`${r.algorithm} ${r.task} NFE ${r.nfe}: ${JSON.stringify(r.metrics)}`);
       if (f.json) writeJsonAtomic(f.json, rows);
     });
 
-  addRunOptions(program.command('compare').description('several algorithms on one task: one table, one report'), false)
+  addRunOptions(
+    program.command('compare').description('several algorithms on one task: one table, one report'),
+    false,
+  )
     .option('--task <name>', `task: ${TASK_NAMES.join(', ')}`, 'checkerboard')
     .option('--algorithms <list>', 'comma-separated algorithms', DEFAULT_COMPARE_ALGORITHMS.join(','))
     .option('--seeds <list>', 'comma-separated seeds', '0')
@@ -244,11 +266,19 @@ export function buildProgram(): Command {
       log(`compare finished in ${seconds.toFixed(1)} s`);
     });
 
-  addRunOptions(program.command('sweep').description('grid of algorithms x tasks x seeds x options, resumable, in parallel workers'), false)
+  addRunOptions(
+    program
+      .command('sweep')
+      .description('grid of algorithms x tasks x seeds x options, resumable, in parallel workers'),
+    false,
+  )
     .requiredOption('--algorithms <list>', 'comma-separated algorithms')
     .option('--tasks <list>', 'comma-separated tasks', 'checkerboard')
     .option('--seeds <list>', 'comma-separated seeds', '0')
-    .option('--set <key=values...>', 'an option axis, e.g. lr=1e-3,3e-3 or networkOptions.embDim=64,128 (repeatable)')
+    .option(
+      '--set <key=values...>',
+      'an option axis, e.g. lr=1e-3,3e-3 or networkOptions.embDim=64,128 (repeatable)',
+    )
     .option('--out <dir>', 'sweep folder (rerun with the same folder to resume)')
     .option('--workers <n>', 'worker processes (default: one per core)')
     .option('--json <file>', 'also write the result rows to this file')

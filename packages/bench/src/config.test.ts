@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configMismatch, parseIntListFlag, parseNumberFlag, resolveRunConfig } from './config.js';
+import {
+  ConfigError,
+  configMismatch,
+  parseIntListFlag,
+  parseNumberFlag,
+  resolveRunConfig,
+} from './config.js';
 import { energyDistance, histogramKL } from './metrics.js';
 
 describe('config', () => {
   it('applies the task preset, then the file, then flags', () => {
     const c = resolveRunConfig({ steps: 50, lr: 0.01 }, { lr: 0.02 });
-    expect(c).toMatchObject({ task: 'checkerboard', network: 'mlp', steps: 50, lr: 0.02, emaRate: 0.995, gradClip: 10 });
+    expect(c).toMatchObject({
+      task: 'checkerboard',
+      network: 'mlp',
+      steps: 50,
+      lr: 0.02,
+      emaRate: 0.995,
+      gradClip: 10,
+    });
     expect(c.networkOptions).toMatchObject({ embDim: 64 });
   });
 

@@ -4,7 +4,16 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from './backend.js';
 
 /** Tasks the bench knows. */
-export const TASK_NAMES = ['checkerboard', 'bimodal', 'recon', 'proj', 'lie', 'pusht', 'robomimic', 'lerobot'] as const;
+export const TASK_NAMES = [
+  'checkerboard',
+  'bimodal',
+  'recon',
+  'proj',
+  'lie',
+  'pusht',
+  'robomimic',
+  'lerobot',
+] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 /** Tasks read from files (`--data PATH`). */
 export const DATASET_TASKS: readonly TaskName[] = ['pusht', 'robomimic', 'lerobot'];
@@ -91,7 +100,7 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   checkerboard: {
     network: 'mlp',
     networkOptions: { embDim: 64, nLayers: 2, timestepEmbDim: 16, dropout: 0 },
-    steps: 1500,
+    steps: 1200,
     batchSize: 256,
     lr: 3e-3,
     evalSamples: 2000,
@@ -129,9 +138,27 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
     lr: 1e-3,
     evalSamples: 2000,
   },
-  pusht: { network: 'mlp', networkOptions: { embDim: 256, nLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
-  robomimic: { network: 'mlp', networkOptions: { embDim: 256, nLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
-  lerobot: { network: 'mlp', networkOptions: { embDim: 256, nLayers: 4 }, steps: 2000, batchSize: 64, lr: 1e-4 },
+  pusht: {
+    network: 'mlp',
+    networkOptions: { embDim: 256, nLayers: 4 },
+    steps: 2000,
+    batchSize: 64,
+    lr: 1e-4,
+  },
+  robomimic: {
+    network: 'mlp',
+    networkOptions: { embDim: 256, nLayers: 4 },
+    steps: 2000,
+    batchSize: 64,
+    lr: 1e-4,
+  },
+  lerobot: {
+    network: 'mlp',
+    networkOptions: { embDim: 256, nLayers: 4 },
+    steps: 2000,
+    batchSize: 64,
+    lr: 1e-4,
+  },
 };
 
 /** Defaults shared by every task (the reference YAML's optimisation settings, spec §6.1). */
@@ -163,7 +190,9 @@ export function validateRunConfig(raw: unknown): RunConfig {
   }
   const config = parsed.data;
   if (DATASET_TASKS.includes(config.task) && !config.data) {
-    throw new ConfigError(`invalid config:\n  data: task '${config.task}' needs a dataset path (--data PATH)`);
+    throw new ConfigError(
+      `invalid config:\n  data: task '${config.task}' needs a dataset path (--data PATH)`,
+    );
   }
   return config;
 }
@@ -202,7 +231,9 @@ export function resolveRunConfig(
   const g = defined(flags);
   const task = (g.task ?? f.task ?? COMMON_DEFAULTS.task) as string;
   if (!(TASK_NAMES as readonly string[]).includes(task)) {
-    throw new ConfigError(`invalid config:\n  task: unknown task '${task}'; valid tasks: ${TASK_NAMES.join(', ')}`);
+    throw new ConfigError(
+      `invalid config:\n  task: unknown task '${task}'; valid tasks: ${TASK_NAMES.join(', ')}`,
+    );
   }
   const preset = TASK_PRESETS[task as TaskName];
   const merged: Record<string, unknown> = { ...COMMON_DEFAULTS, ...preset, ...f, ...g, task };
@@ -231,7 +262,8 @@ export function parseNumberFlag(flag: string, value: string): number {
 export function parseIntListFlag(flag: string, value: string): number[] {
   return value.split(',').map((part) => {
     const n = parseNumberFlag(flag, part.trim());
-    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`invalid value for ${flag}: '${part}' is not a positive integer`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ConfigError(`invalid value for ${flag}: '${part}' is not a positive integer`);
     return n;
   });
 }

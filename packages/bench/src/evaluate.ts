@@ -19,7 +19,12 @@ export const EVAL_BATCH = 1024;
  * The policy of a model: encodes observations, runs the algorithm's sampler with `nfe` steps,
  * returns flattened actions. Deterministic for a seed; batches are seeded by their index.
  */
-export function policySampler(model: Model, algorithm: Algorithm, task: Task, config: RunConfig): PolicySampler {
+export function policySampler(
+  model: Model,
+  algorithm: Algorithm,
+  task: Task,
+  config: RunConfig,
+): PolicySampler {
   return (obs, count, nfe, seed) => {
     const out = new Float32Array(count * task.horizon * task.actDim);
     const per = task.horizon * task.actDim;
@@ -28,7 +33,9 @@ export function policySampler(model: Model, algorithm: Algorithm, task: Task, co
     for (let start = 0, b = 0; start < count; start += EVAL_BATCH, b++) {
       const n = Math.min(EVAL_BATCH, count - start);
       const actions = tf.tidy(() => {
-        const o = obs ? tf.tensor3d(obs.subarray(start * perObs, (start + n) * perObs), [n, task.obsSteps, task.obsDim]) : null;
+        const o = obs
+          ? tf.tensor3d(obs.subarray(start * perObs, (start + n) * perObs), [n, task.obsSteps, task.obsDim])
+          : null;
         const cond = model.encode(o, false);
         // Loss options (tStar, variant) go to the sampler too: mip's t* must match training.
         const ctx = { flowMap: model.flowMap, interpolant, ...config.lossOptions };
@@ -66,7 +73,12 @@ export async function evaluateModel(
   config: RunConfig,
   nfe: number,
 ): Promise<TaskEvaluation> {
-  return task.evaluate(policySampler(model, algorithm, task, config), nfe, mixSeed(config.seed, nfe, 0xe5a1), config.evalSamples);
+  return task.evaluate(
+    policySampler(model, algorithm, task, config),
+    nfe,
+    mixSeed(config.seed, nfe, 0xe5a1),
+    config.evalSamples,
+  );
 }
 
 /** Options of {@link evaluateCheckpoint}. */
@@ -84,7 +96,9 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
   const configPath = join(runDir, 'config.json');
   const ck = join(runDir, 'checkpoint');
   if (!existsSync(configPath) || !existsSync(ck)) {
-    throw new ConfigError(`cannot evaluate ${runDir}: not a run folder with a checkpoint (config.json + checkpoint/)`);
+    throw new ConfigError(
+      `cannot evaluate ${runDir}: not a run folder with a checkpoint (config.json + checkpoint/)`,
+    );
   }
   const saved = JSON.parse(readFileSync(configPath, 'utf8'));
   const config = validateRunConfig({
@@ -96,7 +110,10 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
   await prepareBackend(o.backend, o.log);
   const algorithm = await algorithmFor(config);
   const task = await openTask(config);
-  const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as { step: number; trainSeconds: number };
+  const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as {
+    step: number;
+    trainSeconds: number;
+  };
   const model = loadModelWeights(join(ck, 'ema-weights'), config, task);
   try {
     const rows: ResultRow[] = [];

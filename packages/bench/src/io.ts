@@ -30,7 +30,10 @@ export function writeJsonAtomic(path: string, value: unknown): void {
  * replaces `path` by rename. A previous `path` is moved aside first and removed only after the
  * new one is in place, so at every instant either the old or the new directory is complete.
  */
-export async function writeDirAtomic(path: string, fill: (tmpDir: string) => void | Promise<void>): Promise<void> {
+export async function writeDirAtomic(
+  path: string,
+  fill: (tmpDir: string) => void | Promise<void>,
+): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   mkdirSync(tmp);

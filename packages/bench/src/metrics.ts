@@ -90,7 +90,9 @@ function meanPairDistance(a: Float32Array, b: Float32Array, dim: number, same: b
  */
 export function energyDistance(x: Float32Array, y: Float32Array, dim = 2): number {
   return (
-    2 * meanPairDistance(x, y, dim, false) - meanPairDistance(x, x, dim, true) - meanPairDistance(y, y, dim, true)
+    2 * meanPairDistance(x, y, dim, false) -
+    meanPairDistance(x, x, dim, true) -
+    meanPairDistance(y, y, dim, true)
   );
 }
 

@@ -22,7 +22,12 @@ export interface Model {
  * The network shape of a task. Tasks without observations (checkerboard) still give the
  * network a one-step, one-wide condition slot and pass `cond = null` (read as zeros).
  */
-export function networkShape(task: Task): { horizon: number; actDim: number; obsSteps: number; condDim: number } {
+export function networkShape(task: Task): {
+  horizon: number;
+  actDim: number;
+  obsSteps: number;
+  condDim: number;
+} {
   return {
     horizon: task.horizon,
     actDim: task.actDim,
@@ -39,7 +44,11 @@ export function networkShape(task: Task): { horizon: number; actDim: number; obs
 export function buildModel(config: RunConfig, task: Task, _role: 'model' | 'ema' | 'teacher'): Model {
   let network: Network;
   try {
-    network = createNetwork(config.network, { ...config.networkOptions, ...networkShape(task), seed: config.seed });
+    network = createNetwork(config.network, {
+      ...config.networkOptions,
+      ...networkShape(task),
+      seed: config.seed,
+    });
   } catch (error) {
     throw new ConfigError(`invalid network options for '${config.network}': ${(error as Error).message}`);
   }
@@ -63,11 +72,17 @@ export function modelArrays(model: Model, prefix: string): NamedArray[] {
 }
 
 /** Assigns the arrays saved by {@link modelArrays}; a shape mismatch names the variable. */
-export function restoreModelArrays(model: Model, arrays: ReadonlyMap<string, NamedArray>, prefix: string): void {
+export function restoreModelArrays(
+  model: Model,
+  arrays: ReadonlyMap<string, NamedArray>,
+  prefix: string,
+): void {
   const wanted = model.variables.length;
   const have = [...arrays.keys()].filter((k) => k.startsWith(`${prefix}/`)).length;
   if (have !== wanted) {
-    throw new ConfigError(`saved weights hold ${have} tensors, the model has ${wanted}: different architecture`);
+    throw new ConfigError(
+      `saved weights hold ${have} tensors, the model has ${wanted}: different architecture`,
+    );
   }
   model.variables.forEach((v, i) => {
     const a = arrays.get(`${prefix}/${i}`)!;
@@ -124,7 +139,9 @@ export function loadTeacher(path: string, task: Task): Teacher {
   const configPath = join(runDir, 'config.json');
   const weights = join(runDir, 'checkpoint', 'ema-weights');
   if (!existsSync(configPath) || !existsSync(join(weights, 'weights.json'))) {
-    throw new ConfigError(`teacher ${path} is not a run folder with a checkpoint (config.json + checkpoint/ema-weights)`);
+    throw new ConfigError(
+      `teacher ${path} is not a run folder with a checkpoint (config.json + checkpoint/ema-weights)`,
+    );
   }
   const config = validateRunConfig(JSON.parse(readFileSync(configPath, 'utf8')));
   const saved = JSON.parse(readFileSync(join(weights, 'network.json'), 'utf8')) as {
@@ -141,7 +158,9 @@ export function loadTeacher(path: string, task: Task): Teacher {
     throw new ConfigError(`teacher ${path} has the wrong shape for task '${task.name}': ${diffs.join(', ')}`);
   }
   if (config.algorithm !== 'flow') {
-    throw new ConfigError(`teacher ${path} was trained with '${config.algorithm}'; a teacher must be a 'flow' run`);
+    throw new ConfigError(
+      `teacher ${path} was trained with '${config.algorithm}'; a teacher must be a 'flow' run`,
+    );
   }
   const model = loadModelWeights(weights, config, task);
   return { flowMap: model.flowMap, dispose: () => model.dispose() };

@@ -31,7 +31,9 @@ export async function preflight(
   for (const c of configs) {
     const table = await resolveAlgorithms(c.algorithmPackages);
     if (!table.has(c.algorithm)) {
-      throw new AlgorithmError(`unknown algorithm '${c.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`);
+      throw new AlgorithmError(
+        `unknown algorithm '${c.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`,
+      );
     }
     if (c.teacher) {
       try {
@@ -67,10 +69,15 @@ export async function runJobs(
     }
     return { outcomes, failures };
   }
-  const poolJobs: PoolJob<RunJob, RunOutcome>[] = jobs.map((job) => ({
-    id: job.dir,
-    input: { ...job, progress: job.quiet ? 'none' : 'lines' },
-  }));
+  // Longest first (JVP / teacher algorithms cost ~3x a flow step), so the pool ends together.
+  const cost = (j: RunJob) =>
+    (/^(lsd|esd|mf|psd|ctm|lmd)$/.test(j.config.algorithm) ? 3 : 1) * j.config.steps;
+  const poolJobs: PoolJob<RunJob, RunOutcome>[] = [...jobs]
+    .sort((a, b) => cost(b) - cost(a))
+    .map((job) => ({
+      id: job.dir,
+      input: { ...job, progress: job.quiet ? 'none' : 'lines' },
+    }));
   const { done, failed } = await runPool(poolJobs, workers, {
     onDone: (job) => log(`done ${job.id} (train ${job.output?.trainSeconds.toFixed(1)} s)`),
     onFailed: (job, message) => log(`FAILED ${job.id}: ${message}`),
@@ -143,14 +150,17 @@ export interface CompareOptions {
 }
 
 /** `mipjs compare`: several algorithms on one task, one table, one report. */
-export async function compare(o: CompareOptions): Promise<{ dir: string; rows: ResultRow[]; seconds: number }> {
+export async function compare(
+  o: CompareOptions,
+): Promise<{ dir: string; rows: ResultRow[]; seconds: number }> {
   const t0 = performance.now();
   const configs = o.algorithms.flatMap((algorithm) =>
     o.seeds.map((seed) => resolveRunConfig(o.file, { ...o.flags, task: o.task, algorithm, seed })),
   );
   const backend = await preflight(configs, o.backend, o.log);
   const dir = o.out ?? join('runs', `compare-${timestamp()}`);
-  if (existsSync(join(dir, 'results.json'))) throw new ConfigError(`${dir} already holds results; choose another --out`);
+  if (existsSync(join(dir, 'results.json')))
+    throw new ConfigError(`${dir} already holds results; choose another --out`);
   mkdirSync(dir, { recursive: true });
   o.log(`results folder: ${dir}`);
   const jobs: RunJob[] = configs.map((config) => ({
@@ -184,7 +194,9 @@ export async function compare(o: CompareOptions): Promise<{ dir: string; rows: R
   o.print(comparisonTable(rows, header));
   o.print(`report: ${join(dir, 'report.md')}`);
   if (failures.length > 0) {
-    throw new Error(`${failures.length} run(s) failed:\n  ${failures.map((f) => `${f.dir}: ${f.message}`).join('\n  ')}`);
+    throw new Error(
+      `${failures.length} run(s) failed:\n  ${failures.map((f) => `${f.dir}: ${f.message}`).join('\n  ')}`,
+    );
   }
   return { dir, rows, seconds };
 }
@@ -198,7 +210,9 @@ export function parseSetFlag(spec: string): { key: string; values: unknown[] } {
     .slice(eq + 1)
     .split(',')
     .map((v) => v.trim())
-    .map((v) => (v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v));
+    .map((v) =>
+      v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v,
+    );
   return { key, values };
 }
 
@@ -254,7 +268,10 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
             }
           }
           const config = resolveRunConfig(o.file, flags);
-          const name = [algorithm, combo.name, `s${seed}`].filter(Boolean).join('_').replace(/[^A-Za-z0-9_.=-]/g, '-');
+          const name = [algorithm, combo.name, `s${seed}`]
+            .filter(Boolean)
+            .join('_')
+            .replace(/[^A-Za-z0-9_.=-]/g, '-');
           entries.push({ config, dir: join(o.out, task, name) });
         }
   const backend = await preflight(
@@ -302,7 +319,9 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
   o.print(comparisonTable(rows, `sweep ${o.out}: ${all.length}/${entries.length} runs finished`));
   o.print(`report: ${join(o.out, 'report.md')}`);
   if (failures.length > 0) {
-    throw new Error(`${failures.length} run(s) failed (rerun the same command to resume):\n  ${failures.map((f) => `${f.dir}: ${f.message}`).join('\n  ')}`);
+    throw new Error(
+      `${failures.length} run(s) failed (rerun the same command to resume):\n  ${failures.map((f) => `${f.dir}: ${f.message}`).join('\n  ')}`,
+    );
   }
   return { rows, skipped: finished.length };
 }

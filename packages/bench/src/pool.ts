@@ -44,7 +44,9 @@ export async function runPool<I, O>(
       if (alive === 0) resolve();
     };
     for (let w = 0; w < n; w++) {
-      const child = fork(handlers.entry ?? WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(handlers.entry ?? WORKER_ENTRY, [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       workers.push(child);
       let current: PoolJob<I, O> | null = null;
       let exited = false;

@@ -27,7 +27,12 @@ describe('report', () => {
     writeJsonAtomic(join(run, 'config.json'), { algorithm: 'flow', task: 'checkerboard', seed: 0 });
     const { writeFileAtomic } = await import('./io.js');
     writeFileAtomic(join(run, 'metrics.jsonl'), '{"step":10,"loss":1}\n{"step":20,"loss":0.5}\n');
-    writeJsonAtomic(join(run, 'samples.json'), { '1': [[0.1, 0.2], [-0.3, 0.4]] });
+    writeJsonAtomic(join(run, 'samples.json'), {
+      '1': [
+        [0.1, 0.2],
+        [-0.3, 0.4],
+      ],
+    });
     const files = await writeReport(dir, { title: 'test' });
     for (const name of ['loss', 'nfe-kl', 'nfe-inSupport', 'samples']) {
       const png = readFileSync(join(dir, 'plots', `${name}.png`));
@@ -36,7 +41,9 @@ describe('report', () => {
     }
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toMatch(/^# test/);
-    expect(md).toMatch(/\| algorithm \| network \| task \| seed \| NFE \| kl \| inSupport \| train s \| steps \|/);
+    expect(md).toMatch(
+      /\| algorithm \| network \| task \| seed \| NFE \| kl \| inSupport \| train s \| steps \|/,
+    );
     expect(md).toMatch(/\| lsd \| mlp \| checkerboard \| 0 \| 4 \| 0\.2500 \|/);
     expect(md).toMatch(/!\[Training loss\]\(plots\/loss\.png\)/);
     expect(files.every((f) => existsSync(f))).toBe(true);

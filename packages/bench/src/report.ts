@@ -139,7 +139,13 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
   for (const key of metricKeys) {
     const values = rows
       .filter((r) => typeof r.metrics[key] === 'number' && Number.isFinite(r.metrics[key]))
-      .map((r) => ({ nfe: r.nfe, value: r.metrics[key], algorithm: r.algorithm, task: r.task, seed: r.seed }));
+      .map((r) => ({
+        nfe: r.nfe,
+        value: r.metrics[key],
+        algorithm: r.algorithm,
+        task: r.task,
+        seed: r.seed,
+      }));
     if (values.length === 0) continue;
     const tasks = new Set(values.map((v) => v.task));
     await save(`nfe-${key.replace(/[^a-zA-Z0-9_-]/g, '_')}`, `${key} vs NFE`, {

@@ -52,7 +52,9 @@ export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
   const table = await resolveAlgorithms(config.algorithmPackages);
   const algorithm = table.get(config.algorithm);
   if (!algorithm) {
-    throw new AlgorithmError(`unknown algorithm '${config.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`);
+    throw new AlgorithmError(
+      `unknown algorithm '${config.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`,
+    );
   }
   return algorithm;
 }
@@ -140,7 +142,13 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       }
       const evalSeconds = (performance.now() - t0) / 1000;
       if (Object.keys(samples).length > 0) writeJsonAtomic(join(dir, 'samples.json'), samples);
-      const outcome: RunOutcome = { dir, rows, trainSeconds: round(result.trainSeconds), evalSeconds: round(evalSeconds), backend };
+      const outcome: RunOutcome = {
+        dir,
+        rows,
+        trainSeconds: round(result.trainSeconds),
+        evalSeconds: round(evalSeconds),
+        backend,
+      };
       writeJsonAtomic(join(dir, RESULT_FILE), outcome);
       return outcome;
     } finally {

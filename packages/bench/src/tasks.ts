@@ -1,5 +1,4 @@
 import { accessSync, constants } from 'node:fs';
-import { ConfigError, type RunConfig, type TaskName } from './config.js';
 import {
   bimodalMetrics,
   checkerboardSupportFraction,
@@ -17,6 +16,7 @@ import {
   type ToyTask,
   toyGrid,
 } from '@mipjs/data';
+import { ConfigError, type RunConfig, type TaskName } from './config.js';
 import { MissingExportError } from './libs.js';
 import { energyDistance, histogramKL } from './metrics.js';
 import { type HostBatch, mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';
@@ -39,7 +39,9 @@ export async function checkTaskInput(config: RunConfig): Promise<void> {
     try {
       accessSync(config.data, constants.R_OK);
     } catch {
-      throw new ConfigError(`cannot read dataset ${config.data} for task '${config.task}': no such file or directory, or not readable`);
+      throw new ConfigError(
+        `cannot read dataset ${config.data} for task '${config.task}': no such file or directory, or not readable`,
+      );
     }
   }
 }
@@ -55,7 +57,10 @@ function checkerboardTask(): Task {
     obsSteps: 0,
     obsDim: 0,
     trainBatch(seed, index, batchSize): HostBatch {
-      return { action: sampleCheckerboard(batchSize, { seed: mixSeed(seed, index, 0xda7a) }).data, obs: null };
+      return {
+        action: sampleCheckerboard(batchSize, { seed: mixSeed(seed, index, 0xda7a) }).data,
+        obs: null,
+      };
     },
     async evaluate(policy: PolicySampler, nfe, seed, n): Promise<TaskEvaluation> {
       const model = policy(null, n, nfe, seed);
@@ -129,10 +134,17 @@ function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
       const pred = policy(Float32Array.from(cs), n, nfe, seed);
       const truth = new Float32Array(n * toy.dim);
       for (let i = 0; i < n; i++) truth.set(toy.target(cs[i]), i * toy.dim);
-      const metrics: Record<string, number> = { l1_error: l1Error(pred, truth), l2_error: l2Error(pred, truth) };
+      const metrics: Record<string, number> = {
+        l1_error: l1Error(pred, truth),
+        l2_error: l2Error(pred, truth),
+      };
       if (name === 'proj') {
         const pm = projectionMetrics(toy as ProjectionTask, (c) => policy(Float32Array.of(c), 1, nfe, seed));
-        Object.assign(metrics, { subspaceDiag: pm.subspaceDiag, subspaceOffDiag: pm.subspaceOffDiag, boundary: pm.boundary });
+        Object.assign(metrics, {
+          subspaceDiag: pm.subspaceDiag,
+          subspaceOffDiag: pm.subspaceOffDiag,
+          boundary: pm.boundary,
+        });
       } else if (name === 'lie') {
         const lm = lieMetrics(toy as LieTask, cs, pred);
         Object.assign(metrics, {

@@ -41,7 +41,8 @@ export function writeTensorStore(dir: string, base: string, arrays: NamedArray[]
 /** Reads what {@link writeTensorStore} wrote, as a name-keyed map. */
 export function readTensorStore(dir: string, base: string): Map<string, NamedArray> {
   const manifest = JSON.parse(readFileSync(join(dir, `${base}.json`), 'utf8')) as Manifest;
-  if (manifest.format !== 'mipjs-tensors') throw new Error(`${join(dir, base)}.json is not a mipjs tensor store`);
+  if (manifest.format !== 'mipjs-tensors')
+    throw new Error(`${join(dir, base)}.json is not a mipjs tensor store`);
   const raw = readFileSync(join(dir, `${base}.bin`));
   const copy = new Uint8Array(raw.byteLength);
   copy.set(raw);

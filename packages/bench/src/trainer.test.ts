@@ -77,9 +77,13 @@ describe('train', () => {
     };
     const dir = tempDir();
     const config = tinyConfig({ steps: 8, checkpointEvery: 4 });
-    await expect(train({ config, algorithm: exploding, task: blobTask(), dir })).rejects.toThrow(NonFiniteError);
+    await expect(train({ config, algorithm: exploding, task: blobTask(), dir })).rejects.toThrow(
+      NonFiniteError,
+    );
     calls = 0;
-    const err = await train({ config, algorithm: exploding, task: blobTask(), dir: tempDir() }).catch((e) => e);
+    const err = await train({ config, algorithm: exploding, task: blobTask(), dir: tempDir() }).catch(
+      (e) => e,
+    );
     expect(err.message).toMatch(/step 6/);
     expect(err.message).toMatch(/'exploding'/);
     expect(err.message).toMatch(/term 'flow'/);
@@ -90,10 +94,21 @@ describe('train', () => {
 
   it('refuses to resume a folder written by another config', async () => {
     const dir = tempDir();
-    const r = await train({ config: tinyConfig({ steps: 2 }), algorithm: algo('flow'), task: blobTask(), dir });
+    const r = await train({
+      config: tinyConfig({ steps: 2 }),
+      algorithm: algo('flow'),
+      task: blobTask(),
+      dir,
+    });
     r.dispose();
     await expect(
-      train({ config: tinyConfig({ steps: 2, lr: 5e-3 }), algorithm: algo('flow'), task: blobTask(), dir, resume: true }),
+      train({
+        config: tinyConfig({ steps: 2, lr: 5e-3 }),
+        algorithm: algo('flow'),
+        task: blobTask(),
+        dir,
+        resume: true,
+      }),
     ).rejects.toThrow(ResumeError);
     await expect(
       train({ config: tinyConfig({ steps: 2 }), algorithm: algo('flow'), task: blobTask(), dir }),

@@ -5,13 +5,13 @@ import type { LossContext } from '@mipjs/losses';
 import { FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from './algorithms.js';
-import { type RunConfig, configMismatch, validateRunConfig } from './config.js';
+import { configMismatch, type RunConfig, validateRunConfig } from './config.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './io.js';
-import { type Model, buildModel, modelArrays, restoreModelArrays, saveModelWeights } from './model.js';
+import { buildModel, type Model, modelArrays, restoreModelArrays, saveModelWeights } from './model.js';
 import { AdamW } from './optim/adamw.js';
 import { cosineLr } from './optim/schedule.js';
 import type { Progress } from './progress.js';
-import { type Task, mixSeed } from './task.js';
+import { mixSeed, type Task } from './task.js';
 import { readTensorStore, writeTensorStore } from './tensor-store.js';
 
 /** A non-finite loss or gradient: the run stops, the last good checkpoint stays. */
@@ -82,7 +82,9 @@ export const RUN_FILES = {
   checkpoint: 'checkpoint',
 } as const;
 
-function readCheckpoint(dir: string): { state: CheckpointState; arrays: ReturnType<typeof readTensorStore> } | null {
+function readCheckpoint(
+  dir: string,
+): { state: CheckpointState; arrays: ReturnType<typeof readTensorStore> } | null {
   const ck = join(dir, RUN_FILES.checkpoint);
   if (!existsSync(join(ck, 'state.json'))) return null;
   const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as CheckpointState;
@@ -110,10 +112,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const before = validateRunConfig(JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')));
     const diffs = configMismatch(before, config);
     if (diffs.length > 0) {
-      throw new ResumeError(`cannot resume ${dir}: it was written by another config:\n  ${diffs.join('\n  ')}`);
+      throw new ResumeError(
+        `cannot resume ${dir}: it was written by another config:\n  ${diffs.join('\n  ')}`,
+      );
     }
   } else if (!options.resume && existsSync(join(dir, RUN_FILES.checkpoint))) {
-    throw new ResumeError(`${dir} already holds a checkpoint; pass --resume to continue it or choose another --out`);
+    throw new ResumeError(
+      `${dir} already holds a checkpoint; pass --resume to continue it or choose another --out`,
+    );
   }
 
   const model = buildModel(config, task, 'model');
@@ -215,7 +221,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const gradList: (tf.Tensor | null)[] = trainable.map((v) => grads[v.name] ?? null);
       const present = gradList.filter((g): g is tf.Tensor => g != null);
       const stats = tf.tidy(() =>
-        tf.stack([value, ...termValues, tf.addN([tf.scalar(0), ...present.map((g) => tf.sum(tf.square(g)))])]),
+        tf.stack([
+          value,
+          ...termValues,
+          tf.addN([tf.scalar(0), ...present.map((g) => tf.sum(tf.square(g)))]),
+        ]),
       );
       const numbers = stats.dataSync();
       stats.dispose();
@@ -238,7 +248,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             `The last good checkpoint (step ${startStep > 0 || existsSync(join(dir, RUN_FILES.checkpoint)) ? readCheckpoint(dir)?.state.step : 'none'}) is untouched.`,
         );
       }
-      const coef = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
+      const coef =
+        config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
       if (coef !== 1) {
         const clipped = gradList.map((g) => (g ? tf.mul(g, coef) : null));
         tf.dispose(present);
@@ -290,7 +301,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     options.progress?.stop();
-    if (startStep >= config.steps && !existsSync(join(dir, RUN_FILES.checkpoint))) await writeCheckpoint(config.steps, 0);
+    if (startStep >= config.steps && !existsSync(join(dir, RUN_FILES.checkpoint)))
+      await writeCheckpoint(config.steps, 0);
     const trainSeconds = trainSecondsBefore + (performance.now() - t0) / 1000;
     return { model, ema, step: config.steps, trainSeconds, metrics, dispose };
   } catch (error) {

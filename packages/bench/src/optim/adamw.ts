@@ -44,7 +44,8 @@ export class AdamW {
       ['eps', eps],
       ['weightDecay', weightDecay],
     ] as const) {
-      if (!(Number.isFinite(value) && value >= 0)) throw new Error(`AdamW ${name} must be >= 0, got ${value}`);
+      if (!(Number.isFinite(value) && value >= 0))
+        throw new Error(`AdamW ${name} must be >= 0, got ${value}`);
     }
     for (const [name, value] of [
       ['beta1', beta1],
@@ -99,7 +100,10 @@ export class AdamW {
       arrays.push({ name: `adamw_m/${i}`, shape: p.shape, data: this.m[i].dataSync() as Float32Array });
       arrays.push({ name: `adamw_v/${i}`, shape: p.shape, data: this.v[i].dataSync() as Float32Array });
     });
-    return { stepCount: this.stepCount, arrays: arrays.map((a) => ({ ...a, data: Float32Array.from(a.data) })) };
+    return {
+      stepCount: this.stepCount,
+      arrays: arrays.map((a) => ({ ...a, data: Float32Array.from(a.data) })),
+    };
   }
 
   /** Restores what {@link getState} returned. */

@@ -21,7 +21,12 @@ export interface PerfRow {
 }
 
 /** Median, min, max and count of a non-empty list of samples. */
-export function summarize(samples: readonly number[]): { median: number; min: number; max: number; n: number } {
+export function summarize(samples: readonly number[]): {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+} {
   if (samples.length === 0) throw new Error('summarize: no samples');
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -30,7 +35,13 @@ export function summarize(samples: readonly number[]): { median: number; min: nu
 }
 
 /** A row from raw samples. */
-export function perfRow(name: string, backend: string, samples: readonly number[], unit: string, note?: string): PerfRow {
+export function perfRow(
+  name: string,
+  backend: string,
+  samples: readonly number[],
+  unit: string,
+  note?: string,
+): PerfRow {
   return { name, backend, ...summarize(samples), unit, ...(note ? { note } : {}) };
 }
 

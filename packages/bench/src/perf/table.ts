@@ -32,7 +32,9 @@ export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: stri
     const line = [r.name, r.backend, formatValue(r.median), formatValue(r.min), formatValue(r.max), r.unit];
     if (showTorch) {
       const t = torch.get(r.name);
-      line.push(t && r.backend !== PYTORCH_BACKEND && t.unit === r.unit ? `${formatValue(r.median / t.median)}x` : '');
+      line.push(
+        t && r.backend !== PYTORCH_BACKEND && t.unit === r.unit ? `${formatValue(r.median / t.median)}x` : '',
+      );
     }
     const target = targetOf(r);
     line.push(target ? `${target.text} ${target.met ? 'met' : 'NOT met'}` : '', r.note ?? '');

@@ -37,12 +37,17 @@ function firstLine(s: string): string {
  * Finds the first candidate python that imports torch. Without one, `reason` says what each
  * candidate answered (not found, no torch module, ...), which the table prints.
  */
-export function probeTorch(candidates: readonly string[] = PYTHON_CANDIDATES, run: CommandRunner = spawnRunner): TorchProbe {
+export function probeTorch(
+  candidates: readonly string[] = PYTHON_CANDIDATES,
+  run: CommandRunner = spawnRunner,
+): TorchProbe {
   const why: string[] = [];
   for (const python of candidates) {
     const r = run(python, ['-c', 'import torch; print(torch.__version__)'], 60_000);
     if (r.error) {
-      why.push(`${python}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message}`);
+      why.push(
+        `${python}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message}`,
+      );
     } else if (r.status !== 0) {
       why.push(`${python}: ${firstLine(r.stderr) || `exit ${r.status}`}`);
     } else {
@@ -106,12 +111,17 @@ export function runTorchStep(
 }
 
 /** Parses the script's last stdout line. */
-export function parseTorchOutput(stdout: string): { rows: PerfRow[]; info: string } | { rows: null; reason: string } {
+export function parseTorchOutput(
+  stdout: string,
+): { rows: PerfRow[]; info: string } | { rows: null; reason: string } {
   let out: TorchOutput;
   try {
     out = JSON.parse(firstLine(stdout)) as TorchOutput;
   } catch {
-    return { rows: null, reason: `could not parse the companion script's output: ${firstLine(stdout).slice(0, 200)}` };
+    return {
+      rows: null,
+      reason: `could not parse the companion script's output: ${firstLine(stdout).slice(0, 200)}`,
+    };
   }
   const rows = out.rows.map((r) => perfRow(r.name, PYTORCH_BACKEND, r.samples, r.unit));
   if (!rows.every(isPerfRow)) return { rows: null, reason: 'the companion script printed malformed rows' };
