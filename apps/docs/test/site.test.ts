@@ -170,6 +170,8 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
     for (const path of paths) {
       const { page, errors, status } = await open(path);
       expect(status, path).toBe(200);
+      const text = (await page.locator('#VPContent').textContent()) ?? '';
+      if (/\$\$|\\(frac|mathbb|lVert|begin)\b/.test(text)) all.push(`${path}: raw TeX in the page text`);
       all.push(...errors);
       await page.close();
     }
