@@ -17,6 +17,7 @@ import {
 import { evaluateCheckpoint } from './evaluate.js';
 import { writeJsonAtomic } from './io.js';
 import { compare, parseSetFlag, preflight, sweep, timestamp } from './orchestrate.js';
+import { registerPerfCommand } from './perf/command.js';
 import { writeReport } from './report.js';
 import { executeRun } from './run.js';
 import { TASK_DESCRIPTIONS } from './tasks.js';
@@ -335,6 +336,8 @@ export function buildProgram(): Command {
       print('tasks:');
       for (const t of TASK_NAMES) print(`  ${t.padEnd(13)} ${TASK_DESCRIPTIONS[t]}`);
     });
+
+  registerPerfCommand(program, log, print);
 
   // Internal: the worker entry when forked with this argument (dist/worker.js is the default).
   return program;

@@ -27,7 +27,7 @@ export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: stri
   const head = ['measurement', 'backend', 'median', 'min', 'max', 'unit'];
   if (showTorch) head.push('vs PyTorch');
   head.push('target', 'note');
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const table = new Table({ head, style: { head: [], border: [], compact: true } });
   for (const r of rows) {
     const line = [r.name, r.backend, formatValue(r.median), formatValue(r.min), formatValue(r.max), r.unit];
     if (showTorch) {

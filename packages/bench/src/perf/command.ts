@@ -1,0 +1,341 @@
+import { availableParallelism, cpus } from 'node:os';
+import { type Command, Option } from 'commander';
+import type { Algorithm } from '../algorithm.js';
+import { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms } from '../algorithms.js';
+import type { ConcreteBackend } from '../backend.js';
+import { ConfigError, parseNumberFlag } from '../config.js';
+import { writeJsonAtomic } from '../io.js';
+import { prepareBackend } from '../setup.js';
+import { PERF_SHAPE, timeSampling, timeSweep, timeTrainSteps, trainMemory } from './measure.js';
+import { type PerfRow, perfRow, ratioRow } from './stats.js';
+import { PYTORCH_BACKEND, renderPerfTable } from './table.js';
+import { probeTorch, runTorchStep } from './torch.js';
+
+export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep'] as const;
+export type PerfSection = (typeof PERF_SECTIONS)[number];
+const ALL_BACKENDS: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** The JVP losses whose step is compared with a flow step. */
+export const JVP_ALGORITHMS = ['lsd', 'esd', 'mf'];
+
+/** Resolved options of `mipjs perf`. */
+export interface PerfOptions {
+  /** Backends to measure; `null` = every one that loads. */
+  backends: ConcreteBackend[] | null;
+  sections: PerfSection[];
+  quick: boolean;
+  full: boolean;
+  /** Timed steps per train measurement (after `warmup` untimed ones). */
+  repeats: number;
+  warmup: number;
+  sampleRepeats: number;
+  memorySteps: number;
+  sweepRuns: number;
+  sweepSteps: number;
+  /** Train-section algorithms; `null` = the default per backend. */
+  algorithms: string[] | null;
+  widths: number[];
+  batch: number;
+  torch: boolean;
+  json?: string;
+}
+
+/** Tiny sizes of every network for the memory run (leaks do not depend on the width). */
+export const TINY_NETWORKS: Record<string, Record<string, unknown>> = {
+  mlp: { embDim: 32, nLayers: 2, timestepEmbDim: 16 },
+  vanilla_mlp: { embDim: 32, nLayers: 2 },
+  rnn: { embDim: 32, nLayers: 1, timestepEmbDim: 16 },
+  vanilla_rnn: { embDim: 32, nLayers: 1, timestepEmbDim: 16 },
+  chiunet: { embDim: 16, modelDim: 8, kernelSize: 3, dimMult: [1, 2] },
+  jannerunet: { embDim: 16, modelDim: 8, dimMult: [1, 2], attention: true },
+  chitransformer: { embDim: 16, nLayers: 1, nHeads: 2 },
+  sudeepdit: { embDim: 16, nLayers: 1, nHeads: 2 },
+};
+
+/** One planned measurement. */
+interface TrainItem {
+  label: string;
+  network: string;
+  networkOptions: Record<string, unknown>;
+  algorithm: string;
+}
+
+/**
+ * The work of one backend. The cpu backend is ~20x slower than wasm, so by default it gets a
+ * reduced train section (flow, mip and lsd at W256, no ChiUNet); `--full` lifts that.
+ */
+export function planFor(backend: ConcreteBackend, o: PerfOptions): { train: TrainItem[]; skipped: string[] } {
+  const slow = backend === 'cpu' && !o.full;
+  const skipped: string[] = [];
+  const defaultAlgorithms = o.quick || slow ? ['flow', 'mip', 'lsd'] : BUILTIN_ALGORITHM_NAMES;
+  const algorithms = o.algorithms ?? defaultAlgorithms;
+  const widths = slow && o.widths.length > 1 ? [Math.min(...o.widths)] : o.widths;
+  if (widths.length < o.widths.length) skipped.push(`train at widths ${o.widths.filter((w) => !widths.includes(w)).join(', ')}`);
+  if (!o.algorithms && algorithms.length < BUILTIN_ALGORITHM_NAMES.length) {
+    skipped.push(`train of ${BUILTIN_ALGORITHM_NAMES.filter((a) => !algorithms.includes(a)).join(', ')}`);
+  }
+  const train: TrainItem[] = [];
+  for (const w of widths)
+    for (const a of algorithms) train.push({ label: `mlp-w${w}`, network: 'mlp', networkOptions: { embDim: w }, algorithm: a });
+  if (slow || o.quick) skipped.push('train of chiunet');
+  else {
+    const chi = o.full ? algorithms : algorithms.filter((a) => ['flow', 'mip', 'lsd'].includes(a));
+    for (const a of chi) train.push({ label: 'chiunet', network: 'chiunet', networkOptions: {}, algorithm: a });
+  }
+  return { train, skipped: o.sections.includes('train') ? skipped : [] };
+}
+
+function parseList<T extends string>(flag: string, value: string, valid: readonly T[]): T[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const i of items) {
+    if (!valid.includes(i as T)) throw new ConfigError(`unknown ${flag} '${i}'; valid: ${valid.join(', ')}`);
+  }
+  return items as T[];
+}
+
+/** Raw flags of `mipjs perf`. */
+export interface PerfFlags {
+  backends?: string;
+  only?: string;
+  quick?: boolean;
+  full?: boolean;
+  repeats?: string;
+  warmup?: string;
+  sampleRepeats?: string;
+  memorySteps?: string;
+  sweepRuns?: string;
+  sweepSteps?: string;
+  algorithms?: string;
+  widths?: string;
+  batch?: string;
+  torch?: boolean;
+  json?: string;
+}
+
+/** Flags -> options with the defaults (`--quick` shrinks every section). */
+export function resolvePerfOptions(f: PerfFlags): PerfOptions {
+  const quick = !!f.quick;
+  const n = (flag: string, v: string | undefined, d: number) => {
+    if (v === undefined) return d;
+    const x = parseNumberFlag(flag, v);
+    if (!Number.isInteger(x) || x < 1) throw new ConfigError(`${flag} must be a positive integer, got '${v}'`);
+    return x;
+  };
+  return {
+    backends: f.backends ? parseList('backend', f.backends, ALL_BACKENDS) : null,
+    sections: f.only ? parseList('section', f.only, PERF_SECTIONS) : [...PERF_SECTIONS],
+    quick,
+    full: !!f.full,
+    repeats: n('--repeats', f.repeats, quick ? 3 : 5),
+    warmup: n('--warmup', f.warmup, quick ? 1 : 2),
+    sampleRepeats: n('--sample-repeats', f.sampleRepeats, quick ? 20 : 100),
+    memorySteps: n('--memory-steps', f.memorySteps, quick ? 100 : 500),
+    sweepRuns: n('--sweep-runs', f.sweepRuns, quick ? 2 : 4),
+    sweepSteps: n('--sweep-steps', f.sweepSteps, quick ? 100 : 300),
+    algorithms: f.algorithms ? parseList('algorithm', f.algorithms, BUILTIN_ALGORITHM_NAMES) : null,
+    widths: f.widths
+      ? f.widths.split(',').map((w) => n('--widths', w.trim(), 0))
+      : quick
+        ? [256]
+        : [256, 512],
+    batch: n('--batch', f.batch, 256),
+    torch: f.torch !== false,
+    json: f.json,
+  };
+}
+
+/** `mipjs perf`: measure, print the table, write the JSON rows. Returns the rows. */
+export async function runPerf(
+  o: PerfOptions,
+  log: (line: string) => void,
+  print: (text: string) => void,
+): Promise<PerfRow[]> {
+  const t0 = performance.now();
+  const algorithms = new Map<string, Algorithm>(builtinAlgorithms().map((a) => [a.name, a]));
+  const rows: PerfRow[] = [];
+  const add = (r: PerfRow) => {
+    rows.push(r);
+    return r;
+  };
+  const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
+  log(`perf: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);
+  log(`perf: shape H ${PERF_SHAPE.horizon}, A ${PERF_SHAPE.actDim}, To ${PERF_SHAPE.obsSteps}, D ${PERF_SHAPE.obsDim}; batch ${o.batch}`);
+
+  let torchNote: string | undefined;
+  if (o.torch && (o.sections.includes('train') || o.sections.includes('sample'))) {
+    const probe = probeTorch();
+    if (probe.python === null) {
+      torchNote = probe.reason;
+      log(`perf: PyTorch comparison skipped: ${probe.reason}`);
+    } else {
+      log(`perf: PyTorch ${probe.version} at ${probe.python}: running scripts/torch_step.py`);
+      const r = runTorchStep(probe.python, {
+        widths: o.widths,
+        layers: 8,
+        batch: o.batch,
+        horizon: PERF_SHAPE.horizon,
+        actDim: PERF_SHAPE.actDim,
+        obsSteps: PERF_SHAPE.obsSteps,
+        condDim: PERF_SHAPE.obsDim,
+        warmup: o.warmup,
+        repeats: o.repeats,
+        sampleRepeats: o.sampleRepeats,
+      });
+      if (r.rows === null) {
+        torchNote = r.reason;
+        log(`perf: PyTorch comparison skipped: ${r.reason}`);
+      } else {
+        log(`perf: PyTorch: ${r.info} (${elapsed()})`);
+        for (const row of r.rows) add({ ...row, note: r.info });
+      }
+    }
+  } else if (!o.torch) torchNote = '--no-torch';
+
+  const candidates = o.backends ?? ALL_BACKENDS;
+  for (const backend of candidates) {
+    try {
+      await prepareBackend(backend, log);
+    } catch (error) {
+      log(`perf: backend ${backend} skipped: ${(error as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const plan = planFor(backend, o);
+    for (const s of plan.skipped) log(`perf [${backend}]: skipped by default: ${s} (pass --full)`);
+
+    if (o.sections.includes('train')) {
+      const byKey = new Map<string, PerfRow>();
+      let i = 0;
+      for (const item of plan.train) {
+        i++;
+        log(`perf [${backend}] train ${item.label} ${item.algorithm} (${i}/${plan.train.length}, ${elapsed()})`);
+        const times = await timeTrainSteps({
+          algorithm: algorithms.get(item.algorithm)!,
+          network: item.network,
+          networkOptions: item.networkOptions,
+          batch: o.batch,
+          steps: o.warmup + o.repeats,
+        });
+        const row = add(perfRow(`train/${item.label}/${item.algorithm}`, backend, times.slice(o.warmup), 'ms'));
+        byKey.set(`${item.label}/${item.algorithm}`, row);
+        log(`perf [${backend}]   median ${row.median.toFixed(1)} ms`);
+      }
+      for (const [key, row] of byKey) {
+        const [label, alg] = key.split('/');
+        const flow = byKey.get(`${label}/flow`);
+        if (flow && JVP_ALGORITHMS.includes(alg)) {
+          add(ratioRow(`train-ratio/${label}/${alg}-vs-flow`, backend, row, flow));
+        }
+      }
+    }
+
+    if (o.sections.includes('sample')) {
+      const cases = [
+        { algorithm: 'mip', steps: 2, label: 'mip-2nfe' },
+        { algorithm: 'flow', steps: 9, label: 'flow-9nfe' },
+        { algorithm: 'lsd', steps: 1, label: 'flowmap-1nfe' },
+      ];
+      for (const w of o.widths) {
+        for (const c of cases) {
+          log(`perf [${backend}] sample mlp-w${w} ${c.label} (${elapsed()})`);
+          const times = timeSampling({
+            algorithm: algorithms.get(c.algorithm)!,
+            steps: c.steps,
+            network: 'mlp',
+            networkOptions: { embDim: w },
+            warmup: 5,
+            repeats: o.sampleRepeats,
+          });
+          const row = add(perfRow(`sample/mlp-w${w}/${c.label}`, backend, times, 'ms'));
+          log(`perf [${backend}]   median ${row.median.toFixed(3)} ms`);
+        }
+      }
+    }
+
+    if (rows.some((r) => r.backend === PYTORCH_BACKEND)) {
+      const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
+      for (const r of rows.filter((x) => x.backend === backend)) {
+        const t = torch.get(r.name);
+        if (t) add(ratioRow(`vs-pytorch/${r.name}`, backend, r, t));
+      }
+    }
+
+    if (o.sections.includes('memory')) {
+      const items: [string, string][] = [];
+      for (const a of o.algorithms ?? BUILTIN_ALGORITHM_NAMES) items.push(['mlp', a]);
+      for (const net of Object.keys(TINY_NETWORKS)) {
+        if (net === 'mlp') continue;
+        for (const a of o.quick ? ['lsd'] : ['flow', 'lsd']) items.push([net, a]);
+      }
+      let i = 0;
+      for (const [net, alg] of items) {
+        i++;
+        log(`perf [${backend}] memory ${net} ${alg}, ${o.memorySteps} steps (${i}/${items.length}, ${elapsed()})`);
+        const m = await trainMemory({
+          algorithm: algorithms.get(alg)!,
+          network: net,
+          networkOptions: TINY_NETWORKS[net],
+          batch: 16,
+          steps: o.memorySteps,
+        });
+        const growth = m.tensors[m.tensors.length - 1] - m.tensors[0];
+        const rss = m.rssMB[m.rssMB.length - 1] - m.rssMB[0];
+        add(perfRow(`memory/${net}/${alg}/numTensors`, backend, m.tensors, 'tensors', `growth ${growth} over steps 2-${o.memorySteps}`));
+        add(perfRow(`memory/${net}/${alg}/rss`, backend, m.rssMB, 'MB', `growth ${rss.toFixed(1)} MB over steps 2-${o.memorySteps}`));
+      }
+    }
+
+    if (o.sections.includes('sweep')) {
+      const perHour: PerfRow[] = [];
+      for (const workers of [1, 2]) {
+        log(`perf [${backend}] sweep: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`);
+        const seconds = await timeSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
+        perHour.push(
+          add(
+            perfRow(`sweep/${workers}-worker${workers > 1 ? 's' : ''}`, backend, [(o.sweepRuns / seconds) * 3600], 'runs/h', `${o.sweepRuns} checkerboard flow runs of ${o.sweepSteps} steps in ${seconds.toFixed(1)} s`),
+          ),
+        );
+      }
+      add(ratioRow('sweep/speedup-2-vs-1', backend, perHour[1], perHour[0]));
+    }
+  }
+
+  const sections = rows.length ? renderPerfTable(rows, torchNote) : 'no measurements (no backend loaded?)';
+  print(sections);
+  print(`perf finished in ${elapsed()}`);
+  if (o.json) {
+    writeJsonAtomic(o.json, rows);
+    log(`perf: ${rows.length} rows written to ${o.json}`);
+  }
+  return rows;
+}
+
+/** Registers `mipjs perf` on the CLI program. */
+export function registerPerfCommand(
+  program: Command,
+  log: (line: string) => void,
+  print: (text: string) => void,
+): void {
+  program
+    .command('perf')
+    .description('speed and memory benchmark: train steps, JVP/flow ratios, sampling latency, leaks, sweep throughput')
+    .option('--backends <list>', `backends to measure (default: every one that loads): ${ALL_BACKENDS.join(', ')}`)
+    .option('--only <sections>', `sections: ${PERF_SECTIONS.join(', ')}`)
+    .option('--quick', 'a short run: W256, flow/mip/lsd, fewer repeats and steps')
+    .option('--full', 'the whole train section on the cpu backend too, and every algorithm on ChiUNet')
+    .option('--repeats <n>', 'timed train steps per measurement (default 5, quick 3)')
+    .option('--warmup <n>', 'untimed train steps first (default 2, quick 1)')
+    .option('--sample-repeats <n>', 'timed chunks per sampling measurement (default 100, quick 20)')
+    .option('--memory-steps <n>', 'steps of each memory run (default 500, quick 100)')
+    .option('--sweep-runs <n>', 'runs in each sweep throughput measurement (default 4, quick 2)')
+    .option('--sweep-steps <n>', 'steps per sweep run (default 300, quick 100)')
+    .option('--algorithms <list>', 'train-section algorithms (default: all; cpu: flow, mip, lsd)')
+    .option('--widths <list>', 'MLP widths (default 256,512; quick 256)')
+    .option('--batch <n>', 'train batch size (default 256)')
+    .option('--no-torch', 'skip the PyTorch companion script')
+    .addOption(new Option('--json <file>', 'write one row per measurement: name, backend, median, min, max, unit'))
+    .action(async (f: PerfFlags) => {
+      await runPerf(resolvePerfOptions(f), log, print);
+    });
+}

@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Interpolant } from '@mipjs/interpolant';
+import { createNetwork, FlowMap } from '@mipjs/nets';
+import * as tf from '@tensorflow/tfjs';
+import type { Algorithm } from '../algorithm.js';
+import type { BackendName } from '../backend.js';
+import { validateRunConfig } from '../config.js';
+import { sweep } from '../orchestrate.js';
+import type { Progress } from '../progress.js';
+import { mixSeed, type Task } from '../task.js';
+import { train } from '../trainer.js';
+
+/** Shapes of the perf task: a PushT-like chunk (H 16, A 2) conditioned on 2 steps of 20 features. */
+export interface PerfShape {
+  horizon: number;
+  actDim: number;
+  obsSteps: number;
+  obsDim: number;
+}
+
+export const PERF_SHAPE: PerfShape = { horizon: 16, actDim: 2, obsSteps: 2, obsDim: 20 };
+
+/**
+ * A synthetic task of the perf shape: seeded uniform actions and observations. Speed does not
+ * depend on the values, and no dataset file is needed, so anyone can repeat the numbers.
+ */
+export function perfTask(shape: PerfShape = PERF_SHAPE): Task {
+  const fill = (n: number, seed: number) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = mixSeed(seed, i) / 2147483648 - 1;
+    return out;
+  };
+  return {
+    name: 'perf',
+    description: 'synthetic perf task',
+    ...shape,
+    trainBatch: (seed, index, b) => ({
+      action: fill(b * shape.horizon * shape.actDim, mixSeed(seed, index, 1)),
+      obs: fill(b * shape.obsSteps * shape.obsDim, mixSeed(seed, index, 2)),
+    }),
+    async evaluate() {
+      return { metrics: {} };
+    },
+  };
+}
+
+/** Thrown from the progress hook after the last measured step (before any checkpoint is written). */
+class StopMeasurement extends Error {}
+
+/** What one timed training needs. */
+export interface TrainSpec {
+  algorithm: Algorithm;
+  network: string;
+  networkOptions: Record<string, unknown>;
+  batch: number;
+  /** Steps to run; every step is timed. */
+  steps: number;
+  shape?: PerfShape;
+  /** Called after each step, outside the timed interval (memory sampling). */
+  onStep?: (step: number) => void;
+}
+
+/**
+ * Runs the bench's real trainer (`train`: loss, gradients, global-norm clip, AdamW, EMA, the
+ * per-step host read-back of loss and gradient norm) for `steps` steps and returns each step's
+ * wall time in ms. The run stops through its progress hook right after the last step, so no
+ * checkpoint is written and the models are disposed by the trainer's own error path.
+ * ctm / lmd get a freshly initialised teacher of the same network (speed only).
+ */
+export async function timeTrainSteps(spec: TrainSpec): Promise<number[]> {
+  const shape = spec.shape ?? PERF_SHAPE;
+  const dir = mkdtempSync(join(tmpdir(), 'mipjs-perf-'));
+  const config = validateRunConfig({
+    task: 'checkerboard',
+    algorithm: spec.algorithm.name,
+    network: spec.network,
+    networkOptions: spec.networkOptions,
+    steps: spec.steps + 1,
+    batchSize: spec.batch,
+    lr: 1e-4,
+    weightDecay: 1e-5,
+    gradClip: 10,
+    emaRate: 0.995,
+    warmupRatio: 0.2,
+    rampupRatio: 0.5,
+    seed: 0,
+    evalSamples: 1,
+    logEvery: spec.steps + 1,
+    checkpointEvery: spec.steps + 1,
+  });
+  const teacherNet = spec.algorithm.needsTeacher
+    ? createNetwork(spec.network, {
+        ...spec.networkOptions,
+        horizon: shape.horizon,
+        actDim: shape.actDim,
+        obsSteps: shape.obsSteps,
+        condDim: shape.obsDim,
+        seed: 1,
+      })
+    : null;
+  const times: number[] = [];
+  let last = 0;
+  const progress: Progress = {
+    start() {
+      last = performance.now();
+    },
+    update(step) {
+      times.push(performance.now() - last);
+      spec.onStep?.(step);
+      if (step >= spec.steps) throw new StopMeasurement();
+      last = performance.now();
+    },
+    stop() {},
+  };
+  try {
+    await train({
+      config,
+      algorithm: spec.algorithm,
+      task: perfTask(shape),
+      dir,
+      teacher: teacherNet ? new FlowMap(teacherNet) : undefined,
+      progress,
+    });
+  } catch (error) {
+    if (!(error instanceof StopMeasurement)) throw error;
+  } finally {
+    teacherNet?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return times;
+}
+
+/** Memory over a training run: numTensors and RSS after each step (from step 2 on). */
+export async function trainMemory(spec: Omit<TrainSpec, 'onStep'>): Promise<{ tensors: number[]; rssMB: number[] }> {
+  const tensors: number[] = [];
+  const rssMB: number[] = [];
+  await timeTrainSteps({
+    ...spec,
+    onStep: (step) => {
+      // Step 1 creates the optimizer state; from then on the count must not move.
+      if (step < 2) return;
+      tensors.push(tf.memory().numTensors);
+      rssMB.push(process.memoryUsage().rss / 2 ** 20);
+    },
+  });
+  return { tensors, rssMB };
+}
+
+/** What one sampling-latency measurement needs. */
+export interface SampleSpec {
+  algorithm: Algorithm;
+  /** Sampler steps (the NFE of the ODE and flow-map samplers; mip always makes 2 calls). */
+  steps: number;
+  network: string;
+  networkOptions: Record<string, unknown>;
+  warmup: number;
+  repeats: number;
+  shape?: PerfShape;
+}
+
+/**
+ * Latency of one action chunk at batch 1: the algorithm's sampler on an observation embedding,
+ * with the actions read back to the host (what a robot loop waits for). ms per chunk.
+ */
+export function timeSampling(spec: SampleSpec): number[] {
+  const shape = spec.shape ?? PERF_SHAPE;
+  const net = createNetwork(spec.network, {
+    ...spec.networkOptions,
+    horizon: shape.horizon,
+    actDim: shape.actDim,
+    obsSteps: shape.obsSteps,
+    condDim: shape.obsDim,
+    seed: 0,
+  });
+  const ctx = { flowMap: new FlowMap(net), interpolant: new Interpolant('linear') };
+  const cond = tf.randomUniform([1, shape.obsSteps, shape.obsDim], -1, 1, 'float32', 0) as tf.Tensor3D;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < spec.warmup + spec.repeats; i++) {
+      const t0 = performance.now();
+      const x = spec.algorithm.sampler(ctx, cond, { steps: spec.steps, start: 'zero' });
+      x.dataSync();
+      const dt = performance.now() - t0;
+      x.dispose();
+      if (i >= spec.warmup) times.push(dt);
+    }
+  } finally {
+    cond.dispose();
+    net.dispose();
+  }
+  return times;
+}
+
+/** What a sweep-throughput measurement runs. */
+export interface SweepSpec {
+  backend: BackendName;
+  workers: number;
+  /** Runs in the sweep (seeds of one algorithm on checkerboard). */
+  runs: number;
+  /** Training steps per run. */
+  steps: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Wall time of a real `mipjs sweep` (checkerboard, flow, `runs` seeds, each `steps` steps and a
+ * 1-NFE evaluation, report included) with `workers` processes; returns seconds.
+ * `--workers 1` runs in the perf process itself, exactly as the CLI does.
+ */
+export async function timeSweep(spec: SweepSpec): Promise<number> {
+  const out = mkdtempSync(join(tmpdir(), 'mipjs-perf-sweep-'));
+  const t0 = performance.now();
+  try {
+    await sweep({
+      algorithms: ['flow'],
+      tasks: ['checkerboard'],
+      seeds: Array.from({ length: spec.runs }, (_, i) => i),
+      sets: [],
+      file: {},
+      flags: { steps: spec.steps, evalSamples: 500, evalNfe: [1], logEvery: spec.steps, checkpointEvery: spec.steps },
+      backend: spec.backend,
+      out,
+      workers: spec.workers,
+      quiet: true,
+      log: spec.log ?? (() => {}),
+      print: () => {},
+    });
+    return (performance.now() - t0) / 1000;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
