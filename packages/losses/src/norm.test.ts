@@ -16,7 +16,7 @@ import {
   smoothL1,
   tsdLoss,
 } from './index.js';
-import { LinearNet } from './test-utils/nets.js';
+import { LinearNet } from '@mipjs/nets/testing';
 import { useCpu, value } from './test-utils/setup.js';
 
 beforeAll(useCpu);

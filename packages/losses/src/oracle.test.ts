@@ -14,7 +14,7 @@ import {
   mfLoss,
   psdLoss,
 } from './index.js';
-import { GaussianNet, PointMassNet } from './test-utils/nets.js';
+import { GaussianOracle, PointMassOracle } from '@mipjs/nets/testing';
 import { useCpu, value } from './test-utils/setup.js';
 
 const TARGET = [
@@ -69,9 +69,9 @@ describe('point-mass target: the exact flow map is a zero of every term', () => 
     const path = tangent ? 'forward mode' : 'double-VJP';
     for (const [name, loss, options, key] of DISTILLATION) {
       it(`${name} (${path})`, () => {
-        const exact = new PointMassNet(TARGET, { tangent });
-        const perturbed = new PointMassNet(TARGET, { tangent, eps: 0.3 });
-        const teacher = new FlowMap(new PointMassNet(TARGET));
+        const exact = new PointMassOracle(TARGET, { tangent });
+        const perturbed = new PointMassOracle(TARGET, { tangent, eps: 0.3 });
+        const teacher = new FlowMap(new PointMassOracle(TARGET));
         const opts = { lossScale: 1, ...options };
         const zero = terms(loss, new FlowMap(exact), opts, teacher);
         expect(Math.abs(zero[key])).toBeLessThan(1e-9);
@@ -86,7 +86,7 @@ describe('point-mass target: the exact flow map is a zero of every term', () => 
   }
 
   it('flow matching: b_t(I_t) = dI_t/dt for a point mass', () => {
-    const exact = new FlowMap(new PointMassNet(TARGET));
+    const exact = new FlowMap(new PointMassOracle(TARGET));
     const d = { ...draws, t: draws.tFlow };
     expect(Math.abs(terms(flowLoss, exact, { lossScale: 1 }, undefined, action, d).flow)).toBeLessThan(1e-9);
     exact.net.dispose();
@@ -94,7 +94,7 @@ describe('point-mass target: the exact flow map is a zero of every term', () => 
 });
 
 describe('Gaussian to Gaussian: the page forms vanish at the exact map, the reference forms do not', () => {
-  const gauss = new GaussianNet(1.5, 0.5, { horizon: 2, actDim: 2 });
+  const gauss = new GaussianOracle(1.5, 0.5, { horizon: 2, actDim: 2 });
   const fm = new FlowMap(gauss);
   const act = () =>
     tf.tensor3d([0.9, 2.1, 1.2, 1.6, 1.4, 1.1, 2.3, 0.7, 1.5, 1.8, 1.0, 1.3, 2.0, 1.2, 0.8, 1.9], [B, 2, 2]);

@@ -1,4 +1,4 @@
-// Each network evaluation inside a loss uses its own weight set (TaggedNet), so the gradient
+// Each network evaluation inside a loss uses its own weight set (TaggedLinearNet), so the gradient
 // w.r.t. set k is the gradient through the k-th branch: exactly zero where the loss stops it.
 import { Interpolant, RandomStream } from '@mipjs/interpolant';
 import { FlowMap } from '@mipjs/nets';
@@ -20,7 +20,7 @@ import {
   straightFlowLoss,
   tsdLoss,
 } from './index.js';
-import { TaggedNet } from './test-utils/nets.js';
+import { TaggedLinearNet } from '@mipjs/nets/testing';
 import { useCpu } from './test-utils/setup.js';
 
 const shape: [number, number, number] = [2, 2, 2];
@@ -45,8 +45,8 @@ type AnyLoss = LossFn<Record<string, unknown>>;
 
 /** Largest |gradient| per weight set of the student (and of the teacher, when there is one). */
 function branchGradients(loss: AnyLoss, options: Record<string, unknown>, sets: number, withTeacher = false) {
-  const net = new TaggedNet(sets);
-  const teacherNet = new TaggedNet(1);
+  const net = new TaggedLinearNet(sets);
+  const teacherNet = new TaggedLinearNet(1);
   const ctx = {
     flowMap: new FlowMap(net),
     teacher: withTeacher ? new FlowMap(teacherNet) : undefined,

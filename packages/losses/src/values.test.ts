@@ -20,7 +20,7 @@ import {
   tsdLoss,
 } from './index.js';
 import * as hand from './test-utils/by-hand.js';
-import { LinearNet } from './test-utils/nets.js';
+import { LinearNet } from '@mipjs/nets/testing';
 import { closeTo, useCpu, value } from './test-utils/setup.js';
 
 const shape: [number, number, number] = [hand.B, hand.H, hand.A];

@@ -18,7 +18,7 @@ import {
   twoStepSampler,
   uniformGrid,
 } from './index.js';
-import { GaussianNet, LinearNet, type LinearWeights, PointMassNet } from './test-utils/nets.js';
+import { GaussianOracle, LinearNet, type LinearWeights, PointMassOracle } from '@mipjs/nets/testing';
 import { useCpu } from './test-utils/setup.js';
 
 beforeAll(useCpu);
@@ -171,7 +171,7 @@ describe('exact velocities land on the target', () => {
   const target = TARGET.flat();
 
   it('point mass: Euler and flow-map samplers reach a* from zero and from noise', () => {
-    const net = new PointMassNet(TARGET);
+    const net = new PointMassOracle(TARGET);
     const flowMap = new FlowMap(net);
     for (const start of ['zero', 'noise'] as const) {
       for (const steps of [1, 3, 9]) {
@@ -189,7 +189,7 @@ describe('exact velocities land on the target', () => {
   it('N(0, 1) -> N(m, sigma^2): quantiles z map to m + sigma z', () => {
     const m = 1.5;
     const sigma = 0.5;
-    const net = new GaussianNet(m, sigma, { horizon: 8, actDim: 1 });
+    const net = new GaussianOracle(m, sigma, { horizon: 8, actDim: 1 });
     const flowMap = new FlowMap(net);
     // Quantiles of N(0, 1) at Phi(z); the flow is monotone, so they go to the target's quantiles.
     const z = [-2.5, -1.5, -1, -0.3, 0, 0.4, 1.2, 2];

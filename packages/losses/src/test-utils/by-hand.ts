@@ -1,5 +1,5 @@
 // The losses of the linear test net, written out in plain JS doubles (independent of TF.js).
-import type { LinearWeights } from './nets.js';
+import type { LinearWeights } from '@mipjs/nets/testing';
 
 export const B = 2;
 export const H = 2;

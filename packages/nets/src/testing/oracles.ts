@@ -1,11 +1,22 @@
-// Tiny networks with outputs computable by hand, for the loss and sampler tests.
-import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '@mipjs/nets';
-import * as tf from '@tensorflow/tfjs';
+/**
+ * Networks whose outputs are known in closed form, for testing losses and samplers against
+ * independent truth rather than against their own output: a linear net computable by hand, a
+ * linear net with one weight set per call (isolates each branch of a loss for stop-gradient
+ * tests), and the exact flow maps of a point mass and of a Gaussian target under the linear
+ * interpolant. Exported as `@mipjs/nets/testing`, so algorithm packages can test their losses the
+ * same way the built-in ones are tested.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
 
 let counter = 0;
-const uniqueName = (base: string) => `${base}_${counter++}`;
+// TF.js variable names are global per process: prefix them so they never collide with a user's.
+const uniqueName = (base: string) => `mipjs-testing/${base}_${counter++}`;
 
-abstract class TinyNet implements Network {
+/** Shared plumbing of the test networks (cond ignored, To = 1, E = 1). */
+export abstract class TinyNet implements Network {
   abstract readonly kind: string;
   readonly config = {};
   readonly obsSteps = 1;
@@ -88,7 +99,7 @@ export class LinearNet extends TinyNet {
  * each branch for the stop-gradient tests. Always has an exact forward-mode pass, so a JVP is
  * one call.
  */
-export class TaggedNet extends TinyNet {
+export class TaggedLinearNet extends TinyNet {
   readonly kind = 'tagged-test';
   readonly sets: tf.Variable[][];
   readonly variables: tf.Variable[];
@@ -144,7 +155,7 @@ export class TaggedNet extends TinyNet {
  * `eps` perturbs it: f + eps (t x + s) (a variable, 0 = the exact oracle). `tangent: true` adds the
  * exact forward-mode pass; without it the FlowMap uses double-VJP.
  */
-export class PointMassNet extends TinyNet {
+export class PointMassOracle extends TinyNet {
   readonly kind = 'point-mass-test';
   readonly target: tf.Tensor3D;
   readonly eps: tf.Variable;
@@ -199,7 +210,7 @@ export class PointMassNet extends TinyNet {
  * smooth at s = t where it is the velocity b_t(x) = m + (sigma^2 t - (1 - t))/sigma_t^2 (x - t m).
  * No forward-mode pass (JVPs by double-VJP).
  */
-export class GaussianNet extends TinyNet {
+export class GaussianOracle extends TinyNet {
   readonly kind = 'gaussian-test';
   readonly variables: tf.Variable[] = [];
 

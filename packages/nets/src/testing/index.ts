@@ -1,0 +1,8 @@
+export {
+  GaussianOracle,
+  LinearNet,
+  type LinearWeights,
+  PointMassOracle,
+  TaggedLinearNet,
+  TinyNet,
+} from './oracles.js';
