@@ -1,5 +1,6 @@
 import { Interpolant, RandomStream } from '@mipjs/interpolant';
 import { FlowMap } from '@mipjs/nets';
+import { LinearNet } from '@mipjs/nets/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +17,6 @@ import {
   smoothL1,
   tsdLoss,
 } from './index.js';
-import { LinearNet } from '@mipjs/nets/testing';
 import { useCpu, value } from './test-utils/setup.js';
 
 beforeAll(useCpu);

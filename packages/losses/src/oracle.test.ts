@@ -1,6 +1,7 @@
 // Exact flow maps make every distillation term vanish; perturbing them makes each positive.
 import { Interpolant, RandomStream } from '@mipjs/interpolant';
 import { FlowMap } from '@mipjs/nets';
+import { GaussianOracle, PointMassOracle } from '@mipjs/nets/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,6 @@ import {
   mfLoss,
   psdLoss,
 } from './index.js';
-import { GaussianOracle, PointMassOracle } from '@mipjs/nets/testing';
 import { useCpu, value } from './test-utils/setup.js';
 
 const TARGET = [

@@ -2,6 +2,7 @@
 // w.r.t. set k is the gradient through the k-th branch: exactly zero where the loss stops it.
 import { Interpolant, RandomStream } from '@mipjs/interpolant';
 import { FlowMap } from '@mipjs/nets';
+import { TaggedLinearNet } from '@mipjs/nets/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -20,7 +21,6 @@ import {
   straightFlowLoss,
   tsdLoss,
 } from './index.js';
-import { TaggedLinearNet } from '@mipjs/nets/testing';
 import { useCpu } from './test-utils/setup.js';
 
 const shape: [number, number, number] = [2, 2, 2];

@@ -1,5 +1,6 @@
 import { Interpolant, RandomStream } from '@mipjs/interpolant';
 import { FlowMap } from '@mipjs/nets';
+import { LinearNet } from '@mipjs/nets/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -20,7 +21,6 @@ import {
   tsdLoss,
 } from './index.js';
 import * as hand from './test-utils/by-hand.js';
-import { LinearNet } from '@mipjs/nets/testing';
 import { closeTo, useCpu, value } from './test-utils/setup.js';
 
 const shape: [number, number, number] = [hand.B, hand.H, hand.A];

@@ -1,5 +1,6 @@
 import { Interpolant } from '@mipjs/interpolant';
 import { FlowMap } from '@mipjs/nets';
+import { GaussianOracle, LinearNet, type LinearWeights, PointMassOracle } from '@mipjs/nets/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,7 +19,6 @@ import {
   twoStepSampler,
   uniformGrid,
 } from './index.js';
-import { GaussianOracle, LinearNet, type LinearWeights, PointMassOracle } from '@mipjs/nets/testing';
 import { useCpu } from './test-utils/setup.js';
 
 beforeAll(useCpu);
