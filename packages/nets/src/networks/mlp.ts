@@ -5,8 +5,8 @@ import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import type { WeightInit } from '../layers/init.js';
 import { LayerNorm } from '../layers/layer-norm.js';
-import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
-import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
+import type { ForwardContext } from '../layers/module.js';
+import type { InputTangent } from '../network.js';
 import {
   addDual,
   type CommonNetworkOptions,
@@ -20,6 +20,7 @@ import {
   step,
   validateInputs,
 } from './common.js';
+import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createMlp} (defaults: `examples/configs/network/mlp.yaml`). */
 export interface MlpOptions extends CommonNetworkOptions {
@@ -56,14 +57,9 @@ export type MlpConfig = Required<MlpOptions> & { kind: 'mlp' };
  * The scalar head `Linear(E, 1)` (zero init) is kept for parameter parity with the reference.
  * Forward mode: every layer's dual pass in sequence (exact J·(dx, ds, dt)).
  */
-export class Mlp implements Network {
+export class Mlp extends DualNetwork {
   readonly kind = 'mlp';
   readonly config: Readonly<MlpConfig>;
-  readonly horizon: number;
-  readonly actDim: number;
-  readonly obsSteps: number;
-  readonly condDim: number;
-  private readonly store: VariableStore;
   private readonly timeEmb: SinCosFeatures | null;
   private readonly act: Activation;
   private readonly inProj: Dense;
@@ -81,7 +77,7 @@ export class Mlp implements Network {
 
   constructor(options: MlpOptions) {
     const shape = commonShape('mlp', options);
-    ({ horizon: this.horizon, actDim: this.actDim, obsSteps: this.obsSteps, condDim: this.condDim } = shape);
+    super(shape, options.seed ?? 0);
     const cfg: MlpConfig = {
       ...shape,
       kind: 'mlp',
@@ -101,7 +97,6 @@ export class Mlp implements Network {
     this.config = cfg;
     this.act = activationByName(cfg.activation);
     const e = cfg.embDim;
-    this.store = new VariableStore(cfg.seed);
     const root = this.store.root();
     this.timeEmb = cfg.disableTimeEmbedding
       ? null
@@ -128,43 +123,7 @@ export class Mlp implements Network {
     new Dense(root.child('scalar_head'), e, 1, { init: 'zeros', biasInit: 'zeros' });
   }
 
-  get variables(): tf.Variable[] {
-    return this.store.variables;
-  }
-
-  get namedVariables(): readonly NamedVariable[] {
-    return this.store.namedVariables;
-  }
-
-  apply(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    options?: ApplyOptions,
-  ): tf.Tensor3D {
-    validateInputs(this, x, s, t, cond);
-    const ctx = forwardContext(options);
-    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
-  }
-
-  applyWithTangent(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent,
-    options?: ApplyOptions,
-  ): OutputWithTangent {
-    validateInputs(this, x, s, t, cond, tangent);
-    const ctx = forwardContext(options);
-    return tf.tidy(() => {
-      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
-      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
-    });
-  }
-
-  private run(
+  protected run(
     x: tf.Tensor3D,
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -194,10 +153,6 @@ export class Mlp implements Network {
       h = addDual(h, r);
     }
     return reshapeDual(step(this.head, step(this.outNorm, h)), [b, this.horizon, this.actDim]);
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }
 

@@ -4,9 +4,9 @@ import { type Activation, geluTanh, relu } from '../layers/activations.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer-norm.js';
-import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
+import type { ForwardContext } from '../layers/module.js';
 import { RECURRENT_TYPES, Recurrent, type RecurrentType } from '../layers/recurrent.js';
-import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
+import type { InputTangent } from '../network.js';
 import {
   type CommonNetworkOptions,
   commonShape,
@@ -18,6 +18,7 @@ import {
   step,
   validateInputs,
 } from './common.js';
+import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createRnn} / {@link createVanillaRnn} (defaults: `rnn.yaml`). */
 export interface RnnOptions extends CommonNetworkOptions {
@@ -49,14 +50,9 @@ export type RnnConfig = Required<RnnOptions> & { kind: 'rnn' | 'vanilla_rnn' };
  * head `Linear(E/2, 1)` is kept for parameter parity. Forward mode: the recurrences are unrolled
  * over H with explicit gate derivatives ({@link Recurrent}).
  */
-export class Rnn implements Network {
+export class Rnn extends DualNetwork {
   readonly kind: 'rnn' | 'vanilla_rnn';
   readonly config: Readonly<RnnConfig>;
-  readonly horizon: number;
-  readonly actDim: number;
-  readonly obsSteps: number;
-  readonly condDim: number;
-  private readonly store: VariableStore;
   private readonly timeEmb: SinCosFeatures | null;
   private readonly layers: Recurrent[] = [];
   private readonly interDrop: Dropout[] = [];
@@ -66,7 +62,7 @@ export class Rnn implements Network {
 
   constructor(kind: 'rnn' | 'vanilla_rnn', options: RnnOptions) {
     const shape = commonShape(kind, options);
-    ({ horizon: this.horizon, actDim: this.actDim, obsSteps: this.obsSteps, condDim: this.condDim } = shape);
+    super(shape, options.seed ?? 0);
     this.kind = kind;
     const vanilla = kind === 'vanilla_rnn';
     const cfg: RnnConfig = {
@@ -86,7 +82,6 @@ export class Rnn implements Network {
     }
     if (cfg.embDim % 2 !== 0) throw new Error(`${kind}: option embDim must be even, got ${cfg.embDim}`);
     this.config = cfg;
-    this.store = new VariableStore(cfg.seed);
     const root = this.store.root();
     const e = cfg.embDim;
     const init = vanilla ? 'xavier-uniform' : 'orthogonal';
@@ -114,43 +109,7 @@ export class Rnn implements Network {
     new Dense(root.child('scalar_head'), prev, 1, { init: 'zeros' });
   }
 
-  get variables(): tf.Variable[] {
-    return this.store.variables;
-  }
-
-  get namedVariables(): readonly NamedVariable[] {
-    return this.store.namedVariables;
-  }
-
-  apply(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    options?: ApplyOptions,
-  ): tf.Tensor3D {
-    validateInputs(this, x, s, t, cond);
-    const ctx = forwardContext(options);
-    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
-  }
-
-  applyWithTangent(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent,
-    options?: ApplyOptions,
-  ): OutputWithTangent {
-    validateInputs(this, x, s, t, cond, tangent);
-    const ctx = forwardContext(options);
-    return tf.tidy(() => {
-      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
-      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
-    });
-  }
-
-  private run(
+  protected run(
     x: tf.Tensor3D,
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -194,10 +153,6 @@ export class Rnn implements Network {
       z = step(drop, step(this.act, z), ctx);
     }
     return step(this.head, z);
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }
 

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { relu } from '../layers/activations.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
-import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
-import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
+import type { ForwardContext } from '../layers/module.js';
+import type { InputTangent } from '../network.js';
 import {
   type CommonNetworkOptions,
   commonShape,
@@ -16,6 +16,7 @@ import {
   step,
   validateInputs,
 } from './common.js';
+import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createVanillaMlp} (defaults: `vanilla_mlp.yaml`). */
 export interface VanillaMlpOptions extends CommonNetworkOptions {
@@ -35,20 +36,15 @@ export type VanillaMlpConfig = Required<VanillaMlpOptions> & { kind: 'vanilla_ml
  * head `Linear(E, H A)`; xavier-uniform weights, zero biases, zero scalar head.
  * Forward mode: the layers' duals (ReLU' = step(x)).
  */
-export class VanillaMlp implements Network {
+export class VanillaMlp extends DualNetwork {
   readonly kind = 'vanilla_mlp';
   readonly config: Readonly<VanillaMlpConfig>;
-  readonly horizon: number;
-  readonly actDim: number;
-  readonly obsSteps: number;
-  readonly condDim: number;
-  private readonly store: VariableStore;
   private readonly layers: { fc: Dense; drop: Dropout }[] = [];
   private readonly head: Dense;
 
   constructor(options: VanillaMlpOptions) {
     const shape = commonShape('vanilla_mlp', options);
-    ({ horizon: this.horizon, actDim: this.actDim, obsSteps: this.obsSteps, condDim: this.condDim } = shape);
+    super(shape, options.seed ?? 0);
     const cfg: VanillaMlpConfig = {
       ...shape,
       kind: 'vanilla_mlp',
@@ -61,7 +57,6 @@ export class VanillaMlp implements Network {
       throw new Error(`vanilla_mlp: option nLayers must be a non-negative integer, got ${cfg.nLayers}`);
     }
     this.config = cfg;
-    this.store = new VariableStore(cfg.seed);
     const root = this.store.root();
     const e = cfg.embDim;
     const inDim = this.horizon * this.actDim + this.obsSteps * this.condDim + 2;
@@ -77,43 +72,7 @@ export class VanillaMlp implements Network {
     new Dense(root.child('scalar_head'), e, 1, { init: 'zeros' });
   }
 
-  get variables(): tf.Variable[] {
-    return this.store.variables;
-  }
-
-  get namedVariables(): readonly NamedVariable[] {
-    return this.store.namedVariables;
-  }
-
-  apply(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    options?: ApplyOptions,
-  ): tf.Tensor3D {
-    validateInputs(this, x, s, t, cond);
-    const ctx = forwardContext(options);
-    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
-  }
-
-  applyWithTangent(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent,
-    options?: ApplyOptions,
-  ): OutputWithTangent {
-    validateInputs(this, x, s, t, cond, tangent);
-    const ctx = forwardContext(options);
-    return tf.tidy(() => {
-      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
-      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
-    });
-  }
-
-  private run(
+  protected run(
     x: tf.Tensor3D,
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -134,10 +93,6 @@ export class VanillaMlp implements Network {
     if (tangent && h[1] === null) h = [h[0], tf.zerosLike(h[0])];
     for (const { fc, drop } of this.layers) h = step(drop, step(relu, step(fc, h)), ctx);
     return reshapeDual(step(this.head, h), [b, this.horizon, this.actDim]);
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }
 
