@@ -25,7 +25,9 @@ describe('stopGradient', () => {
   it('is zero at second order too', () => {
     const x = tf.tensor1d([0.5, -1.5]);
     // f(u) = sum(u^2 * sg(u)); f' = 2 u sg(u); f'' (sum) = 2 sg(u)
-    const gg = tf.grad((u: tf.Tensor) => tf.sum(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), stopGradient(v))))(u)))(x);
+    const gg = tf.grad((u: tf.Tensor) =>
+      tf.sum(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), stopGradient(v))))(u)),
+    )(x);
     expect(Array.from(gg.dataSync())).toEqual([1, -3]);
     tf.dispose([x, gg]);
   });
