@@ -1,30 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { positionalEmbedding } from '../embeddings.js';
-import { type ForwardContext, forwardContext, type VariableStore } from '../layers/module.js';
+import type { ForwardContext, VariableStore } from '../layers/module.js';
 import { concat, linear, run, type T } from '../layers/tangent-ops.js';
-import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
-import { validateInputs } from './common.js';
-
-/** Sizes every network shares. */
-export interface NetworkShape {
-  actDim: number;
-  horizon: number;
-  obsSteps: number;
-  condDim: number;
-}
-
-/** Checks a size option: a positive integer, named in the error. */
-export function requirePositiveInt(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got ${value}`);
-}
-
-export function requireShapeOptions(net: string, shape: NetworkShape): void {
-  requirePositiveInt(`${net}: actDim`, shape.actDim);
-  requirePositiveInt(`${net}: horizon`, shape.horizon);
-  requirePositiveInt(`${net}: obsSteps`, shape.obsSteps);
-  requirePositiveInt(`${net}: condDim`, shape.condDim);
-}
+import type { Network } from '../network.js';
+import type { NetworkShape } from './common.js';
+import { DualNetwork } from './dual-network.js';
 
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
@@ -62,57 +42,32 @@ export function flattenCond(cond: T): T {
 /** What a network's body computes: `y` and its tangent from inputs with optional tangents. */
 export type NetworkBody = (x: T, s: T, t: T, cond: T, ctx: ForwardContext) => T;
 
+/** A {@link DualNetwork} whose body is a closure over layers built by a factory function. */
+class BodyNetwork extends DualNetwork {
+  readonly config: Readonly<Record<string, unknown>>;
+
+  constructor(
+    shape: NetworkShape,
+    config: Record<string, unknown>,
+    store: VariableStore,
+    private readonly fn: NetworkBody,
+  ) {
+    super(shape, store);
+    this.config = Object.freeze({ kind: shape.kind, ...config });
+  }
+
+  protected body(x: T, s: T, t: T, cond: tf.Tensor3D | null, ctx: ForwardContext): T {
+    const c = cond ?? tf.zeros([x.v.shape[0], this.obsSteps, this.condDim]);
+    return this.fn(x, s, t, { v: c, d: null }, ctx);
+  }
+}
+
 /** Wraps a body into the {@link Network} contract (validation, null cond, tidy, tangents). */
 export function makeNetwork(
-  kind: string,
   config: Record<string, unknown>,
   shape: NetworkShape,
   store: VariableStore,
   body: NetworkBody,
 ): Network {
-  const netShape = { kind, ...shape };
-  const prepareCond = (b: number, cond: tf.Tensor3D | null): tf.Tensor =>
-    cond ?? tf.zeros([b, shape.obsSteps, shape.condDim]);
-  return {
-    kind,
-    config: Object.freeze({ kind, ...config }),
-    horizon: shape.horizon,
-    actDim: shape.actDim,
-    obsSteps: shape.obsSteps,
-    condDim: shape.condDim,
-    get variables() {
-      return store.variables;
-    },
-    get namedVariables() {
-      return store.namedVariables;
-    },
-    apply(x, s, t, cond, options?: ApplyOptions) {
-      validateInputs(netShape, x, s, t, cond);
-      const ctx = forwardContext(options);
-      return tf.tidy(() => {
-        const c = prepareCond(x.shape[0], cond);
-        return body({ v: x, d: null }, { v: s, d: null }, { v: t, d: null }, { v: c, d: null }, ctx)
-          .v as tf.Tensor3D;
-      });
-    },
-    applyWithTangent(x, s, t, cond, tangent: InputTangent, options?: ApplyOptions): OutputWithTangent {
-      validateInputs(netShape, x, s, t, cond, tangent);
-      const ctx = forwardContext(options);
-      const [y, dy] = tf.tidy(() => {
-        const c = prepareCond(x.shape[0], cond);
-        const out = body(
-          { v: x, d: tangent.x ?? null },
-          { v: s, d: tangent.s ?? null },
-          { v: t, d: tangent.t ?? null },
-          { v: c, d: null },
-          ctx,
-        );
-        return [out.v, out.d ?? tf.zerosLike(out.v)];
-      });
-      return { y: y as tf.Tensor3D, dy: dy as tf.Tensor3D };
-    },
-    dispose() {
-      store.dispose();
-    },
-  };
+  return new BodyNetwork(shape, config, store, body);
 }

@@ -8,13 +8,8 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, constant, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import {
-  makeNetwork,
-  type NetworkShape,
-  requirePositiveInt,
-  requireShapeOptions,
-  timeFeatures,
-} from './big-nets-shared.js';
+import { makeNetwork, timeFeatures } from './big-nets-shared.js';
+import { commonShape, positiveInt } from './common.js';
 
 /** Options of {@link createChiTransformer}; defaults are the reference's `chitransformer.yaml`. */
 export interface ChiTransformerOptions {
@@ -154,10 +149,9 @@ export function createChiTransformer(options: ChiTransformerOptions): Network {
     disableTimeEmbedding = false,
     seed = 0,
   } = options;
-  const shape: NetworkShape = { actDim, horizon, obsSteps, condDim };
-  requireShapeOptions('chitransformer', shape);
-  requirePositiveInt('chitransformer: nLayers', nLayers);
-  requirePositiveInt('chitransformer: nHeads', nHeads);
+  const shape = commonShape('chitransformer', { actDim, horizon, obsSteps, condDim });
+  positiveInt('chitransformer', 'nLayers', nLayers);
+  positiveInt('chitransformer', 'nHeads', nHeads);
   if (!Number.isInteger(nCondLayers) || nCondLayers < 0) {
     throw new Error(`chitransformer: nCondLayers must be a non-negative integer, got ${nCondLayers}`);
   }
@@ -217,7 +211,6 @@ export function createChiTransformer(options: ChiTransformerOptions): Network {
   };
 
   return makeNetwork(
-    'chitransformer',
     {
       ...shape,
       embDim,

@@ -6,15 +6,8 @@ import { GroupNorm } from '../layers/group-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import {
-  flattenCond,
-  makeNetwork,
-  type NetworkShape,
-  requirePositiveInt,
-  requireShapeOptions,
-  requireUNetHorizon,
-  timeFeatures,
-} from './big-nets-shared.js';
+import { flattenCond, makeNetwork, requireUNetHorizon, timeFeatures } from './big-nets-shared.js';
+import { commonShape, positiveInt } from './common.js';
 
 /** Options of {@link createChiUNet}; defaults are the reference's `chiunet.yaml`. */
 export interface ChiUNetOptions {
@@ -121,10 +114,9 @@ export function createChiUNet(options: ChiUNetOptions): Network {
     disableTimeEmbedding = false,
     seed = 0,
   } = options;
-  const shape: NetworkShape = { actDim, horizon, obsSteps, condDim };
-  requireShapeOptions('chiunet', shape);
-  requirePositiveInt('chiunet: modelDim', modelDim);
-  requirePositiveInt('chiunet: kernelSize', kernelSize);
+  const shape = commonShape('chiunet', { actDim, horizon, obsSteps, condDim });
+  positiveInt('chiunet', 'modelDim', modelDim);
+  positiveInt('chiunet', 'kernelSize', kernelSize);
   if (!Number.isInteger(embDim) || embDim < 2 || embDim % 4 !== 0) {
     throw new Error(`chiunet: embDim must be a positive multiple of 4, got ${embDim}`);
   }
@@ -208,7 +200,6 @@ export function createChiUNet(options: ChiUNetOptions): Network {
   };
 
   return makeNetwork(
-    'chiunet',
     { ...shape, embDim, modelDim, kernelSize, dimMult: [...dimMult], activation, disableTimeEmbedding, seed },
     shape,
     store,

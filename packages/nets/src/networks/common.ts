@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dual, ForwardContext } from '../layers/module.js';
 import type { InputTangent } from '../network.js';
 
 /** The fixed sizes a network checks its inputs against. */
@@ -70,47 +69,6 @@ export function flattenCond(net: NetworkShape, cond: tf.Tensor | null, batch: nu
   return (
     cond ? tf.reshape(cond, [batch, -1]) : tf.zeros([batch, net.obsSteps * net.condDim])
   ) as tf.Tensor2D;
-}
-
-/** A layer-like thing with a primal and a dual pass. */
-export interface DualStep {
-  apply(x: tf.Tensor, ctx?: ForwardContext): tf.Tensor;
-  applyDual(x: tf.Tensor, dx: tf.Tensor, ctx?: ForwardContext): Dual;
-}
-
-/** A primal and (optionally) its tangent: the state of a network pass in either mode. */
-export type MaybeDual = [tf.Tensor, tf.Tensor | null];
-
-/** Runs `layer` on `h`, and on its tangent when there is one (one code path for both passes). */
-export function step(layer: DualStep, [h, dh]: MaybeDual, ctx?: ForwardContext): MaybeDual {
-  return dh ? layer.applyDual(h, dh, ctx) : [layer.apply(h, ctx), null];
-}
-
-/** Elementwise sum of two maybe-duals. */
-export function addDual([a, da]: MaybeDual, [b, db]: MaybeDual): MaybeDual {
-  if (!da && !db) return [tf.add(a, b), null];
-  return [tf.add(a, b), tf.add(da ?? tf.zerosLike(a), db ?? tf.zerosLike(b))];
-}
-
-/** Concatenation of maybe-duals on an axis (a missing tangent part is zeros). */
-export function concatDual(parts: MaybeDual[], axis: number): MaybeDual {
-  const y = tf.concat(
-    parts.map((p) => p[0]),
-    axis,
-  );
-  if (parts.every((p) => p[1] === null)) return [y, null];
-  return [
-    y,
-    tf.concat(
-      parts.map((p) => p[1] ?? tf.zerosLike(p[0])),
-      axis,
-    ),
-  ];
-}
-
-/** Reshape of a maybe-dual. */
-export function reshapeDual([h, dh]: MaybeDual, shape: number[]): MaybeDual {
-  return [tf.reshape(h, shape), dh ? tf.reshape(dh, shape) : null];
 }
 
 /** Checks a positive integer option, naming it in the error. */

@@ -1,15 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ForwardContext, forwardContext, type NamedVariable, VariableStore } from '../layers/module.js';
+import {
+  type ForwardContext,
+  forwardContext,
+  type NamedVariable,
+  type VariableStore,
+} from '../layers/module.js';
+import type { T } from '../layers/tangent-ops.js';
 import type { ApplyOptions, InputTangent, Network, OutputWithTangent } from '../network.js';
-import { type MaybeDual, type NetworkShape, validateInputs } from './common.js';
+import { type NetworkShape, validateInputs } from './common.js';
 
 /**
- * Base of the networks written as one dual-number body: `run` computes the output and, when a
- * tangent is given, its directional derivative in the same sweep. `apply` and `applyWithTangent`
- * are both that body, so the primal and forward-mode passes can never drift apart.
+ * Base of every built-in network: the network is written once as a `body` on (value, tangent)
+ * pairs ({@link T}, a null tangent meaning zero). `apply` runs the body with null tangents (no
+ * extra work), `applyWithTangent` with the input directions, so the primal and the forward-mode
+ * pass can never drift apart.
  */
 export abstract class DualNetwork implements Network {
-  abstract readonly kind: string;
+  readonly kind: string;
   abstract readonly config: Readonly<Record<string, unknown>>;
   readonly horizon: number;
   readonly actDim: number;
@@ -18,12 +25,13 @@ export abstract class DualNetwork implements Network {
   /** Owns every variable of the network, with stable names. */
   protected readonly store: VariableStore;
 
-  protected constructor(shape: NetworkShape, seed: number) {
+  protected constructor(shape: NetworkShape, store: VariableStore) {
+    this.kind = shape.kind;
     this.horizon = shape.horizon;
     this.actDim = shape.actDim;
     this.obsSteps = shape.obsSteps;
     this.condDim = shape.condDim;
-    this.store = new VariableStore(seed);
+    this.store = store;
   }
 
   get variables(): tf.Variable[] {
@@ -43,7 +51,9 @@ export abstract class DualNetwork implements Network {
   ): tf.Tensor3D {
     validateInputs(this, x, s, t, cond);
     const ctx = forwardContext(options);
-    return tf.tidy(() => this.run(x, s, t, cond, null, ctx)[0] as tf.Tensor3D);
+    return tf.tidy(
+      () => this.body({ v: x, d: null }, { v: s, d: null }, { v: t, d: null }, cond, ctx).v as tf.Tensor3D,
+    );
   }
 
   applyWithTangent(
@@ -57,20 +67,19 @@ export abstract class DualNetwork implements Network {
     validateInputs(this, x, s, t, cond, tangent);
     const ctx = forwardContext(options);
     return tf.tidy(() => {
-      const [y, dy] = this.run(x, s, t, cond, tangent, ctx);
-      return { y: y as tf.Tensor3D, dy: (dy ?? tf.zerosLike(y)) as tf.Tensor3D };
+      const out = this.body(
+        { v: x, d: tangent.x ?? null },
+        { v: s, d: tangent.s ?? null },
+        { v: t, d: tangent.t ?? null },
+        cond,
+        ctx,
+      );
+      return { y: out.v as tf.Tensor3D, dy: (out.d ?? tf.zerosLike(out.v)) as tf.Tensor3D };
     });
   }
 
-  /** The network body on (value, tangent) pairs; `tangent` null means a plain forward pass. */
-  protected abstract run(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent | null,
-    ctx: ForwardContext,
-  ): MaybeDual;
+  /** The network on (value, tangent) pairs: `x: [B, H, A]`, `s, t: [B]`, `cond: [B, To, E] | null`. */
+  protected abstract body(x: T, s: T, t: T, cond: tf.Tensor3D | null, ctx: ForwardContext): T;
 
   dispose(): void {
     this.store.dispose();

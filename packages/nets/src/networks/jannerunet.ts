@@ -8,15 +8,8 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import {
-  flattenCond,
-  makeNetwork,
-  type NetworkShape,
-  requirePositiveInt,
-  requireShapeOptions,
-  requireUNetHorizon,
-  timeFeatures,
-} from './big-nets-shared.js';
+import { flattenCond, makeNetwork, requireUNetHorizon, timeFeatures } from './big-nets-shared.js';
+import { commonShape, positiveInt } from './common.js';
 
 /** Normalisation inside the JannerUNet blocks. */
 export type JannerNorm = 'groupnorm' | 'layernorm' | 'none';
@@ -151,10 +144,9 @@ export function createJannerUNet(options: JannerUNetOptions): Network {
     disableTimeEmbedding = false,
     seed = 0,
   } = options;
-  const shape: NetworkShape = { actDim, horizon, obsSteps, condDim };
-  requireShapeOptions('jannerunet', shape);
-  requirePositiveInt('jannerunet: modelDim', modelDim);
-  requirePositiveInt('jannerunet: kernelSize', kernelSize);
+  const shape = commonShape('jannerunet', { actDim, horizon, obsSteps, condDim });
+  positiveInt('jannerunet', 'modelDim', modelDim);
+  positiveInt('jannerunet', 'kernelSize', kernelSize);
   if (!Number.isInteger(embDim) || embDim < 2 || embDim % 4 !== 0) {
     throw new Error(`jannerunet: embDim must be a positive multiple of 4, got ${embDim}`);
   }
@@ -245,7 +237,6 @@ export function createJannerUNet(options: JannerUNetOptions): Network {
   };
 
   return makeNetwork(
-    'jannerunet',
     {
       ...shape,
       embDim,

@@ -5,21 +5,9 @@ import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import type { WeightInit } from '../layers/init.js';
 import { LayerNorm } from '../layers/layer-norm.js';
-import type { ForwardContext } from '../layers/module.js';
-import type { InputTangent } from '../network.js';
-import {
-  addDual,
-  type CommonNetworkOptions,
-  commonShape,
-  concatDual,
-  dropoutRate,
-  flattenCond,
-  type MaybeDual,
-  positiveInt,
-  reshapeDual,
-  step,
-  validateInputs,
-} from './common.js';
+import { type ForwardContext, VariableStore } from '../layers/module.js';
+import { add, concat, constant, linear, run, type T } from '../layers/tangent-ops.js';
+import { type CommonNetworkOptions, commonShape, dropoutRate, flattenCond, positiveInt } from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createMlp} (defaults: `examples/configs/network/mlp.yaml`). */
@@ -58,7 +46,6 @@ export type MlpConfig = Required<MlpOptions> & { kind: 'mlp' };
  * Forward mode: every layer's dual pass in sequence (exact J·(dx, ds, dt)).
  */
 export class Mlp extends DualNetwork {
-  readonly kind = 'mlp';
   readonly config: Readonly<MlpConfig>;
   private readonly timeEmb: SinCosFeatures | null;
   private readonly act: Activation;
@@ -77,7 +64,7 @@ export class Mlp extends DualNetwork {
 
   constructor(options: MlpOptions) {
     const shape = commonShape('mlp', options);
-    super(shape, options.seed ?? 0);
+    super(shape, new VariableStore(options.seed ?? 0));
     const cfg: MlpConfig = {
       ...shape,
       kind: 'mlp',
@@ -123,36 +110,20 @@ export class Mlp extends DualNetwork {
     new Dense(root.child('scalar_head'), e, 1, { init: 'zeros', biasInit: 'zeros' });
   }
 
-  protected run(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent | null,
-    ctx: ForwardContext,
-  ): MaybeDual {
-    const b = x.shape[0];
-    const hasTangent = tangent !== null;
-    const parts: MaybeDual[] = [[tf.reshape(x, [b, -1]), tangent?.x ? tf.reshape(tangent.x, [b, -1]) : null]];
-    if (this.timeEmb) {
-      for (const [time, dtime] of [
-        [s, tangent?.s],
-        [t, tangent?.t],
-      ] as const) {
-        parts.push(dtime ? this.timeEmb.applyDual(time, dtime) : [this.timeEmb.apply(time), null]);
-      }
-    }
-    parts.push([flattenCond(this, cond, b), null]);
-    let h = concatDual(parts, 1);
-    if (hasTangent && h[1] === null) h = [h[0], tf.zerosLike(h[0])];
-    h = step(this.act, step(this.inNorm, step(this.inProj, h)));
+  protected body(x: T, s: T, t: T, cond: tf.Tensor3D | null, ctx: ForwardContext): T {
+    const b = x.v.shape[0];
+    const parts: T[] = [linear(x, (u) => tf.reshape(u, [b, -1]))];
+    if (this.timeEmb) parts.push(run(this.timeEmb, s), run(this.timeEmb, t));
+    parts.push(constant(flattenCond(this, cond, b)));
+    let h = run(this.act, run(this.inNorm, run(this.inProj, concat(parts, 1))));
     for (const blk of this.blocks) {
-      let r = step(blk.norm1, h);
-      r = step(blk.drop1, step(this.act, step(blk.fc1, r)), ctx);
-      r = step(blk.drop2, step(blk.fc2, step(blk.norm2, r)), ctx);
-      h = addDual(h, r);
+      let r = run(blk.norm1, h);
+      r = run(blk.drop1, run(this.act, run(blk.fc1, r)), ctx);
+      r = run(blk.drop2, run(blk.fc2, run(blk.norm2, r)), ctx);
+      h = add(h, r);
     }
-    return reshapeDual(step(this.head, step(this.outNorm, h)), [b, this.horizon, this.actDim]);
+    const y = run(this.head, run(this.outNorm, h));
+    return linear(y, (u) => tf.reshape(u, [b, this.horizon, this.actDim]));
   }
 }
 

@@ -4,20 +4,10 @@ import { type Activation, geluTanh, relu } from '../layers/activations.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer-norm.js';
-import type { ForwardContext } from '../layers/module.js';
+import { type ForwardContext, VariableStore } from '../layers/module.js';
 import { RECURRENT_TYPES, Recurrent, type RecurrentType } from '../layers/recurrent.js';
-import type { InputTangent } from '../network.js';
-import {
-  type CommonNetworkOptions,
-  commonShape,
-  concatDual,
-  dropoutRate,
-  flattenCond,
-  type MaybeDual,
-  positiveInt,
-  step,
-  validateInputs,
-} from './common.js';
+import { concat, constant, linear, run, type T } from '../layers/tangent-ops.js';
+import { type CommonNetworkOptions, commonShape, dropoutRate, flattenCond, positiveInt } from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createRnn} / {@link createVanillaRnn} (defaults: `rnn.yaml`). */
@@ -51,7 +41,6 @@ export type RnnConfig = Required<RnnOptions> & { kind: 'rnn' | 'vanilla_rnn' };
  * over H with explicit gate derivatives ({@link Recurrent}).
  */
 export class Rnn extends DualNetwork {
-  readonly kind: 'rnn' | 'vanilla_rnn';
   readonly config: Readonly<RnnConfig>;
   private readonly timeEmb: SinCosFeatures | null;
   private readonly layers: Recurrent[] = [];
@@ -62,8 +51,7 @@ export class Rnn extends DualNetwork {
 
   constructor(kind: 'rnn' | 'vanilla_rnn', options: RnnOptions) {
     const shape = commonShape(kind, options);
-    super(shape, options.seed ?? 0);
-    this.kind = kind;
+    super(shape, new VariableStore(options.seed ?? 0));
     const vanilla = kind === 'vanilla_rnn';
     const cfg: RnnConfig = {
       ...shape,
@@ -109,50 +97,31 @@ export class Rnn extends DualNetwork {
     new Dense(root.child('scalar_head'), prev, 1, { init: 'zeros' });
   }
 
-  protected run(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent | null,
-    ctx: ForwardContext,
-  ): MaybeDual {
-    const [b, h] = x.shape;
+  protected body(x: T, s: T, t: T, cond: tf.Tensor3D | null, ctx: ForwardContext): T {
+    const [b, h] = x.v.shape;
     /** [B, W] -> [B, H, W], the same vector at every step. */
-    const tileSteps = ([v, dv]: MaybeDual): MaybeDual => {
-      const tile = (u: tf.Tensor) => tf.tile(tf.expandDims(u, 1), [1, h, 1]);
-      return [tile(v), dv ? tile(dv) : null];
-    };
-    const parts: MaybeDual[] = [[x, tangent?.x ?? null]];
-    const condPart: MaybeDual = [flattenCond(this, cond, b), null];
-    const times: [tf.Tensor1D, tf.Tensor1D | undefined][] = [
-      [s, tangent?.s],
-      [t, tangent?.t],
-    ];
+    const tileSteps = (u: T): T => linear(u, (v) => tf.tile(tf.expandDims(v, 1), [1, h, 1]));
+    const column = (u: tf.Tensor) => tf.reshape(u, [b, 1]);
+    const condPart = tileSteps(constant(flattenCond(this, cond, b)));
+    const parts: T[] = [x];
     if (this.kind === 'vanilla_rnn') {
-      parts.push(tileSteps(condPart));
-      for (const [v, dv] of times)
-        parts.push(tileSteps([tf.reshape(v, [b, 1]), dv ? tf.reshape(dv, [b, 1]) : null]));
+      parts.push(condPart, tileSteps(linear(s, column)), tileSteps(linear(t, column)));
     } else {
-      if (this.timeEmb) {
-        for (const [v, dv] of times) {
-          parts.push(tileSteps(dv ? this.timeEmb.applyDual(v, dv) : [this.timeEmb.apply(v), null]));
-        }
-      }
-      parts.push(tileSteps(condPart));
+      if (this.timeEmb) parts.push(tileSteps(run(this.timeEmb, s)), tileSteps(run(this.timeEmb, t)));
+      parts.push(condPart);
     }
-    let z = concatDual(parts, 2);
-    if (tangent && z[1] === null) z = [z[0], tf.zerosLike(z[0])];
+    let z = concat(parts, 2);
     this.layers.forEach((layer, i) => {
-      z = layer.run(z[0], z[1]);
-      if (i < this.interDrop.length) z = step(this.interDrop[i], z, ctx);
+      const [v, d] = layer.run(z.v, z.d);
+      z = { v, d };
+      if (i < this.interDrop.length) z = run(this.interDrop[i], z, ctx);
     });
     for (const { fc, norm, drop } of this.mlp) {
-      z = step(fc, z);
-      if (norm) z = step(norm, z);
-      z = step(drop, step(this.act, z), ctx);
+      z = run(fc, z);
+      if (norm) z = run(norm, z);
+      z = run(drop, run(this.act, z), ctx);
     }
-    return step(this.head, z);
+    return run(this.head, z);
   }
 }
 

@@ -7,14 +7,8 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, constant, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import {
-  flattenCond,
-  makeNetwork,
-  type NetworkShape,
-  requirePositiveInt,
-  requireShapeOptions,
-  timeFeatures,
-} from './big-nets-shared.js';
+import { flattenCond, makeNetwork, timeFeatures } from './big-nets-shared.js';
+import { commonShape, positiveInt } from './common.js';
 
 /** Options of {@link createSudeepDiT}; defaults are the reference's `sudeepdit.yaml`. */
 export interface SudeepDiTOptions {
@@ -182,10 +176,9 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
     disableTimeEmbedding = false,
     seed = 0,
   } = options;
-  const shape: NetworkShape = { actDim, horizon, obsSteps, condDim };
-  requireShapeOptions('sudeepdit', shape);
-  requirePositiveInt('sudeepdit: nLayers', nLayers);
-  requirePositiveInt('sudeepdit: nHeads', nHeads);
+  const shape = commonShape('sudeepdit', { actDim, horizon, obsSteps, condDim });
+  positiveInt('sudeepdit', 'nLayers', nLayers);
+  positiveInt('sudeepdit', 'nHeads', nHeads);
   if (!Number.isInteger(embDim) || embDim < 4 || embDim % 4 !== 0 || embDim % nHeads !== 0) {
     throw new Error(`sudeepdit: embDim must be a multiple of 4 and of nHeads (${nHeads}), got ${embDim}`);
   }
@@ -248,7 +241,6 @@ export function createSudeepDiT(options: SudeepDiTOptions): Network {
   };
 
   return makeNetwork(
-    'sudeepdit',
     { ...shape, embDim, nLayers, nHeads, dropout, disableTimeEmbedding, seed },
     shape,
     store,

@@ -2,20 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { relu } from '../layers/activations.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
-import type { ForwardContext } from '../layers/module.js';
-import type { InputTangent } from '../network.js';
-import {
-  type CommonNetworkOptions,
-  commonShape,
-  concatDual,
-  dropoutRate,
-  flattenCond,
-  type MaybeDual,
-  positiveInt,
-  reshapeDual,
-  step,
-  validateInputs,
-} from './common.js';
+import { type ForwardContext, VariableStore } from '../layers/module.js';
+import { concat, constant, linear, run, type T } from '../layers/tangent-ops.js';
+import { type CommonNetworkOptions, commonShape, dropoutRate, flattenCond, positiveInt } from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createVanillaMlp} (defaults: `vanilla_mlp.yaml`). */
@@ -37,14 +26,13 @@ export type VanillaMlpConfig = Required<VanillaMlpOptions> & { kind: 'vanilla_ml
  * Forward mode: the layers' duals (ReLU' = step(x)).
  */
 export class VanillaMlp extends DualNetwork {
-  readonly kind = 'vanilla_mlp';
   readonly config: Readonly<VanillaMlpConfig>;
   private readonly layers: { fc: Dense; drop: Dropout }[] = [];
   private readonly head: Dense;
 
   constructor(options: VanillaMlpOptions) {
     const shape = commonShape('vanilla_mlp', options);
-    super(shape, options.seed ?? 0);
+    super(shape, new VariableStore(options.seed ?? 0));
     const cfg: VanillaMlpConfig = {
       ...shape,
       kind: 'vanilla_mlp',
@@ -72,27 +60,15 @@ export class VanillaMlp extends DualNetwork {
     new Dense(root.child('scalar_head'), e, 1, { init: 'zeros' });
   }
 
-  protected run(
-    x: tf.Tensor3D,
-    s: tf.Tensor1D,
-    t: tf.Tensor1D,
-    cond: tf.Tensor3D | null,
-    tangent: InputTangent | null,
-    ctx: ForwardContext,
-  ): MaybeDual {
-    const b = x.shape[0];
-    let h = concatDual(
-      [
-        [tf.reshape(x, [b, -1]), tangent?.x ? tf.reshape(tangent.x, [b, -1]) : null],
-        [flattenCond(this, cond, b), null],
-        [tf.reshape(s, [b, 1]), tangent?.s ? tf.reshape(tangent.s, [b, 1]) : null],
-        [tf.reshape(t, [b, 1]), tangent?.t ? tf.reshape(tangent.t, [b, 1]) : null],
-      ],
+  protected body(x: T, s: T, t: T, cond: tf.Tensor3D | null, ctx: ForwardContext): T {
+    const b = x.v.shape[0];
+    const column = (u: tf.Tensor) => tf.reshape(u, [b, -1]);
+    let h = concat(
+      [linear(x, column), constant(flattenCond(this, cond, b)), linear(s, column), linear(t, column)],
       1,
     );
-    if (tangent && h[1] === null) h = [h[0], tf.zerosLike(h[0])];
-    for (const { fc, drop } of this.layers) h = step(drop, step(relu, step(fc, h)), ctx);
-    return reshapeDual(step(this.head, h), [b, this.horizon, this.actDim]);
+    for (const { fc, drop } of this.layers) h = run(drop, run(relu, run(fc, h)), ctx);
+    return linear(run(this.head, h), (u) => tf.reshape(u, [b, this.horizon, this.actDim]));
   }
 }
 
