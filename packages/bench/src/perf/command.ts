@@ -7,6 +7,7 @@ import { ConfigError, parseNumberFlag } from '../config.js';
 import { writeJsonAtomic } from '../io.js';
 import { prepareBackend } from '../setup.js';
 import { PERF_SHAPE, timeSampling, timeSweep, timeTrainSteps, trainMemory } from './measure.js';
+import { profileStep } from './profile.js';
 import { type PerfRow, perfRow, ratioRow } from './stats.js';
 import { PYTORCH_BACKEND, renderPerfTable } from './table.js';
 import { probeTorch, runTorchStep } from './torch.js';
@@ -35,7 +36,14 @@ export interface PerfOptions {
   algorithms: string[] | null;
   widths: number[];
   batch: number;
+  /**
+   * Batch of the ChiUNet train measurements: the reference-size ChiUNet at batch 256 exhausts the
+   * wasm heap (Aborted() on the 4 GB wasm32 memory), so it is measured at a smaller batch.
+   */
+  chiunetBatch: number;
   torch: boolean;
+  /** Print the kernels that dominate a flow and a JVP-loss step. */
+  profile: boolean;
   json?: string;
 }
 
@@ -54,6 +62,7 @@ export const TINY_NETWORKS: Record<string, Record<string, unknown>> = {
 /** One planned measurement. */
 interface TrainItem {
   label: string;
+  batch: number;
   network: string;
   networkOptions: Record<string, unknown>;
   algorithm: string;
@@ -69,17 +78,33 @@ export function planFor(backend: ConcreteBackend, o: PerfOptions): { train: Trai
   const defaultAlgorithms = o.quick || slow ? ['flow', 'mip', 'lsd'] : BUILTIN_ALGORITHM_NAMES;
   const algorithms = o.algorithms ?? defaultAlgorithms;
   const widths = slow && o.widths.length > 1 ? [Math.min(...o.widths)] : o.widths;
-  if (widths.length < o.widths.length) skipped.push(`train at widths ${o.widths.filter((w) => !widths.includes(w)).join(', ')}`);
+  if (widths.length < o.widths.length)
+    skipped.push(`train at widths ${o.widths.filter((w) => !widths.includes(w)).join(', ')}`);
   if (!o.algorithms && algorithms.length < BUILTIN_ALGORITHM_NAMES.length) {
     skipped.push(`train of ${BUILTIN_ALGORITHM_NAMES.filter((a) => !algorithms.includes(a)).join(', ')}`);
   }
   const train: TrainItem[] = [];
   for (const w of widths)
-    for (const a of algorithms) train.push({ label: `mlp-w${w}`, network: 'mlp', networkOptions: { embDim: w }, algorithm: a });
+    for (const a of algorithms)
+      train.push({
+        label: `mlp-w${w}`,
+        batch: o.batch,
+        network: 'mlp',
+        networkOptions: { embDim: w },
+        algorithm: a,
+      });
   if (slow || o.quick) skipped.push('train of chiunet');
   else {
     const chi = o.full ? algorithms : algorithms.filter((a) => ['flow', 'mip', 'lsd'].includes(a));
-    for (const a of chi) train.push({ label: 'chiunet', network: 'chiunet', networkOptions: {}, algorithm: a });
+    for (const a of chi) {
+      train.push({
+        label: `chiunet-b${o.chiunetBatch}`,
+        batch: o.chiunetBatch,
+        network: 'chiunet',
+        networkOptions: {},
+        algorithm: a,
+      });
+    }
   }
   return { train, skipped: o.sections.includes('train') ? skipped : [] };
 }
@@ -110,7 +135,9 @@ export interface PerfFlags {
   algorithms?: string;
   widths?: string;
   batch?: string;
+  chiunetBatch?: string;
   torch?: boolean;
+  profile?: boolean;
   json?: string;
 }
 
@@ -120,7 +147,8 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
   const n = (flag: string, v: string | undefined, d: number) => {
     if (v === undefined) return d;
     const x = parseNumberFlag(flag, v);
-    if (!Number.isInteger(x) || x < 1) throw new ConfigError(`${flag} must be a positive integer, got '${v}'`);
+    if (!Number.isInteger(x) || x < 1)
+      throw new ConfigError(`${flag} must be a positive integer, got '${v}'`);
     return x;
   };
   return {
@@ -141,7 +169,9 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
         ? [256]
         : [256, 512],
     batch: n('--batch', f.batch, 256),
+    chiunetBatch: n('--chiunet-batch', f.chiunetBatch, 32),
     torch: f.torch !== false,
+    profile: !!f.profile,
     json: f.json,
   };
 }
@@ -161,7 +191,9 @@ export async function runPerf(
   };
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
   log(`perf: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);
-  log(`perf: shape H ${PERF_SHAPE.horizon}, A ${PERF_SHAPE.actDim}, To ${PERF_SHAPE.obsSteps}, D ${PERF_SHAPE.obsDim}; batch ${o.batch}`);
+  log(
+    `perf: shape H ${PERF_SHAPE.horizon}, A ${PERF_SHAPE.actDim}, To ${PERF_SHAPE.obsSteps}, D ${PERF_SHAPE.obsDim}; batch ${o.batch}`,
+  );
 
   let torchNote: string | undefined;
   if (o.torch && (o.sections.includes('train') || o.sections.includes('sample'))) {
@@ -209,15 +241,19 @@ export async function runPerf(
       let i = 0;
       for (const item of plan.train) {
         i++;
-        log(`perf [${backend}] train ${item.label} ${item.algorithm} (${i}/${plan.train.length}, ${elapsed()})`);
+        log(
+          `perf [${backend}] train ${item.label} ${item.algorithm} (${i}/${plan.train.length}, ${elapsed()})`,
+        );
         const times = await timeTrainSteps({
           algorithm: algorithms.get(item.algorithm)!,
           network: item.network,
           networkOptions: item.networkOptions,
-          batch: o.batch,
+          batch: item.batch,
           steps: o.warmup + o.repeats,
         });
-        const row = add(perfRow(`train/${item.label}/${item.algorithm}`, backend, times.slice(o.warmup), 'ms'));
+        const row = add(
+          perfRow(`train/${item.label}/${item.algorithm}`, backend, times.slice(o.warmup), 'ms'),
+        );
         byKey.set(`${item.label}/${item.algorithm}`, row);
         log(`perf [${backend}]   median ${row.median.toFixed(1)} ms`);
       }
@@ -226,6 +262,23 @@ export async function runPerf(
         const flow = byKey.get(`${label}/flow`);
         if (flow && JVP_ALGORITHMS.includes(alg)) {
           add(ratioRow(`train-ratio/${label}/${alg}-vs-flow`, backend, row, flow));
+        }
+      }
+    }
+
+    if (o.profile) {
+      for (const alg of ['flow', 'mip', ...JVP_ALGORITHMS]) {
+        const w = o.widths[o.widths.length - 1];
+        log(`perf [${backend}] profile mlp-w${w} ${alg} (${elapsed()})`);
+        const p = await profileStep(algorithms.get(alg)!, 'mlp', { embDim: w }, o.batch);
+        const kernelMs = p.kernels.reduce((a, k) => a + k.ms, 0);
+        print(
+          `profile [${backend}] mlp-w${w} ${alg}: loss+grads ${p.totalMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms`,
+        );
+        for (const k of p.kernels.slice(0, 12)) {
+          print(
+            `  ${k.name.padEnd(22)} ${k.ms.toFixed(1).padStart(8)} ms ${String(k.calls).padStart(5)} calls ${((100 * k.ms) / kernelMs).toFixed(0).padStart(3)}%`,
+          );
         }
       }
     }
@@ -271,7 +324,9 @@ export async function runPerf(
       let i = 0;
       for (const [net, alg] of items) {
         i++;
-        log(`perf [${backend}] memory ${net} ${alg}, ${o.memorySteps} steps (${i}/${items.length}, ${elapsed()})`);
+        log(
+          `perf [${backend}] memory ${net} ${alg}, ${o.memorySteps} steps (${i}/${items.length}, ${elapsed()})`,
+        );
         const m = await trainMemory({
           algorithm: algorithms.get(alg)!,
           network: net,
@@ -281,19 +336,43 @@ export async function runPerf(
         });
         const growth = m.tensors[m.tensors.length - 1] - m.tensors[0];
         const rss = m.rssMB[m.rssMB.length - 1] - m.rssMB[0];
-        add(perfRow(`memory/${net}/${alg}/numTensors`, backend, m.tensors, 'tensors', `growth ${growth} over steps 2-${o.memorySteps}`));
-        add(perfRow(`memory/${net}/${alg}/rss`, backend, m.rssMB, 'MB', `growth ${rss.toFixed(1)} MB over steps 2-${o.memorySteps}`));
+        add(
+          perfRow(
+            `memory/${net}/${alg}/numTensors`,
+            backend,
+            m.tensors,
+            'tensors',
+            `growth ${growth} over steps 2-${o.memorySteps}`,
+          ),
+        );
+        add(
+          perfRow(
+            `memory/${net}/${alg}/rss`,
+            backend,
+            m.rssMB,
+            'MB',
+            `growth ${rss.toFixed(1)} MB over steps 2-${o.memorySteps}`,
+          ),
+        );
       }
     }
 
     if (o.sections.includes('sweep')) {
       const perHour: PerfRow[] = [];
       for (const workers of [1, 2]) {
-        log(`perf [${backend}] sweep: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`);
+        log(
+          `perf [${backend}] sweep: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`,
+        );
         const seconds = await timeSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
         perHour.push(
           add(
-            perfRow(`sweep/${workers}-worker${workers > 1 ? 's' : ''}`, backend, [(o.sweepRuns / seconds) * 3600], 'runs/h', `${o.sweepRuns} checkerboard flow runs of ${o.sweepSteps} steps in ${seconds.toFixed(1)} s`),
+            perfRow(
+              `sweep/${workers}-worker${workers > 1 ? 's' : ''}`,
+              backend,
+              [(o.sweepRuns / seconds) * 3600],
+              'runs/h',
+              `${o.sweepRuns} checkerboard flow runs of ${o.sweepSteps} steps in ${seconds.toFixed(1)} s`,
+            ),
           ),
         );
       }
@@ -319,8 +398,13 @@ export function registerPerfCommand(
 ): void {
   program
     .command('perf')
-    .description('speed and memory benchmark: train steps, JVP/flow ratios, sampling latency, leaks, sweep throughput')
-    .option('--backends <list>', `backends to measure (default: every one that loads): ${ALL_BACKENDS.join(', ')}`)
+    .description(
+      'speed and memory benchmark: train steps, JVP/flow ratios, sampling latency, leaks, sweep throughput',
+    )
+    .option(
+      '--backends <list>',
+      `backends to measure (default: every one that loads): ${ALL_BACKENDS.join(', ')}`,
+    )
     .option('--only <sections>', `sections: ${PERF_SECTIONS.join(', ')}`)
     .option('--quick', 'a short run: W256, flow/mip/lsd, fewer repeats and steps')
     .option('--full', 'the whole train section on the cpu backend too, and every algorithm on ChiUNet')
@@ -333,8 +417,12 @@ export function registerPerfCommand(
     .option('--algorithms <list>', 'train-section algorithms (default: all; cpu: flow, mip, lsd)')
     .option('--widths <list>', 'MLP widths (default 256,512; quick 256)')
     .option('--batch <n>', 'train batch size (default 256)')
+    .option('--chiunet-batch <n>', 'batch of the ChiUNet train measurements (default 32)')
     .option('--no-torch', 'skip the PyTorch companion script')
-    .addOption(new Option('--json <file>', 'write one row per measurement: name, backend, median, min, max, unit'))
+    .option('--profile', 'print the kernels that dominate flow, mip, lsd, esd and mf steps')
+    .addOption(
+      new Option('--json <file>', 'write one row per measurement: name, backend, median, min, max, unit'),
+    )
     .action(async (f: PerfFlags) => {
       await runPerf(resolvePerfOptions(f), log, print);
     });

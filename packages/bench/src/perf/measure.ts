@@ -133,7 +133,9 @@ export async function timeTrainSteps(spec: TrainSpec): Promise<number[]> {
 }
 
 /** Memory over a training run: numTensors and RSS after each step (from step 2 on). */
-export async function trainMemory(spec: Omit<TrainSpec, 'onStep'>): Promise<{ tensors: number[]; rssMB: number[] }> {
+export async function trainMemory(
+  spec: Omit<TrainSpec, 'onStep'>,
+): Promise<{ tensors: number[]; rssMB: number[] }> {
   const tensors: number[] = [];
   const rssMB: number[] = [];
   await timeTrainSteps({
@@ -219,7 +221,13 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
       seeds: Array.from({ length: spec.runs }, (_, i) => i),
       sets: [],
       file: {},
-      flags: { steps: spec.steps, evalSamples: 500, evalNfe: [1], logEvery: spec.steps, checkpointEvery: spec.steps },
+      flags: {
+        steps: spec.steps,
+        evalSamples: 500,
+        evalNfe: [1],
+        logEvery: spec.steps,
+        checkpointEvery: spec.steps,
+      },
       backend: spec.backend,
       out,
       workers: spec.workers,
