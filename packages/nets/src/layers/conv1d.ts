@@ -1,19 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type BiasInit, initBiasValues, initWeightValues, type WeightInit } from './init.js';
-import type { Dual, VariableScope } from './module.js';
+import { AffineLayer, type AffineOptions } from './affine.js';
+import { initWeightValues } from './init.js';
+import type { VariableScope } from './module.js';
 
 /** Options of {@link Conv1d} and {@link ConvTranspose1d}. */
-export interface Conv1dOptions {
+export interface Conv1dOptions extends AffineOptions {
   /** Stride (default 1). */
   stride?: number;
   /** Zero padding on both ends of the length axis (default 0; `Math.floor(k / 2)` keeps length at stride 1). */
   padding?: number;
-  /** Weight init (default `'kaiming-uniform'`, PyTorch's default, fan-in = inChannels * kernelSize). */
-  init?: WeightInit;
-  /** Bias init (default: kaiming-uniform when `init` is, else zeros). */
-  biasInit?: BiasInit;
-  /** Whether there is a bias (default true). */
-  bias?: boolean;
 }
 
 /**
@@ -74,14 +69,14 @@ export function unfold1d(x: tf.Tensor, kernelSize: number, stride: number, paddi
  *
  * Dual: linear in x, `dy = unfold(dx) W`.
  */
-export class Conv1d {
+export class Conv1d extends AffineLayer {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
   readonly kernel: tf.Variable;
-  readonly bias: tf.Variable | null;
+  override readonly bias: tf.Variable | null;
 
   constructor(
     scope: VariableScope,
@@ -90,6 +85,7 @@ export class Conv1d {
     kernelSize: number,
     options: Conv1dOptions = {},
   ) {
+    super();
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = kernelSize;
@@ -101,29 +97,10 @@ export class Conv1d {
       'kernel',
       tf.tensor(initWeightValues(init, fanIn, outChannels, scope.rng()), [fanIn, outChannels]),
     );
-    if (options.bias ?? true) {
-      const biasInit = options.biasInit ?? (init === 'kaiming-uniform' ? 'kaiming-uniform' : 'zeros');
-      this.bias = scope.variable(
-        'bias',
-        tf.tensor(initBiasValues(biasInit, fanIn, outChannels, scope.rng()), [outChannels]),
-      );
-    } else {
-      this.bias = null;
-    }
+    this.bias = AffineLayer.createBias(scope, options, fanIn, outChannels);
   }
 
-  apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const y = this.linear(x);
-      return this.bias ? tf.add(y, this.bias) : y;
-    });
-  }
-
-  applyDual(x: tf.Tensor, dx: tf.Tensor): Dual {
-    return [this.apply(x), this.linear(dx)];
-  }
-
-  private linear(x: tf.Tensor): tf.Tensor {
+  protected linear(x: tf.Tensor): tf.Tensor {
     if (x.rank !== 3 || x.shape[2] !== this.inChannels) {
       throw new Error(`Conv1d expects [B, L, ${this.inChannels}], got [${x.shape.join(', ')}]`);
     }
@@ -145,14 +122,14 @@ export class Conv1d {
  *
  * Dual: linear in x, `dy = convT(dx)` without the bias.
  */
-export class ConvTranspose1d {
+export class ConvTranspose1d extends AffineLayer {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
   readonly kernel: tf.Variable;
-  readonly bias: tf.Variable | null;
+  override readonly bias: tf.Variable | null;
 
   constructor(
     scope: VariableScope,
@@ -161,6 +138,7 @@ export class ConvTranspose1d {
     kernelSize: number,
     options: Conv1dOptions = {},
   ) {
+    super();
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = kernelSize;
@@ -173,29 +151,10 @@ export class ConvTranspose1d {
     // values is [fanIn, Cin] for orthogonal/xavier symmetry purposes; store as [Cin, k Cout].
     const w = tf.tidy(() => tf.transpose(tf.tensor(values, [fanIn, inChannels])));
     this.kernel = scope.variable('kernel', w);
-    if (options.bias ?? true) {
-      const biasInit = options.biasInit ?? (init === 'kaiming-uniform' ? 'kaiming-uniform' : 'zeros');
-      this.bias = scope.variable(
-        'bias',
-        tf.tensor(initBiasValues(biasInit, fanIn, outChannels, scope.rng()), [outChannels]),
-      );
-    } else {
-      this.bias = null;
-    }
+    this.bias = AffineLayer.createBias(scope, options, fanIn, outChannels);
   }
 
-  apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const y = this.linear(x);
-      return this.bias ? tf.add(y, this.bias) : y;
-    });
-  }
-
-  applyDual(x: tf.Tensor, dx: tf.Tensor): Dual {
-    return [this.apply(x), this.linear(dx)];
-  }
-
-  private linear(x: tf.Tensor): tf.Tensor {
+  protected linear(x: tf.Tensor): tf.Tensor {
     if (x.rank !== 3 || x.shape[2] !== this.inChannels) {
       throw new Error(`ConvTranspose1d expects [B, L, ${this.inChannels}], got [${x.shape.join(', ')}]`);
     }

@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type BiasInit, initBiasValues, initWeightValues, type WeightInit } from './init.js';
-import type { Dual, VariableScope } from './module.js';
+import { AffineLayer, type AffineOptions } from './affine.js';
+import { initWeightValues } from './init.js';
+import type { VariableScope } from './module.js';
 
 /** Options of {@link Dense}. */
-export interface DenseOptions {
-  /** Weight init (default `'kaiming-uniform'`, PyTorch's `nn.Linear` default). */
-  init?: WeightInit;
-  /** Bias init (default: `'kaiming-uniform'` when `init` is `'kaiming-uniform'`, else `'zeros'`). */
-  biasInit?: BiasInit;
-  /** Whether the layer has a bias (default true). */
-  bias?: boolean;
-}
+export type DenseOptions = AffineOptions;
 
 /**
  * A linear layer on the last axis: `y = x W + b`, `W: [inDim, outDim]` (variable `kernel`),
@@ -18,13 +12,14 @@ export interface DenseOptions {
  *
  * Dual: linear in x, so `dy = dx W` (the bias drops out).
  */
-export class Dense {
+export class Dense extends AffineLayer {
   readonly inDim: number;
   readonly outDim: number;
   readonly kernel: tf.Variable;
-  readonly bias: tf.Variable | null;
+  override readonly bias: tf.Variable | null;
 
   constructor(scope: VariableScope, inDim: number, outDim: number, options: DenseOptions = {}) {
+    super();
     const init = options.init ?? 'kaiming-uniform';
     this.inDim = inDim;
     this.outDim = outDim;
@@ -32,30 +27,11 @@ export class Dense {
       'kernel',
       tf.tensor(initWeightValues(init, inDim, outDim, scope.rng()), [inDim, outDim]),
     );
-    if (options.bias ?? true) {
-      const biasInit = options.biasInit ?? (init === 'kaiming-uniform' ? 'kaiming-uniform' : 'zeros');
-      this.bias = scope.variable(
-        'bias',
-        tf.tensor(initBiasValues(biasInit, inDim, outDim, scope.rng()), [outDim]),
-      );
-    } else {
-      this.bias = null;
-    }
-  }
-
-  apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const y = this.linear(x);
-      return this.bias ? tf.add(y, this.bias) : y;
-    });
-  }
-
-  applyDual(x: tf.Tensor, dx: tf.Tensor): Dual {
-    return [this.apply(x), this.linear(dx)];
+    this.bias = AffineLayer.createBias(scope, options, inDim, outDim);
   }
 
   /** x W without the bias. */
-  private linear(x: tf.Tensor): tf.Tensor {
+  protected linear(x: tf.Tensor): tf.Tensor {
     if (x.shape[x.rank - 1] !== this.inDim) {
       throw new Error(`Dense expects last axis ${this.inDim}, got shape [${x.shape.join(', ')}]`);
     }

@@ -14,6 +14,16 @@ export {
   softplus,
   tanh,
 } from './activations.js';
+export { AffineLayer, type AffineOptions } from './affine.js';
+export {
+  bandMask,
+  causalMask,
+  LinearAttention,
+  type LinearAttentionOptions,
+  MASKED,
+  MultiHeadAttention,
+  type MultiHeadAttentionOptions,
+} from './attention.js';
 export { Conv1d, type Conv1dOptions, ConvTranspose1d, unfold1d } from './conv1d.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { Dropout } from './dropout.js';
