@@ -143,7 +143,7 @@ describe('mipjs compare (tiny, end to end)', () => {
       nfe: 1,
       steps: 6,
     });
-    expect(Object.keys(rows[0].metrics).sort()).toEqual(['energy', 'inSupport', 'kl']);
+    expect(Object.keys(rows[0].metrics).sort()).toEqual(['coverage', 'energy', 'inSupport', 'kl']);
     expect(
       rows.filter((x: { algorithm: string }) => x.algorithm === 'lsd').map((x: { nfe: number }) => x.nfe),
     ).toEqual([1, 2]);

@@ -48,8 +48,22 @@ export const runConfigSchema = z
     network: z.enum(NETWORK_NAMES),
     /** Options forwarded to `createNetwork` (e.g. embDim, nLayers, dropout). */
     networkOptions: z.record(z.string(), z.unknown()).default({}),
-    /** Observation encoder for tasks with observations. */
-    encoder: z.enum(['identity', 'mlp']).default('identity'),
+    /**
+     * Observation encoder of @mipjs/nets for tasks with observations (`createEncoder`); trained
+     * jointly with the network (same optimizer, EMA and checkpoint). The dataset tasks default to
+     * `mlp` as the reference YAML; the toy tasks to `identity`.
+     */
+    encoder: z.enum(['identity', 'mlp', 'per_step_mlp']).default('identity'),
+    /** Options of the encoder (embDim, hiddenDims, dropout); embDim defaults to the network's embDim or 256. */
+    encoderOptions: z.record(z.string(), z.unknown()).default({}),
+    /** Dataset tasks: fraction of episodes held out for evaluation (split by episode, seeded by splitSeed). */
+    valFraction: z.number().min(0).max(0.9).default(0.1),
+    /** Dataset tasks: seed of the episode split (fixed by default, so every run of a compare shares it). */
+    splitSeed: z.number().int().min(0).default(0),
+    /** Dataset tasks: prediction horizon H, observation steps To, executed action steps Ta. */
+    horizon: positiveInt.optional(),
+    obsSteps: positiveInt.optional(),
+    actSteps: positiveInt.optional(),
     steps: positiveInt,
     batchSize: positiveInt,
     lr: z.number().positive(),
@@ -95,6 +109,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * The dataset tasks' defaults: the reference's MLP encoder and MLP network (narrower and shallower
+ * than its YAML, and a batch of 64, so that a CPU trains them), H / To / Ta of the task (spec §9).
+ */
+const DATASET_PRESET: Partial<RunConfigInput> = {
+  network: 'mlp',
+  networkOptions: { embDim: 256, nLayers: 4 },
+  encoder: 'mlp',
+  steps: 2000,
+  batchSize: 64,
+  lr: 1e-4,
+  evalSamples: 256,
+  evalNfe: [1, 2, 4, 8],
+};
+
 /** Per-task defaults: sized for a laptop CPU. */
 export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   checkerboard: {
@@ -138,26 +167,24 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
     lr: 1e-3,
     evalSamples: 2000,
   },
-  pusht: {
-    network: 'mlp',
-    networkOptions: { embDim: 256, nLayers: 4 },
-    steps: 2000,
-    batchSize: 64,
-    lr: 1e-4,
-  },
-  robomimic: {
-    network: 'mlp',
-    networkOptions: { embDim: 256, nLayers: 4 },
-    steps: 2000,
-    batchSize: 64,
-    lr: 1e-4,
-  },
-  lerobot: {
-    network: 'mlp',
-    networkOptions: { embDim: 256, nLayers: 4 },
-    steps: 2000,
-    batchSize: 64,
-    lr: 1e-4,
+  pusht: DATASET_PRESET,
+  robomimic: DATASET_PRESET,
+  lerobot: DATASET_PRESET,
+};
+
+/**
+ * Per-(task, algorithm) defaults between the task preset and the config file. The JVP algorithms
+ * (one forward-mode tangent pass per step besides the plain pass) cost about 4x a flow step on the
+ * checkerboard net, so the demo gives them fewer steps to finish in its ~3 minute budget;
+ * `--steps` (or a config file) overrides this like any preset value, and the compare table's
+ * header states every algorithm's steps.
+ */
+export const ALGORITHM_PRESETS: Partial<Record<TaskName, Record<string, Partial<RunConfigInput>>>> = {
+  checkerboard: {
+    lsd: { steps: 800 },
+    esd: { steps: 800 },
+    psd: { steps: 800 },
+    mf: { steps: 800 },
   },
 };
 
@@ -218,7 +245,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 }
 
 /**
- * Merges task preset < common defaults of unset fields < config file < flags, and validates.
+ * Merges common defaults < task preset < (task, algorithm) preset < config file < flags, and validates.
  * Objects (networkOptions, lossOptions) merge key by key.
  */
 export function resolveRunConfig(
@@ -235,9 +262,13 @@ export function resolveRunConfig(
       `invalid config:\n  task: unknown task '${task}'; valid tasks: ${TASK_NAMES.join(', ')}`,
     );
   }
-  const preset = TASK_PRESETS[task as TaskName];
+  const algorithm = (g.algorithm ?? f.algorithm ?? COMMON_DEFAULTS.algorithm) as string;
+  const preset: Partial<RunConfigInput> = {
+    ...TASK_PRESETS[task as TaskName],
+    ...ALGORITHM_PRESETS[task as TaskName]?.[algorithm],
+  };
   const merged: Record<string, unknown> = { ...COMMON_DEFAULTS, ...preset, ...f, ...g, task };
-  for (const key of ['networkOptions', 'lossOptions'] as const) {
+  for (const key of ['networkOptions', 'lossOptions', 'encoderOptions'] as const) {
     merged[key] = {
       ...((preset as Record<string, unknown>)[key] as object | undefined),
       ...(f[key] as object | undefined),

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Interpolant } from '@mipjs/interpolant';
+import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
+import type { FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from './algorithm.js';
 import type { BackendName } from './backend.js';
 import { ConfigError, type RunConfig, validateRunConfig } from './config.js';
-import { loadModelWeights, type Model } from './model.js';
+import { NORMALIZERS_FILE } from './dataset-task.js';
+import { loadModel, loadTeacher, type Model, type Teacher } from './model.js';
 import type { ResultRow } from './results.js';
 import { algorithmFor } from './run.js';
 import { prepareBackend } from './setup.js';
@@ -81,6 +83,75 @@ export async function evaluateModel(
   );
 }
 
+/** Windows per forward pass of the validation loss. */
+const VALIDATION_CHUNK = 256;
+
+/**
+ * The algorithm's own training loss on the task's held-out data (dataset tasks), with the EMA
+ * weights in eval mode (no dropout), the delta_t of the last training step, and seeded draws;
+ * null when the task has no held-out data or the algorithm needs a teacher that is not given.
+ */
+export function validationLoss(
+  model: Model,
+  algorithm: Algorithm,
+  task: Task,
+  config: RunConfig,
+  teacher?: FlowMap,
+): number | null {
+  if (!task.validationBatch || (algorithm.needsTeacher && !teacher)) return null;
+  const { batch, count } = task.validationBatch(config.evalSamples);
+  if (!batch.obs) return null;
+  const interpolant = new Interpolant(config.interpolant);
+  const deltaT = new WarmupAnnealing({
+    maxSteps: config.steps,
+    warmupRatio: config.warmupRatio,
+    rampupRatio: config.rampupRatio,
+  }).value(config.steps);
+  const [H, A, To, D] = [task.horizon, task.actDim, task.obsSteps, task.obsDim];
+  let total = 0;
+  for (let start = 0, k = 0; start < count; start += VALIDATION_CHUNK, k++) {
+    const n = Math.min(VALIDATION_CHUNK, count - start);
+    const loss = tf.tidy(() => {
+      const action = tf.tensor3d(batch.action.subarray(start * H * A, (start + n) * H * A), [n, H, A]);
+      const obs = tf.tensor3d(batch.obs!.subarray(start * To * D, (start + n) * To * D), [n, To, D]);
+      const ctx = {
+        flowMap: model.flowMap,
+        teacher,
+        interpolant,
+        rng: new RandomStream(mixSeed(config.seed, k, 0x7a11)),
+        training: false,
+        options: config.lossOptions,
+      };
+      return algorithm.loss(ctx, { action, cond: model.encode(obs, false), deltaT }).loss;
+    });
+    total += loss.dataSync()[0] * n;
+    loss.dispose();
+  }
+  return total / count;
+}
+
+/**
+ * Evaluates a model at each NFE: the task's metrics, plus `valLoss` (the same at every NFE) on
+ * tasks with held-out data.
+ */
+export async function evaluateAtEachNfe(
+  model: Model,
+  algorithm: Algorithm,
+  task: Task,
+  config: RunConfig,
+  nfes: readonly number[],
+  teacher?: FlowMap,
+): Promise<{ nfe: number; evaluation: TaskEvaluation }[]> {
+  const valLoss = validationLoss(model, algorithm, task, config, teacher);
+  const out: { nfe: number; evaluation: TaskEvaluation }[] = [];
+  for (const nfe of nfes) {
+    const evaluation = await evaluateModel(model, algorithm, task, config, nfe);
+    if (valLoss !== null) evaluation.metrics = { valLoss, ...evaluation.metrics };
+    out.push({ nfe, evaluation });
+  }
+  return out;
+}
+
 /** Options of {@link evaluateCheckpoint}. */
 export interface EvaluateCheckpointOptions {
   nfe?: number[];
@@ -109,30 +180,37 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
   });
   await prepareBackend(o.backend, o.log);
   const algorithm = await algorithmFor(config);
-  const task = await openTask(config);
+  // The normalizers the run trained with (saved in its folder), not ones refitted now.
+  const task = await openTask(config, { normalizersFile: join(runDir, NORMALIZERS_FILE) });
   const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as {
     step: number;
     trainSeconds: number;
   };
-  const model = loadModelWeights(join(ck, 'ema-weights'), config, task);
+  let model: Model | null = null;
+  let teacher: Teacher | null = null;
   try {
-    const rows: ResultRow[] = [];
-    for (const nfe of nfeList(algorithm, o.nfe ?? config.evalNfe)) {
-      const ev = await evaluateModel(model, algorithm, task, config, nfe);
-      rows.push({
+    model = await loadModel(join(ck, 'ema'), config, task);
+    // The validation loss of ctm / lmd reads their teacher: the given one or the one trained first.
+    const teacherDir = config.teacher ?? join(runDir, 'teacher');
+    if (algorithm.needsTeacher && task.validationBatch && existsSync(teacherDir)) {
+      teacher = await loadTeacher(teacherDir, task);
+    }
+    const nfes = nfeList(algorithm, o.nfe ?? config.evalNfe);
+    return (await evaluateAtEachNfe(model, algorithm, task, config, nfes, teacher?.flowMap)).map(
+      ({ nfe, evaluation }) => ({
         algorithm: config.algorithm,
         network: config.network,
         task: config.task,
         seed: config.seed,
         nfe,
-        metrics: ev.metrics,
+        metrics: evaluation.metrics,
         trainSeconds: state.trainSeconds,
         steps: state.step,
-      });
-    }
-    return rows;
+      }),
+    );
   } finally {
-    model.dispose();
+    model?.dispose();
+    teacher?.dispose();
     task.close?.();
   }
 }

@@ -1,28 +1,71 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createNetwork, FlowMap, type Network } from '@mipjs/nets';
-import * as tf from '@tensorflow/tfjs';
+import {
+  createEncoder,
+  createNetwork,
+  FlowMap,
+  loadWeightsInto,
+  type Network,
+  type ObsEncoder,
+  saveWeights,
+  type WeightsManifest,
+} from '@mipjs/nets';
+import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, type RunConfig, validateRunConfig } from './config.js';
-import { writeJsonAtomic } from './io.js';
 import type { Task } from './task.js';
-import { type NamedArray, readTensorStore, writeTensorStore } from './tensor-store.js';
 
-/** A policy network with its observation encoding. */
+/** A policy: the network, its flow map, and the observation encoder trained with it. */
 export interface Model {
   readonly network: Network;
   readonly flowMap: FlowMap;
-  /** Every variable (network, then encoder), trainable ones first within each. */
+  /** The observation encoder (null for tasks without observations). */
+  readonly encoder: ObsEncoder | null;
+  /** Every variable: the network's, then the encoder's. */
   readonly variables: readonly tf.Variable[];
   /** Observations `[B, To, D]` (or null) -> condition `[B, To, E]` (or null). */
-  encode(obs: tf.Tensor3D | null, training: boolean): tf.Tensor3D | null;
+  encode(obs: tf.Tensor3D | null, training: boolean, dropoutSeed?: number): tf.Tensor3D | null;
   dispose(): void;
+}
+
+/** Folder names of a model's weights (each a @mipjs/nets `saveWeights` directory). */
+export const MODEL_PARTS = { network: 'network', encoder: 'encoder' } as const;
+
+/**
+ * The encoder as the weights I/O and `Ema` of @mipjs/nets see a network: they read only `kind`,
+ * `config`, `variables` and `namedVariables`, which an `ObsEncoder` has too.
+ */
+export function encoderAsWeights(encoder: ObsEncoder): Network {
+  return encoder as unknown as Network;
+}
+
+/** Width E of the condition the network reads: the encoder's output, or the raw observation. */
+function encoderFor(config: RunConfig, task: Task): ObsEncoder | null {
+  if (task.obsSteps === 0 || task.obsDim === 0) return null;
+  const embDim =
+    (config.encoderOptions.embDim as number | undefined) ??
+    (config.networkOptions.embDim as number | undefined) ??
+    256;
+  try {
+    return createEncoder(config.encoder, {
+      ...config.encoderOptions,
+      embDim,
+      obsDim: task.obsDim,
+      obsSteps: task.obsSteps,
+      seed: config.seed + 1,
+    });
+  } catch (error) {
+    throw new ConfigError(`invalid encoder options for '${config.encoder}': ${(error as Error).message}`);
+  }
 }
 
 /**
  * The network shape of a task. Tasks without observations (checkerboard) still give the
  * network a one-step, one-wide condition slot and pass `cond = null` (read as zeros).
  */
-export function networkShape(task: Task): {
+export function networkShape(
+  task: Task,
+  condDim = task.obsDim,
+): {
   horizon: number;
   actDim: number;
   obsSteps: number;
@@ -32,91 +75,65 @@ export function networkShape(task: Task): {
     horizon: task.horizon,
     actDim: task.actDim,
     obsSteps: Math.max(1, task.obsSteps),
-    condDim: Math.max(1, task.obsDim),
+    condDim: Math.max(1, condDim),
   };
 }
 
 /**
- * Builds the model of a config for a task. The identity encoder passes observations through
- * (the network's condition width is the observation width). Weights are seeded by the run seed
- * (same seed, same initial weights).
+ * Builds the model of a config for a task: the observation encoder (`config.encoder`; the
+ * identity encoder passes observations through, so the condition width is the observation
+ * width) and the network conditioned on its output. Weights are seeded by the run seed (same
+ * seed, same initial weights).
  */
-export function buildModel(config: RunConfig, task: Task, _role: 'model' | 'ema' | 'teacher'): Model {
+export function buildModel(config: RunConfig, task: Task): Model {
+  const encoder = encoderFor(config, task);
   let network: Network;
   try {
     network = createNetwork(config.network, {
       ...config.networkOptions,
-      ...networkShape(task),
+      ...networkShape(task, encoder?.embDim ?? task.obsDim),
       seed: config.seed,
     });
   } catch (error) {
+    encoder?.dispose();
     throw new ConfigError(`invalid network options for '${config.network}': ${(error as Error).message}`);
   }
   const flowMap = new FlowMap(network);
   return {
     network,
     flowMap,
-    variables: network.variables,
-    encode: (obs) => obs,
-    dispose: () => network.dispose(),
+    encoder,
+    variables: [...network.variables, ...(encoder?.variables ?? [])],
+    encode: (obs, training, dropoutSeed) =>
+      obs && encoder ? encoder.encode(obs, { training, dropoutSeed }) : obs,
+    dispose: () => {
+      network.dispose();
+      encoder?.dispose();
+    },
   };
 }
 
-/** The model's variables as named arrays (`<prefix>/<index>`). */
-export function modelArrays(model: Model, prefix: string): NamedArray[] {
-  return model.variables.map((v, i) => ({
-    name: `${prefix}/${i}`,
-    shape: [...v.shape],
-    data: Float32Array.from(v.dataSync() as Float32Array),
-  }));
+/** Saves a model's weights into `dir` (`network/` and, with an encoder, `encoder/`). */
+export async function saveModel(model: Model, dir: string): Promise<void> {
+  await saveWeights(model.network, join(dir, MODEL_PARTS.network));
+  if (model.encoder) await saveWeights(encoderAsWeights(model.encoder), join(dir, MODEL_PARTS.encoder));
 }
 
-/** Assigns the arrays saved by {@link modelArrays}; a shape mismatch names the variable. */
-export function restoreModelArrays(
-  model: Model,
-  arrays: ReadonlyMap<string, NamedArray>,
-  prefix: string,
-): void {
-  const wanted = model.variables.length;
-  const have = [...arrays.keys()].filter((k) => k.startsWith(`${prefix}/`)).length;
-  if (have !== wanted) {
-    throw new ConfigError(
-      `saved weights hold ${have} tensors, the model has ${wanted}: different architecture`,
-    );
-  }
-  model.variables.forEach((v, i) => {
-    const a = arrays.get(`${prefix}/${i}`)!;
-    if (a.shape.length !== v.shape.length || a.shape.some((d, k) => d !== v.shape[k])) {
-      throw new ConfigError(
-        `saved weight ${i} has shape [${a.shape.join(', ')}], the model's has [${v.shape.join(', ')}]: different architecture`,
-      );
-    }
-    const t = tf.tensor(a.data, a.shape);
-    v.assign(t);
-    t.dispose();
-  });
-}
-
-/** Writes a model's weights (with the config that rebuilds it) into `dir`. */
-export async function saveModelWeights(model: Model, dir: string): Promise<void> {
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(dir, { recursive: true });
-  writeTensorStore(dir, 'weights', modelArrays(model, 'w'));
-  writeJsonAtomic(join(dir, 'network.json'), {
-    kind: model.network.kind,
-    config: model.network.config,
-    horizon: model.network.horizon,
-    actDim: model.network.actDim,
-    obsSteps: model.network.obsSteps,
-    condDim: model.network.condDim,
-  });
-}
-
-/** Builds the model of `config` and loads weights saved by {@link saveModelWeights}. */
-export function loadModelWeights(dir: string, config: RunConfig, task: Task): Model {
-  const model = buildModel(config, task, 'ema');
+/** Loads weights saved by {@link saveModel} into a model of the same architecture. */
+export async function loadModelInto(model: Model, dir: string): Promise<void> {
   try {
-    restoreModelArrays(model, readTensorStore(dir, 'weights'), 'w');
+    await loadWeightsInto(model.network, join(dir, MODEL_PARTS.network));
+    if (model.encoder) await loadWeightsInto(encoderAsWeights(model.encoder), join(dir, MODEL_PARTS.encoder));
+  } catch (error) {
+    throw new ConfigError(`cannot load the weights in ${dir}: ${(error as Error).message}`);
+  }
+}
+
+/** Builds the model of `config` and loads weights saved by {@link saveModel}. */
+export async function loadModel(dir: string, config: RunConfig, task: Task): Promise<Model> {
+  const model = buildModel(config, task);
+  try {
+    await loadModelInto(model, dir);
   } catch (error) {
     model.dispose();
     throw error;
@@ -134,22 +151,21 @@ export interface Teacher {
  * Loads a flow-matching teacher from a run folder (its EMA weights). The teacher's network must
  * fit the task (same horizon, action and condition sizes); anything else is a clear error.
  */
-export function loadTeacher(path: string, task: Task): Teacher {
+export async function loadTeacher(path: string, task: Task): Promise<Teacher> {
   const runDir = existsSync(join(path, 'checkpoint')) ? path : join(path, '..');
   const configPath = join(runDir, 'config.json');
-  const weights = join(runDir, 'checkpoint', 'ema-weights');
-  if (!existsSync(configPath) || !existsSync(join(weights, 'weights.json'))) {
+  const weights = join(runDir, 'checkpoint', 'ema');
+  const manifestPath = join(weights, MODEL_PARTS.network, 'manifest.json');
+  if (!existsSync(configPath) || !existsSync(manifestPath)) {
     throw new ConfigError(
-      `teacher ${path} is not a run folder with a checkpoint (config.json + checkpoint/ema-weights)`,
+      `teacher ${path} is not a run folder with a checkpoint (config.json + checkpoint/ema/network)`,
     );
   }
   const config = validateRunConfig(JSON.parse(readFileSync(configPath, 'utf8')));
-  const saved = JSON.parse(readFileSync(join(weights, 'network.json'), 'utf8')) as {
-    horizon: number;
-    actDim: number;
-    obsSteps: number;
-    condDim: number;
-  };
+  const saved = (JSON.parse(readFileSync(manifestPath, 'utf8')) as WeightsManifest).config as Record<
+    'horizon' | 'actDim' | 'obsSteps' | 'condDim',
+    number
+  >;
   const want = networkShape(task);
   const diffs = (['horizon', 'actDim', 'obsSteps', 'condDim'] as const)
     .filter((k) => saved[k] !== want[k])
@@ -162,6 +178,6 @@ export function loadTeacher(path: string, task: Task): Teacher {
       `teacher ${path} was trained with '${config.algorithm}'; a teacher must be a 'flow' run`,
     );
   }
-  const model = loadModelWeights(weights, config, task);
+  const model = await loadModel(weights, config, task);
   return { flowMap: model.flowMap, dispose: () => model.dispose() };
 }

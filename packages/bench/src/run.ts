@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Algorithm, AlgorithmError } from './algorithm.js';
 import { resolveAlgorithms } from './algorithms.js';
 import type { BackendName } from './backend.js';
 import { ConfigError, type RunConfig } from './config.js';
-import { evaluateModel, nfeList } from './evaluate.js';
+import { evaluateAtEachNfe, nfeList } from './evaluate.js';
 import { writeJsonAtomic } from './io.js';
 import { loadTeacher, type Teacher } from './model.js';
 import { createProgress, type Progress, silentProgress } from './progress.js';
@@ -69,6 +69,21 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
   const algorithm = await algorithmFor(config);
   const task = await openTask(config);
   const label = `${config.algorithm}/${config.task}/s${config.seed}`;
+  if (algorithm.needsTeacher && task.obsSteps > 0 && config.encoder !== 'identity') {
+    task.close?.();
+    throw new ConfigError(
+      `algorithm '${config.algorithm}' reads a teacher velocity on the student's observation encoding, ` +
+        `which a teacher with its own '${config.encoder}' encoder cannot provide; use encoder 'identity' ` +
+        `(--config with "encoder": "identity") for ${config.algorithm} on task '${config.task}'`,
+    );
+  }
+  if (task.writeArtifacts) {
+    // Written before training starts (and rewritten identically on a resume): the normalizers
+    // `mipjs eval` and a deployed policy need. Nothing is written when the dataset did not load.
+    mkdirSync(dir, { recursive: true });
+    await task.writeArtifacts(dir);
+    log(`${label}: ${task.description}`);
+  }
   const progress = (name: string): Progress =>
     job.quiet || job.progress === 'none'
       ? silentProgress
@@ -77,7 +92,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
   try {
     if (algorithm.needsTeacher) {
       if (config.teacher) {
-        teacher = loadTeacher(config.teacher, task);
+        teacher = await loadTeacher(config.teacher, task);
         log(`${label}: teacher loaded from ${config.teacher}`);
       } else {
         const teacherDir = join(dir, 'teacher');
@@ -102,7 +117,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
           log,
         });
         result.dispose();
-        teacher = loadTeacher(teacherDir, task);
+        teacher = await loadTeacher(teacherDir, task);
       }
     }
     const result = await train({
@@ -125,8 +140,15 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       const samples: Record<string, number[][]> = {};
       if (job.evaluate !== false) {
         const nfes = nfeList(algorithm, config.evalNfe);
-        for (const nfe of nfes) {
-          const ev = await evaluateModel(result.ema, algorithm, task, config, nfe);
+        const evaluations = await evaluateAtEachNfe(
+          result.ema,
+          algorithm,
+          task,
+          config,
+          nfes,
+          teacher?.flowMap,
+        );
+        for (const { nfe, evaluation: ev } of evaluations) {
           rows.push({
             algorithm: config.algorithm,
             network: config.network,

@@ -41,8 +41,15 @@ export interface Task {
   readonly obsDim: number;
   /** A deterministic batch for (seed, index): the same arguments give the same batch. */
   trainBatch(seed: number, index: number, batchSize: number): HostBatch;
+  /**
+   * Held-out data for the validation loss (dataset tasks): a fixed batch of at most `max`
+   * windows, and how many it holds.
+   */
+  validationBatch?(max: number): { batch: HostBatch; count: number };
   /** Evaluates a policy at one NFE (seeded). */
   evaluate(sample: PolicySampler, nfe: number, seed: number, samples: number): Promise<TaskEvaluation>;
+  /** Writes what a run folder needs to reuse the task (the dataset normalizers); returns the paths. */
+  writeArtifacts?(dir: string): Promise<string[]>;
   /** Frees loaders / file handles. */
   close?(): void;
 }

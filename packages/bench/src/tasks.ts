@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import {
   bimodalMetrics,
+  checkerboardCellCoverage,
   checkerboardSupportFraction,
   createLieTask,
   createProjectionTask,
@@ -17,13 +18,14 @@ import {
   toyGrid,
 } from '@mipjs/data';
 import { ConfigError, type RunConfig, type TaskName } from './config.js';
-import { MissingExportError } from './libs.js';
+import { type DatasetTaskOptions, openDatasetTask } from './dataset-task.js';
 import { energyDistance, histogramKL } from './metrics.js';
 import { type HostBatch, mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';
 
 /** One line per task for `mipjs info`. */
 export const TASK_DESCRIPTIONS: Record<TaskName, string> = {
-  checkerboard: '2-D checkerboard (H 1, A 2, no observation); KL, support fraction, energy distance',
+  checkerboard:
+    '2-D checkerboard (H 1, A 2, no observation); KL, support fraction, support-cell coverage, energy distance',
   bimodal: 'conditional bimodal 2-D task (H 1, A 2, condition c)',
   recon: 'toy recon (spec §11.1): c -> 1-D sinusoid sum; l1 / l2 error',
   proj: 'toy proj: c -> 8-D piecewise projection; l1 / l2 error',
@@ -69,6 +71,10 @@ function checkerboardTask(): Task {
       const metrics = {
         kl: histogramKL(model, data, box, 16),
         inSupport: checkerboardSupportFraction(model),
+        // A policy collapsed to one point scores inSupport 1 if the point is in a support cell;
+        // coverage tells spread from collapse: the fraction of the 8 support cells holding at
+        // least a quarter of their fair share (n / 8) of the samples.
+        coverage: checkerboardCellCoverage(model, { minCount: Math.max(1, Math.round(n / 32)) }),
         energy: energyDistance(model.subarray(0, 2 * m), data.subarray(0, 2 * m)),
       };
       const samples2d: number[][] = [];
@@ -159,8 +165,8 @@ function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
   };
 }
 
-/** Opens the task of a config. */
-export async function openTask(config: RunConfig): Promise<Task> {
+/** Opens the task of a config (dataset tasks load, split and normalise their data here). */
+export async function openTask(config: RunConfig, options: DatasetTaskOptions = {}): Promise<Task> {
   await checkTaskInput(config);
   switch (config.task) {
     case 'checkerboard':
@@ -171,10 +177,9 @@ export async function openTask(config: RunConfig): Promise<Task> {
     case 'proj':
     case 'lie':
       return toyTask(config.task);
-    default:
-      throw new MissingExportError(
-        `task '${config.task}' is not wired in this build of the bench: it needs @mipjs/data's loaders: the ` +
-          'dataset loaders are exported, but the bench does not yet turn them into train/held-out window batches',
-      );
+    case 'pusht':
+    case 'robomimic':
+    case 'lerobot':
+      return openDatasetTask(config, options);
   }
 }

@@ -16,8 +16,8 @@ interface Manifest {
 
 /**
  * Writes named float32 arrays as `<base>.json` (names, shapes, offsets) and `<base>.bin`
- * (little-endian float32, concatenated). Used for the trainer state (weights, EMA weights,
- * AdamW moments) inside a checkpoint directory that is itself written atomically.
+ * (little-endian float32, concatenated). Holds the AdamW moments inside a checkpoint directory
+ * that is itself written atomically (the weights use @mipjs/nets' `saveWeights`).
  */
 export function writeTensorStore(dir: string, base: string, arrays: NamedArray[]): void {
   const total = arrays.reduce((n, a) => n + a.data.length, 0);

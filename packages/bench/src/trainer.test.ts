@@ -89,7 +89,7 @@ describe('train', () => {
     expect(err.message).toMatch(/term 'flow'/);
     const state = JSON.parse(readFileSync(join(dir, 'checkpoint', 'state.json'), 'utf8'));
     expect(state.step).toBe(4);
-    expect(existsSync(join(dir, 'checkpoint', 'trainer-state.bin'))).toBe(true);
+    expect(existsSync(join(dir, 'checkpoint', 'optimizer.bin'))).toBe(true);
   });
 
   it('refuses to resume a folder written by another config', async () => {

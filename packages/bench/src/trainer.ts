@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
-import { FlowMap } from '@mipjs/nets';
+import { Ema, type FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from './algorithms.js';
 import { configMismatch, type RunConfig, validateRunConfig } from './config.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './io.js';
-import { buildModel, type Model, modelArrays, restoreModelArrays, saveModelWeights } from './model.js';
+import { buildModel, encoderAsWeights, loadModelInto, type Model, saveModel } from './model.js';
 import { AdamW } from './optim/adamw.js';
 import { cosineLr } from './optim/schedule.js';
 import type { Progress } from './progress.js';
@@ -56,7 +56,7 @@ export interface TrainOptions {
 /** What a finished (or stopped) run leaves in memory. */
 export interface TrainResult {
   model: Model;
-  /** The EMA copy used for evaluation (the model itself when emaRate is 1... never: always a copy). */
+  /** The EMA copy used for evaluation (always a separate copy, even when emaRate is 1). */
   ema: Model;
   step: number;
   trainSeconds: number;
@@ -66,7 +66,7 @@ export interface TrainResult {
 
 interface CheckpointState {
   format: 'mipjs-checkpoint';
-  version: 1;
+  version: 2;
   step: number;
   optimizerStep: number;
   trainSeconds: number;
@@ -82,14 +82,27 @@ export const RUN_FILES = {
   checkpoint: 'checkpoint',
 } as const;
 
-function readCheckpoint(
-  dir: string,
-): { state: CheckpointState; arrays: ReturnType<typeof readTensorStore> } | null {
+/**
+ * Paths inside `checkpoint/`: the trained and EMA weights as @mipjs/nets weights directories
+ * (`model/network`, `model/encoder`, `ema/network`, `ema/encoder`: `manifest.json` +
+ * `weights.bin` each), the AdamW moments (`optimizer.json` + `optimizer.bin`), `state.json`
+ * (step, RNG state) and the `config.json` that rebuilds the architecture.
+ */
+export const CHECKPOINT_FILES = {
+  model: 'model',
+  ema: 'ema',
+  optimizer: 'optimizer',
+  state: 'state.json',
+  config: 'config.json',
+} as const;
+
+function readCheckpoint(dir: string): { state: CheckpointState; path: string } | null {
   const ck = join(dir, RUN_FILES.checkpoint);
-  if (!existsSync(join(ck, 'state.json'))) return null;
-  const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as CheckpointState;
-  if (state.format !== 'mipjs-checkpoint') throw new ResumeError(`${ck} is not a mipjs checkpoint`);
-  return { state, arrays: readTensorStore(ck, 'trainer-state') };
+  if (!existsSync(join(ck, CHECKPOINT_FILES.state))) return null;
+  const state = JSON.parse(readFileSync(join(ck, CHECKPOINT_FILES.state), 'utf8')) as CheckpointState;
+  if (state.format !== 'mipjs-checkpoint' || state.version !== 2)
+    throw new ResumeError(`${ck} is not a mipjs checkpoint of version 2`);
+  return { state, path: ck };
 }
 
 /**
@@ -122,12 +135,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
 
-  const model = buildModel(config, task, 'model');
-  const ema = buildModel(config, task, 'ema');
+  const model = buildModel(config, task);
+  const ema = buildModel(config, task);
+  // The encoder trains with the network: one optimizer, one EMA, one checkpoint.
   const trainable = model.variables.filter((v) => v.trainable);
-  const emaTrainable = ema.variables.filter((v) => v.trainable);
   // EMA copies start equal to the initial model (reference: deep copies).
-  copyVariables(model.variables, ema.variables);
+  const averages = [new Ema(model.network, ema.network)];
+  if (model.encoder && ema.encoder)
+    averages.push(new Ema(encoderAsWeights(model.encoder), encoderAsWeights(ema.encoder)));
   const optimizer = new AdamW(trainable, { lr: config.lr, weightDecay: config.weightDecay });
   const dispose = () => {
     model.dispose();
@@ -137,9 +152,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   try {
     if (saved) {
-      restoreModelArrays(model, saved.arrays, 'param');
-      restoreModelArrays(ema, saved.arrays, 'ema');
-      optimizer.setState(saved.state.optimizerStep, saved.arrays);
+      await loadModelInto(model, join(saved.path, CHECKPOINT_FILES.model));
+      await loadModelInto(ema, join(saved.path, CHECKPOINT_FILES.ema));
+      optimizer.setState(saved.state.optimizerStep, readTensorStore(saved.path, CHECKPOINT_FILES.optimizer));
       startStep = saved.state.step;
       trainSecondsBefore = saved.state.trainSeconds;
       if (existsSync(join(dir, RUN_FILES.metrics))) {
@@ -159,13 +174,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       warmupRatio: config.warmupRatio,
       rampupRatio: config.rampupRatio,
     });
-    const flowMap = new FlowMap(model.network);
+    const flowMap = model.flowMap;
     const [B, H, A] = [config.batchSize, task.horizon, task.actDim];
 
     const writeCheckpoint = async (step: number, seconds: number) => {
       const state: CheckpointState = {
         format: 'mipjs-checkpoint',
-        version: 1,
+        version: 2,
         step,
         optimizerStep: optimizer.stepCount,
         trainSeconds: seconds,
@@ -174,14 +189,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       const opt = optimizer.getState();
       await writeDirAtomic(join(dir, RUN_FILES.checkpoint), async (tmp) => {
-        writeTensorStore(tmp, 'trainer-state', [
-          ...modelArrays(model, 'param'),
-          ...modelArrays(ema, 'ema'),
-          ...opt.arrays,
-        ]);
-        await saveModelWeights(ema, join(tmp, 'ema-weights'));
-        writeJsonAtomic(join(tmp, 'state.json'), state);
-        writeJsonAtomic(join(tmp, 'config.json'), config);
+        await saveModel(model, join(tmp, CHECKPOINT_FILES.model));
+        await saveModel(ema, join(tmp, CHECKPOINT_FILES.ema));
+        writeTensorStore(tmp, CHECKPOINT_FILES.optimizer, opt.arrays);
+        writeJsonAtomic(join(tmp, CHECKPOINT_FILES.state), state);
+        writeJsonAtomic(join(tmp, CHECKPOINT_FILES.config), config);
       });
     };
     const flushMetrics = () =>
@@ -203,7 +215,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let termNames: string[] = [];
       let termValues: tf.Scalar[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        const cond = model.encode(obs, true);
+        const cond = model.encode(obs, true, mixSeed(config.seed, step, 0xd409));
         const ctx: LossContext<Record<string, unknown>> = {
           flowMap,
           teacher,
@@ -259,7 +271,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         optimizer.step(gradList, lr);
         tf.dispose(present);
       }
-      updateEma(emaTrainable, trainable, config.emaRate);
+      if (config.emaRate < 1) for (const average of averages) average.update(config.emaRate);
 
       const done = step + 1;
       windowSteps++;
@@ -310,20 +322,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     dispose();
     throw error;
   }
-}
-
-function copyVariables(from: readonly tf.Variable[], to: readonly tf.Variable[]): void {
-  from.forEach((v, i) => to[i].assign(v));
-}
-
-/** ema <- rate * ema + (1 - rate) * p (parameters only). */
-export function updateEma(ema: readonly tf.Variable[], params: readonly tf.Variable[], rate: number): void {
-  if (rate >= 1) return;
-  tf.tidy(() => {
-    ema.forEach((e, i) => {
-      e.assign(tf.add(tf.mul(e, rate), tf.mul(params[i], 1 - rate)));
-    });
-  });
 }
 
 /** Removes a run folder's checkpoint (used when a run is restarted from scratch). */

@@ -1,0 +1,222 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createRng,
+  type EpisodeStore,
+  featureSize,
+  loadLeRobotDataset,
+  loadNormalizers,
+  loadPushTZarr,
+  loadRobomimicHdf5,
+  MinMaxNormalizer,
+  type Normalizer,
+  saveNormalizers,
+  shuffleInPlace,
+  WindowDataset,
+} from '@mipjs/data';
+import { ConfigError, type RunConfig } from './config.js';
+import { meanSquaredError } from './metrics.js';
+import { type HostBatch, mixSeed, type Task } from './task.js';
+
+/** The file of a run folder that holds the dataset normalizers (`saveNormalizers` of @mipjs/data). */
+export const NORMALIZERS_FILE = 'normalizers.json';
+
+/** A loaded dataset: its episodes and which keys are observation and action. */
+interface DatasetSource {
+  store: EpisodeStore;
+  obsKeys: string[];
+  actionKey: string;
+}
+
+/** Spec §9: every task config uses To 2, Ta 8; PushT and lift-ph use H 16. */
+const DEFAULT_WINDOW = { horizon: 16, obsSteps: 2, actSteps: 8 };
+
+/** The 8-byte HDF5 signature, found at offset 0 or at 512, 1024, 2048, ... after a user block. */
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function isHdf5File(path: string): boolean {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(8);
+    for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+      if (readSync(fd, buf, 0, 8, offset) === 8 && HDF5_SIGNATURE.every((b, i) => buf[i] === b)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * What each loader needs from the path, checked before the loader runs, so that a wrong file is
+ * named as such (h5wasm would otherwise print its internal diagnostics and report a missing group).
+ */
+function checkDatasetPath(task: string, path: string): void {
+  const isDir = statSync(path).isDirectory();
+  const problem =
+    task === 'pusht' && !isDir && !path.endsWith('.zip')
+      ? 'expected a Zarr directory or a .zip of one (e.g. pusht_cchi_v7_replay.zarr.zip)'
+      : task === 'robomimic' && (isDir || !isHdf5File(path))
+        ? 'expected an HDF5 file (e.g. low_dim_abs.hdf5); this one has no HDF5 signature'
+        : task === 'lerobot' && !isDir
+          ? 'expected a LeRobot dataset folder (with meta/info.json)'
+          : null;
+  if (problem) throw new ConfigError(`cannot load dataset ${path} for task '${task}': ${problem}`);
+}
+
+async function loadSource(config: RunConfig): Promise<DatasetSource> {
+  const path = config.data!;
+  checkDatasetPath(config.task, path);
+  switch (config.task) {
+    case 'pusht':
+      // The PushT state task (spec §7.3): obs data/state (5-D), action 2-D.
+      return {
+        store: await loadPushTZarr(path, ['state', 'action']),
+        obsKeys: ['state'],
+        actionKey: 'action',
+      };
+    case 'robomimic': {
+      // Low-dim obs keys [object, eef_pos, eef_quat, gripper_qpos]; absolute actions in rot6d (10-D).
+      const { store } = await loadRobomimicHdf5(path, { actionSpace: 'rotation6d' });
+      return { store, obsKeys: ['obs'], actionKey: 'action' };
+    }
+    case 'lerobot': {
+      const { store } = await loadLeRobotDataset(path, { keys: ['observation.state', 'action'] });
+      return { store, obsKeys: ['observation.state'], actionKey: 'action' };
+    }
+    default:
+      throw new ConfigError(`task '${config.task}' is not a dataset task`);
+  }
+}
+
+/** Options of {@link openDatasetTask}. */
+export interface DatasetTaskOptions {
+  /** Normalizers saved by an earlier run (`mipjs eval`); fitted on the training episodes when absent. */
+  normalizersFile?: string;
+}
+
+/**
+ * A dataset task (pusht / robomimic / lerobot with `--data`): the episodes are split into
+ * training and held-out episodes (`valFraction`, seeded by `splitSeed`), MinMax normalizers are
+ * fitted on the training episodes only, and windows of H / To / Ta are cut as the reference's
+ * `SequenceSampler`. Training batches walk seeded per-epoch permutations of the training windows,
+ * so the batch of step k depends only on (seed, k) and `--resume` replays it. The evaluation has
+ * no simulator: it samples action chunks for held-out windows and reports their MSE to the
+ * recorded chunks (normalised units), over the whole chunk and over the Ta executed steps.
+ */
+export async function openDatasetTask(config: RunConfig, options: DatasetTaskOptions = {}): Promise<Task> {
+  let source: DatasetSource;
+  try {
+    source = await loadSource(config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(
+      `cannot load dataset ${config.data} for task '${config.task}': ${(error as Error).message}`,
+    );
+  }
+  const { obsKeys, actionKey } = source;
+  const split = source.store.splitByEpisode({ valFraction: config.valFraction, seed: config.splitSeed });
+  const train = split.train;
+  let normalizers: { obs: Normalizer; action: Normalizer };
+  if (options.normalizersFile && existsSync(options.normalizersFile)) {
+    const saved = await loadNormalizers(options.normalizersFile);
+    if (!saved.obs || !saved.action)
+      throw new ConfigError(`${options.normalizersFile} holds no 'obs' and 'action' normalizers`);
+    normalizers = { obs: saved.obs, action: saved.action };
+  } else {
+    const obs = train.features(obsKeys);
+    normalizers = {
+      obs: MinMaxNormalizer.fit(obs.data, obs.width),
+      action: MinMaxNormalizer.fit(train.get(actionKey).data, featureSize(train.get(actionKey).shape)),
+    };
+  }
+  const window = {
+    horizon: config.horizon ?? DEFAULT_WINDOW.horizon,
+    obsSteps: config.obsSteps ?? DEFAULT_WINDOW.obsSteps,
+    actSteps: config.actSteps ?? DEFAULT_WINDOW.actSteps,
+  };
+  let trainSet: WindowDataset;
+  let heldOut: WindowDataset;
+  try {
+    trainSet = new WindowDataset(train, { ...window, obsKeys, actionKey, normalizers });
+    heldOut = split.val
+      ? new WindowDataset(split.val, { ...window, obsKeys, actionKey, normalizers })
+      : trainSet;
+  } catch (error) {
+    throw new ConfigError(
+      `dataset ${config.data} for task '${config.task}' cannot be cut into windows: ${(error as Error).message}`,
+    );
+  }
+  const nVal = split.val?.numEpisodes ?? 0;
+  const description =
+    `${config.task} ${config.data}: ${source.store.numEpisodes} episodes (${train.numEpisodes} train, ` +
+    `${nVal} held out${nVal === 0 ? ': too few episodes, evaluating on the training episodes' : ''}), ` +
+    `obs ${trainSet.obsDim}-D, action ${trainSet.actionDim}-D, H ${window.horizon}, To ${window.obsSteps}, Ta ${window.actSteps}`;
+
+  // Window k of the endless training stream: position k mod N of the permutation of epoch k div N.
+  const N = trainSet.length;
+  let epochCache: { seed: number; epoch: number; order: number[] } | null = null;
+  const windowAt = (seed: number, k: number): number => {
+    const epoch = Math.floor(k / N);
+    if (!epochCache || epochCache.seed !== seed || epochCache.epoch !== epoch) {
+      const order = Array.from({ length: N }, (_, i) => i);
+      shuffleInPlace(order, createRng(mixSeed(seed, epoch, 0xe90c) | 0));
+      epochCache = { seed, epoch, order };
+    }
+    return epochCache.order[k % N];
+  };
+  /** At most `n` held-out windows, evenly spaced over all of them (fixed, no randomness). */
+  const heldOutIds = (n: number): number[] => {
+    const m = Math.max(1, Math.min(n, heldOut.length));
+    return Array.from({ length: m }, (_, i) => Math.floor((i * heldOut.length) / m));
+  };
+  const toHost = (b: ReturnType<WindowDataset['batch']>): HostBatch => ({
+    action: b.action.data,
+    obs: b.obs.data,
+  });
+  const { horizon: H, obsSteps: To, actSteps: Ta } = window;
+  const A = trainSet.actionDim;
+
+  return {
+    name: config.task,
+    description,
+    horizon: H,
+    actDim: A,
+    obsSteps: To,
+    obsDim: trainSet.obsDim,
+    trainBatch(seed, index, batchSize) {
+      const ids = Array.from({ length: batchSize }, (_, i) => windowAt(seed, index * batchSize + i));
+      return toHost(trainSet.batch(ids));
+    },
+    validationBatch(max) {
+      const ids = heldOutIds(max);
+      return { batch: toHost(heldOut.batch(ids)), count: ids.length };
+    },
+    async evaluate(policy, nfe, seed, n) {
+      const ids = heldOutIds(n);
+      const truth = heldOut.batch(ids);
+      const pred = policy(truth.obs.data, ids.length, nfe, seed);
+      // The steps a receding-horizon controller executes: indices To-1 .. To-1+Ta-1 of the chunk.
+      const from = To - 1;
+      const to = Math.min(H, from + Ta);
+      const executed = (x: Float32Array) => {
+        const out = new Float32Array(ids.length * (to - from) * A);
+        for (let b = 0; b < ids.length; b++)
+          out.set(x.subarray((b * H + from) * A, (b * H + to) * A), b * (to - from) * A);
+        return out;
+      };
+      return {
+        metrics: {
+          actionMse: meanSquaredError(pred, truth.action.data),
+          actionMseExecuted: meanSquaredError(executed(pred), executed(truth.action.data)),
+        },
+      };
+    },
+    async writeArtifacts(dir) {
+      const path = join(dir, NORMALIZERS_FILE);
+      await saveNormalizers(path, normalizers);
+      return [path];
+    },
+  };
+}
