@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * Built from the same primitives as the built-in losses: the context's interpolant, flow map and
  * random stream, and the norms of @mipjs/losses.
  */
-export function weightedFlowLoss(ctx, batch, draws) {
+/** @type {import('@mipjs/losses').LossFn<import('./index.js').WeightedFlowOptions>} */
+export const weightedFlowLoss = (ctx, batch, draws) => {
   const options = ctx.options ?? {};
   const lossScale = options.lossScale ?? 0.1;
   const gamma = options.gamma ?? 1;
@@ -20,20 +21,25 @@ export function weightedFlowLoss(ctx, batch, draws) {
   return tf.tidy(() => {
     const a = batch.action;
     const B = a.shape[0];
-    const t = draws?.t ?? ctx.rng.uniform([B]);
+    const t = /** @type {tf.Tensor1D} */ (draws?.t ?? ctx.rng.uniform([B]));
     const z = draws?.z ?? ctx.rng.normal(a.shape);
-    const It = ctx.interpolant.at(t, z, a);
+    const It = /** @type {tf.Tensor3D} */ (ctx.interpolant.at(t, z, a));
     const target = ctx.interpolant.velocity(t, z, a);
     const opts = ctx.training ? { training: true, dropoutSeed: ctx.rng.nextSeed() } : { training: false };
     const pred = ctx.flowMap.velocity(t, It, batch.cond, opts);
     const perSample = tf.mean(norm(tf.sub(pred, target)), -1); // [B]
     const w = tf.add(1, tf.mul(gamma, t));
-    const flow = tf.mul(tf.mean(tf.mul(w, perSample)), lossScale);
+    const flow = /** @type {tf.Scalar} */ (tf.mul(tf.mean(tf.mul(w, perSample)), lossScale));
     return { loss: flow, terms: { weighted_flow: tf.clone(flow) } };
   });
-}
+};
 
-/** The algorithm entry: the same shape as the bench's built-ins. */
+/**
+ * The algorithm entry: the same shape as the bench's built-ins. The type comes from the bench,
+ * which this package is installed next to (it is not a dependency: the bench loads the package).
+ *
+ * @type {import('@mipjs/bench').Algorithm}
+ */
 export const weightedFlow = {
   name: 'weighted_flow',
   loss: weightedFlowLoss,
@@ -42,5 +48,6 @@ export const weightedFlow = {
   description: 'flow matching weighted by 1 + gamma t (example package)',
 };
 
+/** @type {import('@mipjs/bench').Algorithm[]} */
 export const algorithms = [weightedFlow];
 export default algorithms;

@@ -130,7 +130,10 @@ describe('mipjs compare (tiny, end to end)', () => {
     );
     expect(r.err).not.toMatch(/FAILED/);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/checkerboard: 6 steps, batch 16, seeds 0, NFE 1,2/);
+    expect(r.out).toMatch(
+      /checkerboard: steps 6; batch 16; seeds 0; NFE regression 1, flow 1,2, mip 2, lsd 1,2;/,
+    );
+    expect(r.out).toMatch(/coverage: fraction of the 8 support cells/);
     expect(r.out).toMatch(/│ lsd/);
     expect(existsSync(join(out, 'report.md'))).toBe(true);
     expect(existsSync(join(out, 'plots', 'samples.png'))).toBe(true);

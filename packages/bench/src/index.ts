@@ -1,1 +1,79 @@
-export {};
+/**
+ * `@mipjs/bench`: the `mipjs` command line as a library. The CLI (`mipjs train | eval | compare |
+ * sweep | report | info | perf`) is a thin layer over the functions exported here:
+ *
+ * - the {@link Algorithm} contract and the built-in algorithm table ({@link builtinAlgorithms}),
+ *   the unit an external algorithm package exports (`import type { Algorithm } from '@mipjs/bench'`);
+ * - the programmatic entry points: {@link executeRun} (train + evaluate one run folder, what
+ *   `mipjs train` does), {@link train} (the trainer alone), {@link compare} and {@link sweep}
+ *   (several runs, in worker processes, with a table and a report), {@link evaluateCheckpoint}
+ *   (`mipjs eval`) and {@link writeReport} (`mipjs report`);
+ * - the run configuration ({@link resolveRunConfig}: task preset < config file < flags) and the
+ *   tasks ({@link openTask}: checkerboard, bimodal, toy tasks, and the pusht / robomimic / lerobot
+ *   dataset tasks).
+ *
+ * Call {@link prepareBackend} once before training or evaluating in-process; `executeRun`,
+ * `compare`, `sweep` and `evaluateCheckpoint` do it themselves.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type Algorithm,
+  AlgorithmError,
+  loadAlgorithmPackage,
+  validateAlgorithm,
+} from './algorithm.js';
+export { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms, resolveAlgorithms } from './algorithms.js';
+export { BACKEND_NAMES, type BackendName, BackendUnavailableError, type ConcreteBackend } from './backend.js';
+export {
+  ALGORITHM_PRESETS,
+  COMMON_DEFAULTS,
+  ConfigError,
+  DATASET_TASKS,
+  NETWORK_NAMES,
+  type RunConfig,
+  type RunConfigInput,
+  resolveRunConfig,
+  TASK_NAMES,
+  TASK_PRESETS,
+  type TaskName,
+  validateRunConfig,
+} from './config.js';
+export { type DatasetTaskOptions, NORMALIZERS_FILE, openDatasetTask } from './dataset-task.js';
+export {
+  type EvaluateCheckpointOptions,
+  evaluateAtEachNfe,
+  evaluateCheckpoint,
+  evaluateModel,
+  nfeList,
+  policySampler,
+  validationLoss,
+} from './evaluate.js';
+export { buildModel, loadModel, loadTeacher, type Model, saveModel, type Teacher } from './model.js';
+export { AdamW, type AdamWOptions } from './optim/adamw.js';
+export { cosineLr } from './optim/schedule.js';
+export {
+  type CompareOptions,
+  compare,
+  comparisonTable,
+  METRIC_NOTES,
+  type SweepOptions,
+  sweep,
+} from './orchestrate.js';
+export { type ReportOptions, writeReport } from './report.js';
+export type { ResultRow } from './results.js';
+export { algorithmFor, executeRun, type RunJob, type RunOutcome } from './run.js';
+export { prepareBackend } from './setup.js';
+export type { HostBatch, PolicySampler, Task, TaskEvaluation } from './task.js';
+export { openTask, TASK_DESCRIPTIONS } from './tasks.js';
+export {
+  CHECKPOINT_FILES,
+  type MetricLine,
+  NonFiniteError,
+  ResumeError,
+  RUN_FILES,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './trainer.js';

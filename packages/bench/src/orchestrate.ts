@@ -69,9 +69,9 @@ export async function runJobs(
     }
     return { outcomes, failures };
   }
-  // Longest first (JVP / teacher algorithms cost ~3x a flow step), so the pool ends together.
-  const cost = (j: RunJob) =>
-    (/^(lsd|esd|mf|psd|ctm|lmd)$/.test(j.config.algorithm) ? 3 : 1) * j.config.steps;
+  // Longest first, so the pool ends together. Step costs relative to a flow step, measured on
+  // the checkerboard preset (wasm): the JVP algorithms ~4x, the two-call mip family ~2x.
+  const cost = (j: RunJob) => relativeStepCost(j.config.algorithm) * j.config.steps;
   const poolJobs: PoolJob<RunJob, RunOutcome>[] = [...jobs]
     .sort((a, b) => cost(b) - cost(a))
     .map((job) => ({
@@ -85,6 +85,13 @@ export async function runJobs(
   for (const j of done) outcomes.push(j.output!);
   for (const f of failed) failures.push({ dir: f.job.id, message: f.message });
   return { outcomes, failures };
+}
+
+/** A run's step cost relative to a flow-matching step (for scheduling only). */
+export function relativeStepCost(algorithm: string): number {
+  if (/^(lsd|esd|mf|psd|ctm|lmd)$/.test(algorithm)) return 4;
+  if (/^(mip|tsd|mip_origin)$/.test(algorithm)) return 2;
+  return 1;
 }
 
 /** Default number of worker processes: one per core, at most the number of runs. */
@@ -111,7 +118,7 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const table = new Table({
-    head: ['task', 'algorithm', 'NFE', ...metricKeys, 'train s'],
+    head: ['task', 'algorithm', 'NFE', ...metricKeys, 'steps', 'train s'],
     style: { head: [], border: [] },
   });
   for (const group of groups.values()) {
@@ -127,11 +134,35 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
       r0.algorithm,
       String(r0.nfe),
       ...metricKeys.map((k) => cell(group.map((r) => r.metrics[k]).filter((v) => v !== undefined))),
+      [...new Set(group.map((r) => r.steps))].join(','),
       cell(group.map((r) => r.trainSeconds)),
     ]);
   }
   return `${header}\n${table.toString()}`;
 }
+
+/**
+ * `label value` when every algorithm has the same value, else `label alg1 v1, alg2 v2, ...`: the
+ * compare header states steps, batch and NFE per algorithm when they differ.
+ */
+export function perAlgorithm(label: string, values: ReadonlyMap<string, string>): string {
+  const distinct = new Set(values.values());
+  if (distinct.size <= 1) return `${label} ${[...distinct][0] ?? '-'}`;
+  return `${label} ${[...values].map(([a, v]) => `${a} ${v}`).join(', ')}`;
+}
+
+/** How to read the metrics of each task, printed under the compare table and in the report. */
+export const METRIC_NOTES: Record<string, string[]> = {
+  checkerboard: [
+    'kl: histogram KL(data || samples) on 16x16 cells + outside (lower is better); energy: energy distance to data samples (lower is better);',
+    'inSupport: fraction of samples inside the 8 support cells (a policy collapsed onto one point in a support cell also scores 1);',
+    'coverage: fraction of the 8 support cells holding at least a quarter of their fair share of samples (1 = spread over every cell, 0.125 = one cell).',
+  ],
+  dataset: [
+    "No simulator here: valLoss is the algorithm's loss on held-out episodes (EMA weights, eval mode; same at every NFE);",
+    'actionMse / actionMseExecuted: MSE of sampled action chunks vs the recorded ones on held-out windows, normalised units, whole chunk / the Ta executed steps (lower is better).',
+  ],
+};
 
 /** Options of {@link compare}. */
 export interface CompareOptions {
@@ -149,7 +180,19 @@ export interface CompareOptions {
   print: (text: string) => void;
 }
 
-/** `mipjs compare`: several algorithms on one task, one table, one report. */
+/**
+ * `mipjs compare`: several algorithms (x seeds) on one task, trained in worker processes, one
+ * table (printed), `results.json` and a `report.md` with plots in the results folder. Throws
+ * after writing the report when a run failed.
+ *
+ * ```ts
+ * import { compare } from '@mipjs/bench';
+ * const { rows, dir } = await compare({
+ *   task: 'checkerboard', algorithms: ['flow', 'mip'], seeds: [0], file: {}, flags: { steps: 500 },
+ *   backend: 'wasm', log: console.error, print: console.log,
+ * });
+ * ```
+ */
 export async function compare(
   o: CompareOptions,
 ): Promise<{ dir: string; rows: ResultRow[]; seconds: number }> {
@@ -176,10 +219,25 @@ export async function compare(
   const rows = outcomes.flatMap((x) => x.rows);
   const seconds = (performance.now() - t0) / 1000;
   const c0 = configs[0];
+  const byAlgorithm = (value: (c: RunConfig) => string) =>
+    new Map(o.algorithms.map((a) => [a, value(configs.find((c) => c.algorithm === a)!)]));
+  const nfes = byAlgorithm((c) =>
+    [...new Set(rows.filter((r) => r.algorithm === c.algorithm).map((r) => r.nfe))]
+      .sort((a, b) => a - b)
+      .join(','),
+  );
   const header =
-    `${c0.task}: ${c0.steps} steps, batch ${c0.batchSize}, seeds ${o.seeds.join(',')}, ` +
-    `NFE ${[...new Set(rows.map((r) => r.nfe))].sort((a, b) => a - b).join(',')}, ` +
+    `${c0.task}: ${perAlgorithm(
+      'steps',
+      byAlgorithm((c) => String(c.steps)),
+    )}; ` +
+    `${perAlgorithm(
+      'batch',
+      byAlgorithm((c) => String(c.batchSize)),
+    )}; seeds ${o.seeds.join(',')}; ` +
+    `${perAlgorithm('NFE', nfes)}; ` +
     `${c0.network} ${JSON.stringify(c0.networkOptions)}, backend ${backend}, ${workers} worker(s), wall ${seconds.toFixed(1)} s`;
+  const notes = METRIC_NOTES[c0.task] ?? (c0.data ? METRIC_NOTES.dataset : []);
   writeJsonAtomic(join(dir, 'results.json'), rows);
   if (o.json) writeJsonAtomic(o.json, rows);
   await writeReport(dir, {
@@ -188,10 +246,13 @@ export async function compare(
       header,
       '',
       'Metrics of the EMA weights; one row per (algorithm, seed, NFE).',
+      '',
+      ...notes,
       ...failures.map((f) => `- FAILED \`${f.dir}\`: ${f.message}`),
     ],
   });
   o.print(comparisonTable(rows, header));
+  for (const line of notes) o.print(line);
   o.print(`report: ${join(dir, 'report.md')}`);
   if (failures.length > 0) {
     throw new Error(

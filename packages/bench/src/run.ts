@@ -61,7 +61,15 @@ export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
 
 /**
  * Trains one run (and its flow-matching teacher first when the algorithm needs one and no
- * `--teacher` is given), evaluates its EMA weights at every NFE and writes `result.json`.
+ * `--teacher` is given), evaluates its EMA weights at every NFE and writes `result.json`: what
+ * `mipjs train` does. Dataset tasks also write their normalizers (`normalizers.json`) into the
+ * run folder.
+ *
+ * ```ts
+ * import { executeRun, resolveRunConfig } from '@mipjs/bench';
+ * const config = resolveRunConfig({}, { task: 'pusht', data: 'pusht.zarr.zip', algorithm: 'mip' });
+ * const { rows } = await executeRun({ config, dir: 'runs/mip-pusht', backend: 'wasm' });
+ * ```
  */
 export async function executeRun(job: RunJob, log: (line: string) => void = () => {}): Promise<RunOutcome> {
   const { config, dir } = job;
