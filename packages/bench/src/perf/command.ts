@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { Algorithm } from '../algorithm.js';
@@ -8,8 +9,8 @@ import { writeJsonAtomic } from '../io.js';
 import { prepareBackend } from '../setup.js';
 import { PERF_SHAPE, timeSampling, timeSweep, timeTrainSteps, trainMemory } from './measure.js';
 import { profileStep } from './profile.js';
-import { type PerfRow, perfRow, ratioRow } from './stats.js';
-import { PYTORCH_BACKEND, renderPerfTable } from './table.js';
+import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
+import { PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { probeTorch, runTorchStep } from './torch.js';
 
 export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep'] as const;
@@ -423,7 +424,19 @@ export function registerPerfCommand(
     .addOption(
       new Option('--json <file>', 'write one row per measurement: name, backend, median, min, max, unit'),
     )
-    .action(async (f: PerfFlags) => {
+    .option(
+      '--render <json>',
+      'measure nothing: print the table of rows saved with --json (with --markdown: Markdown)',
+    )
+    .option('--markdown', 'with --render: a Markdown table')
+    .action(async (f: PerfFlags & { render?: string; markdown?: boolean }) => {
+      if (f.render) {
+        const saved = JSON.parse(readFileSync(f.render, 'utf8')) as unknown[];
+        if (!Array.isArray(saved) || !saved.every(isPerfRow))
+          throw new ConfigError(`${f.render} does not hold perf rows`);
+        print(f.markdown ? renderPerfMarkdown(saved) : renderPerfTable(saved));
+        return;
+      }
       await runPerf(resolvePerfOptions(f), log, print);
     });
 }

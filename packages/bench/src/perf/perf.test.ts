@@ -5,7 +5,7 @@ import { ConfigError } from '../config.js';
 import { planFor, resolvePerfOptions } from './command.js';
 import { timeSampling, timeTrainSteps, trainMemory } from './measure.js';
 import { isPerfRow, perfRow, ratioRow, summarize } from './stats.js';
-import { formatValue, PYTORCH_BACKEND, renderPerfTable } from './table.js';
+import { formatValue, PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { targetOf } from './targets.js';
 import { type CommandRunner, parseTorchOutput, probeTorch, runTorchStep } from './torch.js';
 
@@ -83,6 +83,13 @@ describe('targets and table', () => {
     expect(withTorch).toContain('vs PyTorch');
     expect(withTorch).toMatch(/train\/mlp-w512\/flow\s+│ wasm\s+│ 60\.00.*│ 2\.00x/);
     expect(withTorch).toContain('<= 1 ms met');
+    const md = renderPerfMarkdown([
+      ...rows,
+      perfRow('train/mlp-w512/flow', PYTORCH_BACKEND, [30], 'ms'),
+    ]).split('\n');
+    expect(md[0]).toBe('| measurement | backend | median | min | max | unit | vs PyTorch | target |');
+    expect(md[2]).toBe('| `train/mlp-w512/flow` | wasm | 60.00 | 60.00 | 60.00 | ms | 2.00x |  |');
+    expect(md).toHaveLength(5);
   });
 });
 

@@ -44,3 +44,22 @@ export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: stri
   if (!showTorch && torchSkipReason) lines.push(`vs PyTorch column skipped: ${torchSkipReason}`);
   return lines.join('\n');
 }
+
+/** The same rows as a Markdown table (for the docs' performance page), PyTorch ratio included. */
+export function renderPerfMarkdown(rows: readonly PerfRow[]): string {
+  const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
+  const out = [
+    '| measurement | backend | median | min | max | unit | vs PyTorch | target |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | --- |',
+  ];
+  for (const r of rows) {
+    const t = r.backend === PYTORCH_BACKEND ? undefined : torch.get(r.name);
+    const target = targetOf(r);
+    out.push(
+      `| \`${r.name}\` | ${r.backend} | ${formatValue(r.median)} | ${formatValue(r.min)} | ${formatValue(r.max)} | ${r.unit} | ${
+        t && t.unit === r.unit ? `${formatValue(r.median / t.median)}x` : ''
+      } | ${target ? `${target.text} ${target.met ? 'met' : '**not met**'}` : ''} |`,
+    );
+  }
+  return out.join('\n');
+}
