@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadNormalizers } from '@mipjs/data';
 import { loadWeights } from '@mipjs/nets';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinAlgorithms } from './algorithms.js';
 import { resolveRunConfig } from './config.js';
 import { NORMALIZERS_FILE } from './dataset-task.js';
 import { executeRun } from './run.js';
@@ -12,6 +13,7 @@ import { prepareBackend } from './setup.js';
 import { openTask } from './tasks.js';
 import { writeLeRobotFixture, writePushTFixture, writeRobomimicFixture } from './test-utils/datasets.js';
 import { tempDir } from './test-utils/fixtures.js';
+import { train } from './trainer.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -49,6 +51,31 @@ describe('dataset tasks', () => {
     for (const v of [...a.obs!, ...a.action]) expect(Math.abs(v)).toBeLessThanOrEqual(1 + 1e-6);
     const held = task.validationBatch!(1000);
     expect(held.count).toBe(24 - 7); // one held-out episode of 24 frames: L - 7 windows
+  });
+
+  it('resumes a dataset run (network and encoder) to exactly the weights of an uninterrupted run', async () => {
+    const data = writePushTFixture(join(tempDir(), 'pusht.zarr'));
+    const config = resolveRunConfig({}, { task: 'pusht', data, steps: 6, checkpointEvery: 100, ...SMALL });
+    const task = await openTask(config);
+    const algorithm = builtinAlgorithms().find((a) => a.name === 'flow')!;
+    const weights = (r: { model: { variables: readonly { dataSync(): ArrayLike<number> }[] } }) =>
+      r.model.variables.flatMap((v) => Array.from(v.dataSync()));
+    const full = await train({ config, algorithm, task, dir: tempDir() });
+    expect(full.model.encoder?.kind).toBe('mlp');
+    const dir = tempDir();
+    (await train({ config, algorithm, task, dir, stopAfterStep: 3 })).dispose();
+    const resumed = await train({ config, algorithm, task, dir, resume: true });
+    expect(weights(resumed)).toEqual(weights(full));
+    full.dispose();
+    resumed.dispose();
+  });
+
+  it('refuses ctm / lmd with a learned encoder (their teacher reads the student encoding)', async () => {
+    const data = writePushTFixture(join(tempDir(), 'pusht.zarr'));
+    const config = resolveRunConfig({}, { task: 'pusht', data, algorithm: 'ctm', steps: 2, ...SMALL });
+    await expect(
+      executeRun({ config, dir: join(tempDir(), 'run'), backend: 'cpu', quiet: true }),
+    ).rejects.toThrow(/encoder 'identity'/);
   });
 
   it.each([
