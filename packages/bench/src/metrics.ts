@@ -55,15 +55,6 @@ export function histogramKL(
   return kl;
 }
 
-/** Fraction of points for which `inside(x, y)` holds. */
-export function supportFraction(points: Float32Array, inside: (x: number, y: number) => boolean): number {
-  const n = points.length / 2;
-  if (n === 0) return 0;
-  let k = 0;
-  for (let i = 0; i < n; i++) if (inside(points[2 * i], points[2 * i + 1])) k++;
-  return k / n;
-}
-
 function meanPairDistance(a: Float32Array, b: Float32Array, dim: number, same: boolean): number {
   const na = a.length / dim;
   const nb = b.length / dim;
