@@ -44,16 +44,26 @@ function make(
   };
 }
 
-/** Exact GELU `x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`; f' = Phi(x) + x phi(x). */
-export const gelu = make(
-  'gelu',
-  (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1)),
-  (x) => {
-    const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1), 0.5);
-    const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
-    return tf.add(cdf, tf.mul(x, pdf));
-  },
-);
+/** Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF. */
+function normalCdf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1), 0.5);
+}
+
+/**
+ * Exact GELU `x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`; f' = Phi(x) + x phi(x).
+ * The forward-mode pass computes Phi(x) once for the value and the slope (one erf, not two: erf
+ * and its gradient are among the dearest elementwise kernels of a JVP-loss step).
+ */
+export const gelu: Activation = {
+  name: 'gelu',
+  apply: (x) => tf.tidy(() => tf.mul(x, normalCdf(x))),
+  applyDual: (x, dx) =>
+    tf.tidy(() => {
+      const cdf = normalCdf(x);
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
+      return [tf.mul(x, cdf), tf.mul(tf.add(cdf, tf.mul(x, pdf)), dx)] as Dual;
+    }),
+};
 
 /**
  * Tanh-approximated GELU `x (1 + tanh(u)) / 2`, `u = sqrt(2/pi) (x + 0.044715 x^3)`;
