@@ -62,6 +62,18 @@ describe('AdamW', () => {
     opt2.dispose();
   });
 
+  it('frees all of its state on dispose (no zeros tensor left behind per variable)', () => {
+    const p = tf.variable(tf.ones([3, 4]));
+    const before = tf.memory().numTensors;
+    const opt = new AdamW([p]);
+    const g = tf.onesLike(p);
+    opt.step([g]);
+    g.dispose();
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    p.dispose();
+  });
+
   it('rejects invalid hyper-parameters', () => {
     expect(() => new AdamW([], { beta1: 1 })).toThrow(/beta1/);
     expect(() => new AdamW([], { lr: -1 })).toThrow(/lr/);

@@ -59,8 +59,10 @@ export class AdamW {
     this.beta2 = beta2;
     this.eps = eps;
     this.weightDecay = weightDecay;
-    this.m = variables.map((p) => tf.variable(tf.zerosLike(p), false, `${p.name}/adamw_m`));
-    this.v = variables.map((p) => tf.variable(tf.zerosLike(p), false, `${p.name}/adamw_v`));
+    // tf.variable shares the initial tensor's data and does not own it: made inside tidy, the
+    // zeros tensor is released and the variable alone holds the data (else dispose() leaks 2x params).
+    this.m = variables.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false, `${p.name}/adamw_m`)));
+    this.v = variables.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false, `${p.name}/adamw_v`)));
   }
 
   /**
