@@ -188,6 +188,8 @@ export async function runPerf(
   const rows: PerfRow[] = [];
   const add = (r: PerfRow) => {
     rows.push(r);
+    // Saved after every row: a long run that dies (a wasm heap abort, ^C) keeps what it measured.
+    if (o.json) writeJsonAtomic(o.json, rows);
     return r;
   };
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;

@@ -220,9 +220,12 @@ describe('tiny measurements (cpu backend)', () => {
 
   it('times every step of the real trainer', async () => {
     const spec = { algorithm: algorithm('lsd'), network: 'mlp', networkOptions: tiny, batch: 4, steps: 3 };
+    const before = tf.memory().numTensors;
     const times = await timeTrainSteps(spec);
     expect(times).toHaveLength(3);
     expect(times.every((t) => t > 0)).toBe(true);
+    // models, EMA, optimizer state and the teacher are all freed
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('gives ctm a teacher and samples memory after each step from step 2', async () => {
