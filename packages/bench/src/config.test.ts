@@ -38,7 +38,17 @@ describe('config', () => {
     expect(() => parseIntListFlag('--nfe', '1,0')).toThrow(/positive integer/);
   });
 
-  it('detects a resume from another config', () => {
+  it('applies the (task, algorithm) preset below the config file and the flags', () => {
+    expect(resolveRunConfig({}, { algorithm: 'lsd' }).steps).toBe(800);
+    expect(resolveRunConfig({}, { algorithm: 'flow' }).steps).toBe(1200);
+    expect(resolveRunConfig({ steps: 50 }, { algorithm: 'lsd' }).steps).toBe(50);
+    expect(resolveRunConfig({}, { algorithm: 'lsd', steps: 7 }).steps).toBe(7);
+    expect(resolveRunConfig({}, { algorithm: 'lsd', task: 'recon' }).steps).toBe(3000);
+    const pusht = resolveRunConfig({}, { task: 'pusht', data: 'x.zarr' });
+    expect([pusht.encoder, pusht.valFraction, pusht.splitSeed]).toEqual(['mlp', 0.1, 0]);
+  });
+
+    it('detects a resume from another config', () => {
     const a = resolveRunConfig({}, { steps: 10 });
     expect(configMismatch(a, resolveRunConfig({}, { steps: 10, logEvery: 5 }))).toEqual([]);
     expect(configMismatch(a, resolveRunConfig({}, { steps: 20 }))).toEqual(['steps: saved 10, now 20']);
