@@ -48,7 +48,7 @@ describe('config', () => {
     expect([pusht.encoder, pusht.valFraction, pusht.splitSeed]).toEqual(['mlp', 0.1, 0]);
   });
 
-    it('detects a resume from another config', () => {
+  it('detects a resume from another config', () => {
     const a = resolveRunConfig({}, { steps: 10 });
     expect(configMismatch(a, resolveRunConfig({}, { steps: 10, logEvery: 5 }))).toEqual([]);
     expect(configMismatch(a, resolveRunConfig({}, { steps: 20 }))).toEqual(['steps: saved 10, now 20']);
