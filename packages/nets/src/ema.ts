@@ -6,7 +6,11 @@ import type { Network } from './network.js';
  * Exponential moving average of a network's weights, kept in a second network of the same
  * architecture (`ema.network`, used for evaluation as in the reference):
  *
- *   p_ema <- r p_ema + (1 - r) p      (for every variable, trainable or not)
+ *   p_ema <- r p_ema + (1 - r) p      (for every trainable variable)
+ *
+ * Non-trainable variables (fixed embedding frequencies, say) are copied, not averaged, as the
+ * reference averages parameters only: a constant stays bit-identical instead of drifting by
+ * rounding.
  */
 export class Ema {
   /** The network holding the averaged weights. */
@@ -44,12 +48,13 @@ export class Ema {
     });
   }
 
-  /** p_ema <- rate p_ema + (1 - rate) p. */
+  /** p_ema <- rate p_ema + (1 - rate) p for trainable variables; a copy for the others. */
   update(rate: number): void {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`EMA rate must be in [0, 1], got ${rate}`);
     tf.tidy(() => {
       this.network.variables.forEach((v, i) => {
-        (v as tf.Variable).assign(tf.add(tf.mul(v, rate), tf.mul(this.source.variables[i], 1 - rate)));
+        const p = this.source.variables[i];
+        (v as tf.Variable).assign(p.trainable ? tf.add(tf.mul(v, rate), tf.mul(p, 1 - rate)) : p);
       });
     });
   }

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetwork } from './create-network.js';
 import { Ema } from './ema.js';
+import type { Network } from './network.js';
 import { loadWeights, loadWeightsInto, saveWeights } from './weights-io.js';
 
 let tmp = '';
@@ -85,5 +86,24 @@ describe('Ema', () => {
     expect(() => ema.update(1.5)).toThrow(/rate/);
     ema.dispose();
     net.dispose();
+  });
+
+  it('copies non-trainable variables instead of averaging them', () => {
+    const pair = (trainable: boolean, value: number) =>
+      tf.variable(tf.scalar(value), trainable, `ema-test/${trainable}/${value}/${Math.random()}`);
+    const weights = (a: number, b: number) => {
+      const variables = [pair(true, a), pair(false, b)];
+      return { variables, dispose: () => tf.dispose(variables) } as unknown as Network;
+    };
+    const source = weights(1, 3);
+    const ema = new Ema(source, weights(0, 0));
+    source.variables[0].assign(tf.scalar(2));
+    source.variables[1].assign(tf.scalar(0.1 + 0.2));
+    ema.update(0.9);
+    expect(ema.network.variables[0].dataSync()[0]).toBeCloseTo(0.9 * 1 + 0.1 * 2, 6);
+    // averaged, 0.9 * 3 + 0.1 * 0.3 would be 2.73; copied, it is exactly the source's value
+    expect(ema.network.variables[1].dataSync()[0]).toBe(Math.fround(0.1 + 0.2));
+    ema.dispose();
+    source.dispose();
   });
 });
