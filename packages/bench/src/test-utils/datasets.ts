@@ -1,19 +1,13 @@
 /**
  * Tiny dataset fixtures written by the tests (no binary files in the repository), in the layouts
  * the @mipjs/data loaders read: a PushT Zarr v2 replay buffer, a robomimic HDF5 file and a LeRobot
- * v2.1 parquet folder. The writers (h5wasm, hyparquet-writer) are @mipjs/data's own (dev)
- * dependencies, imported from its folder in this workspace.
+ * v2.1 parquet folder, written with the same libraries the @mipjs/data tests use (h5wasm,
+ * hyparquet-writer).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const dataRoot = join(dirname(createRequire(import.meta.url).resolve('@mipjs/data')), '..');
-
-async function importFromData<T>(relative: string): Promise<T> {
-  return (await import(pathToFileURL(join(dataRoot, 'node_modules', relative)).href)) as T;
-}
+import h5wasm from 'h5wasm/node';
+import { parquetWriteFile } from 'hyparquet-writer';
 
 /** Frame t of episode e of every fixture: a smooth 5-D state and a 2-D action that follows it. */
 function frame(e: number, t: number): { state: number[]; action: number[] } {
@@ -63,24 +57,8 @@ export function writePushTFixture(root: string, episodes = 6, length = 24): stri
   return root;
 }
 
-interface H5Module {
-  ready: Promise<unknown>;
-  File: new (
-    path: string,
-    mode: string,
-  ) => {
-    create_group(name: string): H5Group;
-    close(): void;
-  };
-}
-interface H5Group {
-  create_group(name: string): H5Group;
-  create_dataset(o: { name: string; data: Float64Array; shape: number[] }): unknown;
-}
-
 /** A robomimic-layout HDF5 file: `data/demo_N/{actions [T, 7], obs/{object, robot0_eef_*, gripper}}`. */
 export async function writeRobomimicFixture(path: string, demos = 5, length = 20): Promise<string> {
-  const h5wasm = (await importFromData<{ default: H5Module }>('h5wasm/dist/node/hdf5_hl.js')).default;
   await h5wasm.ready;
   mkdirSync(dirname(path), { recursive: true });
   const f = new h5wasm.File(path, 'w');
@@ -118,9 +96,6 @@ export async function writeRobomimicFixture(path: string, demos = 5, length = 20
 
 /** A LeRobot v2.1 folder: `meta/info.json` and one parquet file of frames per episode. */
 export async function writeLeRobotFixture(root: string, episodes = 5, length = 20): Promise<string> {
-  const { parquetWriteFile } = await importFromData<{
-    parquetWriteFile(o: { filename: string; columnData: unknown[]; schema: unknown[] }): void;
-  }>('hyparquet-writer/src/node.js');
   const dataPath = 'data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet';
   mkdirSync(join(root, 'meta'), { recursive: true });
   writeFileSync(
@@ -139,9 +114,9 @@ export async function writeLeRobotFixture(root: string, episodes = 5, length = 2
     }),
   );
   const listOfFloat = (name: string) => [
-    { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+    { name, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+    { name: 'element', type: 'FLOAT' as const, repetition_type: 'OPTIONAL' as const },
   ];
   for (let e = 0; e < episodes; e++) {
     const frames = Array.from({ length }, (_, t) => frame(e, t));
