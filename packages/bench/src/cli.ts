@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -360,11 +359,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly || process.argv[1]?.endsWith('/cli.js')) {
-  main(process.argv).then((code) => {
+/** Runs the CLI and exits with its code (the `mipjs` bin and `node dist/cli.js` both end here). */
+export function runCli(argv: string[] = process.argv): void {
+  main(argv).then((code) => {
     process.exitCode = code;
     // Workers, wasm threads and timers must not keep a finished CLI alive.
     setTimeout(() => process.exit(code), 50).unref();
   });
 }
+
+// `node packages/bench/dist/cli.js ...`; the installed `mipjs` bin (bin/mipjs.js) calls runCli itself.
+if (process.argv[1]?.endsWith('/cli.js')) runCli();
