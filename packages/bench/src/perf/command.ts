@@ -7,7 +7,14 @@ import type { ConcreteBackend } from '../backend.js';
 import { ConfigError, parseNumberFlag } from '../config.js';
 import { writeJsonAtomic } from '../io.js';
 import { prepareBackend } from '../setup.js';
-import { PERF_SHAPE, timeSampling, timeSweep, timeTrainSteps, trainMemory } from './measure.js';
+import {
+  isolatedTrainSteps,
+  PERF_SHAPE,
+  timeSampling,
+  timeSweep,
+  timeTrainSteps,
+  trainMemory,
+} from './measure.js';
 import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
 import { PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
@@ -45,6 +52,8 @@ export interface PerfOptions {
   torch: boolean;
   /** Print the kernels that dominate a flow and a JVP-loss step. */
   profile: boolean;
+  /** Run the train measurements in this process instead of one fresh worker process each. */
+  inProcess: boolean;
   json?: string;
 }
 
@@ -139,6 +148,7 @@ export interface PerfFlags {
   chiunetBatch?: string;
   torch?: boolean;
   profile?: boolean;
+  inProcess?: boolean;
   json?: string;
 }
 
@@ -173,6 +183,7 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
     chiunetBatch: n('--chiunet-batch', f.chiunetBatch, 32),
     torch: f.torch !== false,
     profile: !!f.profile,
+    inProcess: !!f.inProcess,
     json: f.json,
   };
 }
@@ -247,13 +258,21 @@ export async function runPerf(
         log(
           `perf [${backend}] train ${item.label} ${item.algorithm} (${i}/${plan.train.length}, ${elapsed()})`,
         );
-        const times = await timeTrainSteps({
-          algorithm: algorithms.get(item.algorithm)!,
+        const job = {
           network: item.network,
           networkOptions: item.networkOptions,
           batch: item.batch,
           steps: o.warmup + o.repeats,
-        });
+        };
+        let times: number[];
+        try {
+          times = o.inProcess
+            ? await timeTrainSteps({ ...job, algorithm: algorithms.get(item.algorithm)! })
+            : await isolatedTrainSteps({ ...job, backend, algorithm: item.algorithm });
+        } catch (error) {
+          log(`perf [${backend}]   FAILED: ${(error as Error).message.split('\n')[0]}`);
+          continue;
+        }
         const row = add(
           perfRow(`train/${item.label}/${item.algorithm}`, backend, times.slice(o.warmup), 'ms'),
         );
@@ -422,6 +441,7 @@ export function registerPerfCommand(
     .option('--batch <n>', 'train batch size (default 256)')
     .option('--chiunet-batch <n>', 'batch of the ChiUNet train measurements (default 32)')
     .option('--no-torch', 'skip the PyTorch companion script')
+    .option('--in-process', 'train measurements in this process (default: a fresh worker process each)')
     .option('--profile', 'print the kernels that dominate flow, mip, lsd, esd and mf steps')
     .addOption(
       new Option('--json <file>', 'write one row per measurement: name, backend, median, min, max, unit'),

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Interpolant } from '@mipjs/interpolant';
 import { createNetwork, FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
@@ -8,9 +9,11 @@ import type { Algorithm } from '../algorithm.js';
 import type { BackendName } from '../backend.js';
 import { validateRunConfig } from '../config.js';
 import { sweep } from '../orchestrate.js';
+import { runPool } from '../pool.js';
 import type { Progress } from '../progress.js';
 import { mixSeed, type Task } from '../task.js';
 import { train } from '../trainer.js';
+import type { TrainJob } from './worker.js';
 
 /** Shapes of the perf task: a PushT-like chunk (H 16, A 2) conditioned on 2 steps of 20 features. */
 export interface PerfShape {
@@ -239,4 +242,26 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** The perf worker entry (dist/perf/worker.js). */
+export const PERF_WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/**
+ * {@link timeTrainSteps} in a fresh worker process. Why: the wasm heap only grows (up to 4 GB) and
+ * fragments; two dozen W512 trainings in one process end in `Aborted()` / "memory access out of
+ * bounds". A fresh process per measurement starts from a clean heap, so every number is also
+ * independent of what was measured before it. Costs about a second of start-up per measurement.
+ */
+export async function isolatedTrainSteps(job: TrainJob): Promise<number[]> {
+  const { done, failed } = await runPool<TrainJob, number[]>(
+    [{ id: `${job.network}/${job.algorithm}`, input: job }],
+    1,
+    {
+      entry: PERF_WORKER_ENTRY,
+    },
+  );
+  if (failed.length > 0)
+    throw new Error(`train measurement ${failed[0].job.id} failed: ${failed[0].message}`);
+  return done[0].output!;
 }
