@@ -9,18 +9,12 @@ import { type ForwardContext, type VariableScope, VariableStore } from '../layer
 import { add, concat, constant, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
 import { makeNetwork, timeFeatures } from './big-nets-shared.js';
-import { commonShape, positiveInt } from './common.js';
+import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
 
 /** Options of {@link createChiTransformer}; defaults are the reference's `chitransformer.yaml`. */
-export interface ChiTransformerOptions {
-  /** Action dimension A. */
-  actDim: number;
+export interface ChiTransformerOptions extends CommonNetworkOptions {
   /** Horizon H (number of action tokens). */
   horizon: number;
-  /** Observation steps To (the condition has 1 + To tokens: time, then observations). */
-  obsSteps: number;
-  /** Width E' of the observation embedding `cond: [B, To, E']`. */
-  condDim: number;
   /** Token width d (default 384). */
   embDim?: number;
   /** Decoder layers (default 8). */
@@ -35,8 +29,6 @@ export interface ChiTransformerOptions {
   nCondLayers?: number;
   /** Replace the time token by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
-  /** Seed of the initial weights (default 0). */
-  seed?: number;
 }
 
 const LINEAR = { init: 'normal-0.02', biasInit: 'zeros' } as const;

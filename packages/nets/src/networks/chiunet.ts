@@ -7,18 +7,12 @@ import { type ForwardContext, type VariableScope, VariableStore } from '../layer
 import { add, concat, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
 import { flattenCond, makeNetwork, requireUNetHorizon, timeFeatures } from './big-nets-shared.js';
-import { commonShape, positiveInt } from './common.js';
+import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
 
 /** Options of {@link createChiUNet}; defaults are the reference's `chiunet.yaml`. */
-export interface ChiUNetOptions {
-  /** Action dimension A. */
-  actDim: number;
+export interface ChiUNetOptions extends CommonNetworkOptions {
   /** Horizon H: a power of 2, at least 2^(dimMult.length - 1). */
   horizon: number;
-  /** Observation steps To. */
-  obsSteps: number;
-  /** Width E' of the observation embedding `cond: [B, To, E']`. */
-  condDim: number;
   /** Width E of the time embedding and of the encoded observation (default 256). */
   embDim?: number;
   /** Base channel count (default 128). */
@@ -31,8 +25,6 @@ export interface ChiUNetOptions {
   activation?: ActivationName;
   /** Replace the time features by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
-  /** Seed of the initial weights (default 0). */
-  seed?: number;
 }
 
 /**

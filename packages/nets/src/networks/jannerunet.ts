@@ -9,22 +9,16 @@ import { type ForwardContext, type VariableScope, VariableStore } from '../layer
 import { add, concat, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
 import { flattenCond, makeNetwork, requireUNetHorizon, timeFeatures } from './big-nets-shared.js';
-import { commonShape, positiveInt } from './common.js';
+import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
 
 /** Normalisation inside the JannerUNet blocks. */
 export type JannerNorm = 'groupnorm' | 'layernorm' | 'none';
 const NORMS: readonly JannerNorm[] = ['groupnorm', 'layernorm', 'none'];
 
 /** Options of {@link createJannerUNet}; defaults are the reference's `jannerunet.yaml`. */
-export interface JannerUNetOptions {
-  /** Action dimension A. */
-  actDim: number;
+export interface JannerUNetOptions extends CommonNetworkOptions {
   /** Horizon H: a power of 2, at least 2^(dimMult.length - 1) (8 with the default 4 levels). */
   horizon: number;
-  /** Observation steps To. */
-  obsSteps: number;
-  /** Width E' of the observation embedding `cond: [B, To, E']`. */
-  condDim: number;
   /** Width E of the time features (E/2 per time) and of the encoded observation (default 32). */
   embDim?: number;
   /** Base channel count m, also the width of the block embedding (default 32). */
@@ -41,8 +35,6 @@ export interface JannerUNetOptions {
   activation?: ActivationName;
   /** Replace the time features by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
-  /** Seed of the initial weights (default 0). */
-  seed?: number;
 }
 
 type NormLayer = {

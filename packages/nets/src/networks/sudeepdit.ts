@@ -8,18 +8,12 @@ import { type ForwardContext, type VariableScope, VariableStore } from '../layer
 import { add, constant, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
 import { flattenCond, makeNetwork, timeFeatures } from './big-nets-shared.js';
-import { commonShape, positiveInt } from './common.js';
+import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
 
 /** Options of {@link createSudeepDiT}; defaults are the reference's `sudeepdit.yaml`. */
-export interface SudeepDiTOptions {
-  /** Action dimension A. */
-  actDim: number;
+export interface SudeepDiTOptions extends CommonNetworkOptions {
   /** Horizon H (number of action tokens). */
   horizon: number;
-  /** Observation steps To. */
-  obsSteps: number;
-  /** Width E' of the observation embedding `cond: [B, To, E']`. */
-  condDim: number;
   /** Model width d (default 256). */
   embDim?: number;
   /** Encoder and decoder depth (default 8). */
@@ -30,8 +24,6 @@ export interface SudeepDiTOptions {
   dropout?: number;
   /** Replace the time features by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
-  /** Seed of the initial weights (default 0). */
-  seed?: number;
 }
 
 /** Xavier-initialised matrix, PyTorch-default bias (what `xavier_uniform_` on `p.dim() > 1` leaves). */
