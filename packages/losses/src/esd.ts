@@ -32,8 +32,8 @@ export interface EsdLossOptions extends BaseLossOptions {
  *   v = b_s(I_s)  (page).
  *
  * An exact flow map is constant along trajectories, d/ds X_{s,t}(x_s) = 0, i.e.
- * dX/ds + grad_x X · b_s = 0, so L_D vanishes there. dX/ds from `FlowMap.jvpS`, the Jacobian
- * product from `FlowMap.jvpX` (both with the same dropout mask). The reference code uses
+ * dX/ds + grad_x X · b_s = 0, so L_D vanishes there. The residual is the derivative of X along
+ * (ds, dx) = (1, v), one `FlowMap.jvp` pass (not `jvpS` plus `jvpX`). The reference code uses
  * v = b_t(X_{s,t}(I_s)) instead (spec §12.6), which vanishes at the exact map only where the
  * velocity is constant along trajectories: `variant: 'reference'`.
  *
@@ -53,14 +53,26 @@ export function esdLoss(ctx: LossContext<EsdLossOptions>, batch: LossBatch, draw
 
     const Is = ctx.interpolant.at(s, z, batch.action) as tf.Tensor3D;
     const mapOptions = callOptions(ctx);
-    const { map: X, tangent: dXds } = ctx.flowMap.jvpS(s, t, Is, batch.cond, mapOptions);
     const v0 =
       variant === 'page'
         ? ctx.flowMap.velocity(s, Is, batch.cond, callOptions(ctx))
-        : ctx.flowMap.velocity(t, X, batch.cond, callOptions(ctx));
+        : ctx.flowMap.velocity(
+            t,
+            ctx.flowMap.map(s, t, Is, batch.cond, mapOptions),
+            batch.cond,
+            callOptions(ctx),
+          );
     const v = stopGradients ? stopGradient(v0) : v0;
-    const { tangent: jv } = ctx.flowMap.jvpX(s, t, Is, v, batch.cond, mapOptions);
-    const esd = normLoss(tf.add(dXds, jv), c.norm, c.lossScale);
+    // dX/ds + grad_x X · v is the derivative of X along (ds, dx) = (1, v): one forward-mode pass.
+    const { tangent: residual } = ctx.flowMap.jvp(
+      s,
+      t,
+      Is,
+      batch.cond,
+      { s: tf.onesLike(s), x: v },
+      mapOptions,
+    );
+    const esd = normLoss(residual, c.norm, c.lossScale);
     return { loss: tf.add(flow, esd) as tf.Scalar, terms: { flow, esd } };
   });
 }

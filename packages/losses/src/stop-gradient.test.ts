@@ -121,17 +121,26 @@ describe('gradients through each branch', () => {
     branchGradients(lsdLoss as AnyLoss, { stopGradients: false }, 3).student.forEach(nonZero);
   });
 
-  it('esd: the transport velocity v is stopped, dX/ds and grad X · v are not', () => {
-    // Calls: 0 flow velocity, 1 jvpS, 2 v, 3 jvpX.
-    for (const variant of ['page', 'reference']) {
-      const g = branchGradients(esdLoss as AnyLoss, { variant }, 4);
-      expect(g.calls).toBe(4);
-      nonZero(g.student[0]);
-      nonZero(g.student[1]);
-      zero(g.student[2]);
-      nonZero(g.student[3]);
-      branchGradients(esdLoss as AnyLoss, { variant, stopGradients: false }, 4).student.forEach(nonZero);
-    }
+  it('esd: the transport velocity v is stopped, the one-pass derivative of X along (1, v) is not', () => {
+    // page calls: 0 flow velocity, 1 v = b_s(I_s), 2 jvp of X along (ds, dx) = (1, v).
+    const page = branchGradients(esdLoss as AnyLoss, { variant: 'page' }, 3);
+    expect(page.calls).toBe(3);
+    nonZero(page.student[0]);
+    zero(page.student[1]);
+    nonZero(page.student[2]);
+    // reference calls: 0 flow velocity, 1 X_{s,t}(I_s), 2 v = b_t(X), 3 the jvp; X only feeds v.
+    const reference = branchGradients(esdLoss as AnyLoss, { variant: 'reference' }, 4);
+    expect(reference.calls).toBe(4);
+    nonZero(reference.student[0]);
+    zero(reference.student[1]);
+    zero(reference.student[2]);
+    nonZero(reference.student[3]);
+    branchGradients(esdLoss as AnyLoss, { variant: 'page', stopGradients: false }, 3).student.forEach(
+      nonZero,
+    );
+    branchGradients(esdLoss as AnyLoss, { variant: 'reference', stopGradients: false }, 4).student.forEach(
+      nonZero,
+    );
   });
 
   it('mf: dX/ds is trained, grad X · dI_s/ds is stopped', () => {

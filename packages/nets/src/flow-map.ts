@@ -82,6 +82,37 @@ export class FlowMap {
     });
   }
 
+  /**
+   * X_{s,t}(x) and its directional derivative along `(dx, ds, dt)` (missing entries are zero):
+   *
+   *   dX = dx + (dt - ds) f + (t - s) J f · (dx, ds, dt).
+   *
+   * One network pass for any combination of directions: the esd residual
+   * dX/ds + J_x X · v is a single call with `{ s: 1, x: v }`.
+   */
+  jvp(
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    direction: InputTangent,
+    options?: ApplyOptions,
+  ): MapWithTangent {
+    return tf.tidy(() => {
+      const { f, df } = this.netTangent(x, s, t, cond, direction, options);
+      let tangent = scaleByGap(s, t, df) as tf.Tensor;
+      if (direction.x) tangent = tf.add(tangent, direction.x);
+      if (direction.t || direction.s) {
+        const dTime =
+          direction.t && direction.s
+            ? tf.sub(direction.t, direction.s)
+            : (direction.t ?? tf.neg(direction.s!));
+        tangent = tf.add(tangent, tf.mul(tf.reshape(dTime, [-1, 1, 1]), f));
+      }
+      return { map: jump(s, t, x, f), tangent: tangent as tf.Tensor3D };
+    });
+  }
+
   /** X_{s,t}(x) and dX/dt = f + (t - s) df/dt. */
   jvpT(
     s: tf.Tensor1D,
@@ -90,10 +121,10 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): MapWithTangent {
-    return tf.tidy(() => {
-      const { f, df } = this.netTangent(x, s, t, cond, { t: tf.onesLike(t) }, options);
-      return { map: jump(s, t, x, f), tangent: tf.add(f, scaleByGap(s, t, df)) as tf.Tensor3D };
-    });
+    const ones = tf.onesLike(t);
+    const out = this.jvp(s, t, x, cond, { t: ones }, options);
+    ones.dispose();
+    return out;
   }
 
   /** X_{s,t}(x) and dX/ds = -f + (t - s) df/ds. */
@@ -104,10 +135,10 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): MapWithTangent {
-    return tf.tidy(() => {
-      const { f, df } = this.netTangent(x, s, t, cond, { s: tf.onesLike(s) }, options);
-      return { map: jump(s, t, x, f), tangent: tf.sub(scaleByGap(s, t, df), f) as tf.Tensor3D };
-    });
+    const ones = tf.onesLike(s);
+    const out = this.jvp(s, t, x, cond, { s: ones }, options);
+    ones.dispose();
+    return out;
   }
 
   /** X_{s,t}(x) and J_x X · v = v + (t - s) J_x f · v. */
@@ -119,13 +150,10 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): MapWithTangent {
-    return tf.tidy(() => {
-      const { f, df } = this.netTangent(x, s, t, cond, { x: v }, options);
-      return { map: jump(s, t, x, f), tangent: tf.add(v, scaleByGap(s, t, df)) as tf.Tensor3D };
-    });
+    return this.jvp(s, t, x, cond, { x: v }, options);
   }
 
-  /** f and its directional derivative along one input direction, by the configured mode. */
+  /** f and its directional derivative along `tangent`, by the configured mode. */
   private netTangent(
     x: tf.Tensor3D,
     s: tf.Tensor1D,
@@ -141,12 +169,26 @@ export class FlowMap {
       return { f: y, df: dy };
     }
     const f = this.net.apply(x, s, t, cond, options);
-    const [input, direction, call] = tangent.x
-      ? [x, tangent.x, (u: tf.Tensor) => this.net.apply(u as tf.Tensor3D, s, t, cond, options)]
-      : tangent.s
-        ? [s, tangent.s, (u: tf.Tensor) => this.net.apply(x, u as tf.Tensor1D, t, cond, options)]
-        : [t, tangent.t!, (u: tf.Tensor) => this.net.apply(x, s, u as tf.Tensor1D, cond, options)];
-    const df = jvpByDoubleVjp(call, input, direction, f.shape) as tf.Tensor3D;
+    // J f · (dx, ds, dt) = J_x f dx + J_s f ds + J_t f dt: one double-VJP per input direction.
+    const parts: tf.Tensor[] = [];
+    if (tangent.x) {
+      parts.push(
+        jvpByDoubleVjp((u) => this.net.apply(u as tf.Tensor3D, s, t, cond, options), x, tangent.x, f.shape),
+      );
+    }
+    if (tangent.s) {
+      parts.push(
+        jvpByDoubleVjp((u) => this.net.apply(x, u as tf.Tensor1D, t, cond, options), s, tangent.s, f.shape),
+      );
+    }
+    if (tangent.t) {
+      parts.push(
+        jvpByDoubleVjp((u) => this.net.apply(x, s, u as tf.Tensor1D, cond, options), t, tangent.t, f.shape),
+      );
+    }
+    const df = (
+      parts.length === 0 ? tf.zerosLike(f) : parts.length === 1 ? parts[0] : tf.addN(parts)
+    ) as tf.Tensor3D;
     return { f, df };
   }
 }

@@ -87,7 +87,7 @@ describe.each(KINDS)('%s %o', (kind, extra) => {
     net.dispose();
   });
 
-  it('forward-mode jvpS, jvpT, jvpX match double-VJP (1e-5) and central differences (1e-3)', () => {
+  it('forward-mode jvpS, jvpT, jvpX and a combined jvp match double-VJP (1e-5) and central differences (1e-3)', () => {
     const net = build(kind, extra, D, { dropout: 0 });
     const fwd = new FlowMap(net);
     expect(fwd.jvpMode).toBe('forward');
@@ -115,11 +115,21 @@ describe.each(KINDS)('%s %o', (kind, extra) => {
         ref.jvpX(s, t, x, v, cond),
         (e: tf.Tensor) => fwd.map(s, t, tf.add(x, tf.mul(e.slice([0], [1]).reshape([]), v)), cond),
       ],
+      [
+        // every direction at once, in one pass: (ds, dt, dx) = (1, 1/2, v)
+        'sx',
+        fwd.jvp(s, t, x, cond, { s: tf.onesLike(s), t: tf.mul(tf.onesLike(t), 0.5) as tf.Tensor1D, x: v }),
+        ref.jvp(s, t, x, cond, { s: tf.onesLike(s), t: tf.mul(tf.onesLike(t), 0.5) as tf.Tensor1D, x: v }),
+        (e: tf.Tensor) => {
+          const eps = e.slice([0], [1]).reshape([]);
+          return fwd.map(tf.add(s, eps), tf.add(t, tf.mul(eps, 0.5)), tf.add(x, tf.mul(eps, v)), cond);
+        },
+      ],
     ] as const;
     for (const [name, a, b, shifted] of cases) {
       expect(relError(a.map, b.map), name).toBeLessThan(1e-6);
       expect(relError(a.tangent, b.tangent), name).toBeLessThan(1e-5);
-      const ones = name === 'x' ? tf.ones([1]) : tf.onesLike(s);
+      const ones = name === 'x' || name === 'sx' ? tf.ones([1]) : tf.onesLike(s);
       const fd = centralDifference((e) => shifted(e), tf.zerosLike(ones), ones, h);
       // float32 rounding over the small step of the ReLU nets costs a little more.
       expect(relError(a.tangent, fd), name).toBeLessThan(kind.startsWith('vanilla') ? 3e-3 : 1e-3);
