@@ -3,7 +3,7 @@ import { positionalEmbedding } from '../embeddings.js';
 import type { ForwardContext, VariableStore } from '../layers/module.js';
 import { concat, linear, run, type T } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import type { NetworkShape } from './common.js';
+import { type NetworkShape, positiveInt } from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 function isPowerOfTwo(n: number): boolean {
@@ -19,6 +19,28 @@ export function requireUNetHorizon(net: string, horizon: number, downsamples: nu
   if (!isPowerOfTwo(horizon) || horizon < min) {
     throw new Error(
       `${net}: horizon must be a power of 2 and at least ${min} (${downsamples} downsampling levels), got ${horizon}`,
+    );
+  }
+}
+
+/**
+ * The size options both U-Nets share: positive `modelDim`, an odd `kernelSize` (the convolutions
+ * pad `k // 2` to keep the length), `embDim` a multiple of 4 (split between s and t, sin and cos),
+ * and a non-empty `dimMult` of positive integers.
+ */
+export function validateUNetOptions(
+  net: string,
+  o: { modelDim: number; kernelSize: number; embDim: number; dimMult: readonly number[] },
+): void {
+  positiveInt(net, 'modelDim', o.modelDim);
+  positiveInt(net, 'kernelSize', o.kernelSize);
+  if (!Number.isInteger(o.embDim) || o.embDim < 2 || o.embDim % 4 !== 0) {
+    throw new Error(`${net}: embDim must be a positive multiple of 4, got ${o.embDim}`);
+  }
+  if (o.kernelSize % 2 !== 1) throw new Error(`${net}: kernelSize must be odd, got ${o.kernelSize}`);
+  if (o.dimMult.length < 1 || !o.dimMult.every((m) => Number.isInteger(m) && m >= 1)) {
+    throw new Error(
+      `${net}: dimMult must be a non-empty list of positive integers, got [${o.dimMult.join(', ')}]`,
     );
   }
 }

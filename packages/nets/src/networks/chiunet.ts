@@ -6,8 +6,14 @@ import { GroupNorm } from '../layers/group-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import { flattenCond, makeNetwork, requireUNetHorizon, timeFeatures } from './big-nets-shared.js';
-import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
+import {
+  flattenCond,
+  makeNetwork,
+  requireUNetHorizon,
+  timeFeatures,
+  validateUNetOptions,
+} from './big-nets-shared.js';
+import { type CommonNetworkOptions, commonShape } from './common.js';
 
 /** Options of {@link createChiUNet}; defaults are the reference's `chiunet.yaml`. */
 export interface ChiUNetOptions extends CommonNetworkOptions {
@@ -107,17 +113,7 @@ export function createChiUNet(options: ChiUNetOptions): Network {
     seed = 0,
   } = options;
   const shape = commonShape('chiunet', { actDim, horizon, obsSteps, condDim });
-  positiveInt('chiunet', 'modelDim', modelDim);
-  positiveInt('chiunet', 'kernelSize', kernelSize);
-  if (!Number.isInteger(embDim) || embDim < 2 || embDim % 4 !== 0) {
-    throw new Error(`chiunet: embDim must be a positive multiple of 4, got ${embDim}`);
-  }
-  if (kernelSize % 2 !== 1) throw new Error(`chiunet: kernelSize must be odd, got ${kernelSize}`);
-  if (dimMult.length < 1 || !dimMult.every((m) => Number.isInteger(m) && m >= 1)) {
-    throw new Error(
-      `chiunet: dimMult must be a non-empty list of positive integers, got [${dimMult.join(', ')}]`,
-    );
-  }
+  validateUNetOptions('chiunet', { modelDim, kernelSize, embDim, dimMult });
   requireUNetHorizon('chiunet', horizon, dimMult.length - 1);
   const act = activationByName(activation);
 

@@ -8,8 +8,14 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
-import { flattenCond, makeNetwork, requireUNetHorizon, timeFeatures } from './big-nets-shared.js';
-import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
+import {
+  flattenCond,
+  makeNetwork,
+  requireUNetHorizon,
+  timeFeatures,
+  validateUNetOptions,
+} from './big-nets-shared.js';
+import { type CommonNetworkOptions, commonShape } from './common.js';
 
 /** Normalisation inside the JannerUNet blocks. */
 export type JannerNorm = 'groupnorm' | 'layernorm' | 'none';
@@ -137,17 +143,7 @@ export function createJannerUNet(options: JannerUNetOptions): Network {
     seed = 0,
   } = options;
   const shape = commonShape('jannerunet', { actDim, horizon, obsSteps, condDim });
-  positiveInt('jannerunet', 'modelDim', modelDim);
-  positiveInt('jannerunet', 'kernelSize', kernelSize);
-  if (!Number.isInteger(embDim) || embDim < 2 || embDim % 4 !== 0) {
-    throw new Error(`jannerunet: embDim must be a positive multiple of 4, got ${embDim}`);
-  }
-  if (kernelSize % 2 !== 1) throw new Error(`jannerunet: kernelSize must be odd, got ${kernelSize}`);
-  if (dimMult.length < 1 || !dimMult.every((m) => Number.isInteger(m) && m >= 1)) {
-    throw new Error(
-      `jannerunet: dimMult must be a non-empty list of positive integers, got [${dimMult.join(', ')}]`,
-    );
-  }
+  validateUNetOptions('jannerunet', { modelDim, kernelSize, embDim, dimMult });
   if (!NORMS.includes(normType)) {
     throw new Error(`jannerunet: unknown normType '${normType}'; valid: ${NORMS.join(', ')}`);
   }
