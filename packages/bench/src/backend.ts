@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { prepareWasmThreads, requestedWasmThreads, WASM_THREADS_ENV } from './wasm-threads.js';
 
 /** Backends the CLI accepts. */
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -40,16 +41,50 @@ function wasmDistDir(): string {
   return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
 }
 
-async function tryWasm(): Promise<string | null> {
+/** How long the threaded wasm start may take before it is reported as failed. */
+const WASM_START_TIMEOUT_MS = 60_000;
+
+async function tryWasm(threads: number): Promise<string | null> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
     if (!tf.findBackendFactory('wasm')) return 'the wasm backend did not register';
-    const ok = await tf.setBackend('wasm');
-    return ok ? null : 'the wasm backend failed to initialise';
   } catch (error) {
     return `@tensorflow/tfjs-backend-wasm failed to load (${(error as Error).message})`;
   }
+  if (threads <= 1) {
+    const ok = await tf.setBackend('wasm').catch(() => false);
+    return ok ? null : 'the wasm backend failed to initialise';
+  }
+  const fix = ` (${threads} threads; use --threads 1 or ${WASM_THREADS_ENV}=1 for the single-threaded build)`;
+  let restore: () => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    restore = prepareWasmThreads(wasm, threads);
+    // A pthread worker that fails to start leaves the init promise pending forever (and Node
+    // then exits silently with code 13): the ref'd timer turns that into an error.
+    const timeout = new Promise<boolean>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer from its pthread workers in ${WASM_START_TIMEOUT_MS / 1000} s`)),
+        WASM_START_TIMEOUT_MS,
+      );
+    });
+    const ok = await Promise.race([tf.setBackend('wasm'), timeout]);
+    return ok ? null : `the threaded wasm backend failed to initialise${fix}`;
+  } catch (error) {
+    return `the threaded wasm backend failed to start: ${(error as Error).message}${fix}`;
+  } finally {
+    clearTimeout(timer);
+    restore();
+  }
+}
+
+let wasmThreadsInUse = 0;
+
+/** XNNPACK threads of the wasm backend in this process (0 when wasm is not the backend). */
+export function wasmThreads(): number {
+  return active === 'wasm' ? wasmThreadsInUse : 0;
 }
 
 /** Hooks run once after a backend is set (gradient fixes from @mipjs/nets). */
@@ -63,7 +98,8 @@ export function onBackendReady(hook: () => void): void {
 /**
  * Selects and initialises a TF.js backend. `auto` tries tensorflow-gpu, tensorflow (the native
  * bindings, optional and detected at run time), then wasm, then cpu. An explicitly requested
- * backend that is missing is an error that says how to install it.
+ * backend that is missing is an error that says how to install it. The wasm backend runs
+ * `MIPJS_WASM_THREADS` XNNPACK threads (default 1; see wasm-threads.ts).
  */
 export async function setupBackend(
   requested: BackendName,
@@ -79,7 +115,9 @@ export async function setupBackend(
       if (!why && !(await tf.setBackend(NATIVE[name].tfName)))
         why = `${NATIVE[name].pkg} loaded but its backend failed to initialise`;
     } else if (name === 'wasm') {
-      why = await tryWasm();
+      const threads = requestedWasmThreads();
+      why = await tryWasm(threads);
+      if (why === null) wasmThreadsInUse = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
     } else {
       why = (await tf.setBackend('cpu')) ? null : 'the cpu backend failed to initialise';
     }
@@ -87,7 +125,9 @@ export async function setupBackend(
       await tf.ready();
       active = name;
       for (const hook of setupHooks) hook();
-      log(`backend: ${name}${requested === 'auto' ? ' (auto)' : ''}`);
+      const threadNote =
+        name === 'wasm' ? `, ${wasmThreadsInUse} thread${wasmThreadsInUse === 1 ? '' : 's'}` : '';
+      log(`backend: ${name}${requested === 'auto' ? ' (auto)' : ''}${threadNote}`);
       return { backend: name, tried };
     }
     tried.push(`${name}: ${why}`);

@@ -35,6 +35,7 @@ describe('mipjs bad input', () => {
     [['train', '--task', 'nope', ...TINY], /unknown task 'nope'; valid: checkerboard/],
     [['train', '--network', 'nope', ...TINY], /unknown network 'nope'; valid: mlp/],
     [['train', ...TINY, '--backend', 'nope'], /unknown backend 'nope'; valid: auto/],
+    [['train', ...TINY, '--threads', '0'], /--threads 0: expected a positive integer/],
     [
       ['train', ...TINY, '--backend', 'tensorflow'],
       /backend 'tensorflow' is not available.*pnpm add @tensorflow\/tfjs-node/s,

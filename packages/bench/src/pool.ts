@@ -19,9 +19,10 @@ type FromWorker<O> =
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /**
- * Runs jobs on `size` forked worker processes (wasm runs single-threaded in Node, so parallelism
- * comes from processes; each holds its own TF.js backend). Jobs fail independently: a failed job
- * is reported through `onFailed` and the others go on. Resolves when every job has finished.
+ * Runs jobs on `size` forked worker processes, each with its own TF.js backend (wasm runs one
+ * thread per process by default, so parallelism comes from processes; `MIPJS_WASM_THREADS` is
+ * inherited). Jobs fail independently: a failed job is reported through `onFailed` and the
+ * others go on. Resolves when every job has finished.
  */
 export async function runPool<I, O>(
   jobs: PoolJob<I, O>[],

@@ -3,7 +3,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { Algorithm } from '../algorithm.js';
 import { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms } from '../algorithms.js';
-import type { ConcreteBackend } from '../backend.js';
+import { type ConcreteBackend, wasmThreads } from '../backend.js';
 import { ConfigError, parseNumberFlag } from '../config.js';
 import { writeJsonAtomic } from '../io.js';
 import { prepareBackend } from '../setup.js';
@@ -247,8 +247,10 @@ export async function runPerf(
       log(`perf: backend ${backend} skipped: ${(error as Error).message.split('\n')[0]}`);
       continue;
     }
+    // Rows of a threaded wasm backend say so: `wasm-2t` is XNNPACK on two threads.
+    const rowBackend = backend === 'wasm' && wasmThreads() > 1 ? `wasm-${wasmThreads()}t` : backend;
     const plan = planFor(backend, o);
-    for (const s of plan.skipped) log(`perf [${backend}]: skipped by default: ${s} (pass --full)`);
+    for (const s of plan.skipped) log(`perf [${rowBackend}]: skipped by default: ${s} (pass --full)`);
 
     if (o.sections.includes('train')) {
       const byKey = new Map<string, PerfRow>();
@@ -256,7 +258,7 @@ export async function runPerf(
       for (const item of plan.train) {
         i++;
         log(
-          `perf [${backend}] train ${item.label} ${item.algorithm} (${i}/${plan.train.length}, ${elapsed()})`,
+          `perf [${rowBackend}] train ${item.label} ${item.algorithm} (${i}/${plan.train.length}, ${elapsed()})`,
         );
         const job = {
           network: item.network,
@@ -270,20 +272,20 @@ export async function runPerf(
             ? await timeTrainSteps({ ...job, algorithm: algorithms.get(item.algorithm)! })
             : await isolatedTrainSteps({ ...job, backend, algorithm: item.algorithm });
         } catch (error) {
-          log(`perf [${backend}]   FAILED: ${(error as Error).message.split('\n')[0]}`);
+          log(`perf [${rowBackend}]   FAILED: ${(error as Error).message.split('\n')[0]}`);
           continue;
         }
         const row = add(
-          perfRow(`train/${item.label}/${item.algorithm}`, backend, times.slice(o.warmup), 'ms'),
+          perfRow(`train/${item.label}/${item.algorithm}`, rowBackend, times.slice(o.warmup), 'ms'),
         );
         byKey.set(`${item.label}/${item.algorithm}`, row);
-        log(`perf [${backend}]   median ${row.median.toFixed(1)} ms`);
+        log(`perf [${rowBackend}]   median ${row.median.toFixed(1)} ms`);
       }
       for (const [key, row] of byKey) {
         const [label, alg] = key.split('/');
         const flow = byKey.get(`${label}/flow`);
         if (flow && JVP_ALGORITHMS.includes(alg)) {
-          add(ratioRow(`train-ratio/${label}/${alg}-vs-flow`, backend, row, flow));
+          add(ratioRow(`train-ratio/${label}/${alg}-vs-flow`, rowBackend, row, flow));
         }
       }
     }
@@ -291,11 +293,11 @@ export async function runPerf(
     if (o.profile) {
       for (const alg of ['flow', 'mip', ...JVP_ALGORITHMS]) {
         const w = o.widths[o.widths.length - 1];
-        log(`perf [${backend}] profile mlp-w${w} ${alg} (${elapsed()})`);
+        log(`perf [${rowBackend}] profile mlp-w${w} ${alg} (${elapsed()})`);
         const p = await profileStep(algorithms.get(alg)!, 'mlp', { embDim: w }, o.batch);
         const kernelMs = p.kernels.reduce((a, k) => a + k.ms, 0);
         print(
-          `profile [${backend}] mlp-w${w} ${alg}: loss+grads ${p.totalMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms`,
+          `profile [${rowBackend}] mlp-w${w} ${alg}: loss+grads ${p.totalMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms`,
         );
         for (const k of p.kernels.slice(0, 12)) {
           print(
@@ -313,7 +315,7 @@ export async function runPerf(
       ];
       for (const w of o.widths) {
         for (const c of cases) {
-          log(`perf [${backend}] sample mlp-w${w} ${c.label} (${elapsed()})`);
+          log(`perf [${rowBackend}] sample mlp-w${w} ${c.label} (${elapsed()})`);
           const times = timeSampling({
             algorithm: algorithms.get(c.algorithm)!,
             steps: c.steps,
@@ -322,17 +324,17 @@ export async function runPerf(
             warmup: 5,
             repeats: o.sampleRepeats,
           });
-          const row = add(perfRow(`sample/mlp-w${w}/${c.label}`, backend, times, 'ms'));
-          log(`perf [${backend}]   median ${row.median.toFixed(3)} ms`);
+          const row = add(perfRow(`sample/mlp-w${w}/${c.label}`, rowBackend, times, 'ms'));
+          log(`perf [${rowBackend}]   median ${row.median.toFixed(3)} ms`);
         }
       }
     }
 
     if (rows.some((r) => r.backend === PYTORCH_BACKEND)) {
       const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
-      for (const r of rows.filter((x) => x.backend === backend)) {
+      for (const r of rows.filter((x) => x.backend === rowBackend)) {
         const t = torch.get(r.name);
-        if (t) add(ratioRow(`vs-pytorch/${r.name}`, backend, r, t));
+        if (t) add(ratioRow(`vs-pytorch/${r.name}`, rowBackend, r, t));
       }
     }
 
@@ -347,7 +349,7 @@ export async function runPerf(
       for (const [net, alg] of items) {
         i++;
         log(
-          `perf [${backend}] memory ${net} ${alg}, ${o.memorySteps} steps (${i}/${items.length}, ${elapsed()})`,
+          `perf [${rowBackend}] memory ${net} ${alg}, ${o.memorySteps} steps (${i}/${items.length}, ${elapsed()})`,
         );
         const m = await trainMemory({
           algorithm: algorithms.get(alg)!,
@@ -361,7 +363,7 @@ export async function runPerf(
         add(
           perfRow(
             `memory/${net}/${alg}/numTensors`,
-            backend,
+            rowBackend,
             m.tensors,
             'tensors',
             `growth ${growth} over steps 2-${o.memorySteps}`,
@@ -370,7 +372,7 @@ export async function runPerf(
         add(
           perfRow(
             `memory/${net}/${alg}/rss`,
-            backend,
+            rowBackend,
             m.rssMB,
             'MB',
             `growth ${rss.toFixed(1)} MB over steps 2-${o.memorySteps}`,
@@ -383,14 +385,14 @@ export async function runPerf(
       const perHour: PerfRow[] = [];
       for (const workers of [1, 2]) {
         log(
-          `perf [${backend}] sweep: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`,
+          `perf [${rowBackend}] sweep: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`,
         );
         const seconds = await timeSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
         perHour.push(
           add(
             perfRow(
               `sweep/${workers}-worker${workers > 1 ? 's' : ''}`,
-              backend,
+              rowBackend,
               [(o.sweepRuns / seconds) * 3600],
               'runs/h',
               `${o.sweepRuns} checkerboard flow runs of ${o.sweepSteps} steps in ${seconds.toFixed(1)} s`,
@@ -398,7 +400,7 @@ export async function runPerf(
           ),
         );
       }
-      add(ratioRow('sweep/speedup-2-vs-1', backend, perHour[1], perHour[0]));
+      add(ratioRow('sweep/speedup-2-vs-1', rowBackend, perHour[1], perHour[0]));
     }
   }
 
