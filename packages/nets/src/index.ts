@@ -52,6 +52,7 @@ export {
   type VanillaMlpOptions,
 } from './networks/vanilla-mlp.js';
 export { stopGradient } from './stop-gradient.js';
+export { installWasmZeroCopyKernels } from './wasm-zero-copy.js';
 export {
   assignWeights,
   DATA_FILE,
