@@ -1,7 +1,7 @@
 import {
   installFastMatMulGradient,
+  installFastWasmKernels,
   installHigherOrderGradientFix,
-  installWasmZeroCopyKernels,
 } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendName, type ConcreteBackend, setupBackend } from './backend.js';
@@ -9,10 +9,10 @@ import { type BackendName, type ConcreteBackend, setupBackend } from './backend.
 /**
  * Chooses the backend and installs the gradient re-registrations of @mipjs/nets: the fast MatMul
  * gradient (4-7x faster wasm training) and the higher-order fix that makes JVP-loss gradients
- * exact; on wasm also the zero-copy Identity / Cast kernels. The fix is installed for every
- * algorithm, not only the JVP ones: TF.js's gradient registry is global, and one process (a
- * sweep worker) may run several algorithms, so installing it always keeps the numbers of a run
- * independent of what ran before it in the same process.
+ * exact; on wasm also the faster Identity / Cast / Transpose / Sum kernels. The fix is installed
+ * for every algorithm, not only the JVP ones: TF.js's gradient registry is global, and one
+ * process (a sweep worker) may run several algorithms, so installing it always keeps the numbers
+ * of a run independent of what ran before it in the same process.
  */
 export async function prepareBackend(
   requested: BackendName,
@@ -22,6 +22,6 @@ export async function prepareBackend(
   const { backend } = await setupBackend(requested, log);
   installFastMatMulGradient();
   installHigherOrderGradientFix();
-  if (backend === 'wasm') installWasmZeroCopyKernels();
+  if (backend === 'wasm') installFastWasmKernels();
   return backend;
 }

@@ -52,7 +52,7 @@ export {
   type VanillaMlpOptions,
 } from './networks/vanilla-mlp.js';
 export { stopGradient } from './stop-gradient.js';
-export { installWasmZeroCopyKernels } from './wasm-zero-copy.js';
+export { installFastWasmKernels } from './wasm-kernels.js';
 export {
   assignWeights,
   DATA_FILE,
