@@ -262,15 +262,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const coef =
         config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
-      if (coef !== 1) {
-        const clipped = gradList.map((g) => (g ? tf.mul(g, coef) : null));
-        tf.dispose(present);
-        optimizer.step(clipped, lr);
-        tf.dispose(clipped.filter((g): g is tf.Tensor => g != null));
-      } else {
-        optimizer.step(gradList, lr);
-        tf.dispose(present);
-      }
+      optimizer.step(gradList, lr, coef);
+      tf.dispose(present);
       if (config.emaRate < 1) for (const average of averages) average.update(config.emaRate);
 
       const done = step + 1;

@@ -11,9 +11,9 @@ afterAll(() => {
 });
 
 describe('AdamW', () => {
-  it('matches two hand-computed steps of torch.optim.AdamW', () => {
+  it.each([true, false])('matches two hand-computed steps of torch.optim.AdamW (fused %s)', (fused) => {
     const p = tf.variable(tf.tensor1d([1, -2]), true, 'p');
-    const opt = new AdamW([p], { lr: 0.1, weightDecay: 0.5, eps: 1e-8 });
+    const opt = new AdamW([p], { lr: 0.1, weightDecay: 0.5, eps: 1e-8, fused });
     // step 1, g = [0.5, -1]: decay p *= 1 - 0.1*0.5 = 0.95 -> [0.95, -1.9];
     // m = 0.1 g, v = 0.001 g^2; mhat = g, vhat = g^2 -> update = sign(g) (up to eps)
     const g1 = tf.tensor1d([0.5, -1]);
@@ -39,6 +39,38 @@ describe('AdamW', () => {
     tf.dispose([g1, g2]);
     opt.dispose();
     p.dispose();
+  });
+
+  it.each([true, false])('scales the gradient first with gradScale (fused %s)', (fused) => {
+    // Adam is invariant to the gradient's scale except through eps: with eps 1, a step of
+    // g = 2 at gradScale 0.25 equals a step of g = 0.5. m = 0.05, v = 0.00025, mhat = 0.5,
+    // vhat = 0.25 -> p = 1 - 0.1 * 0.5 / (0.5 + 1).
+    const p = tf.variable(tf.tensor1d([1]));
+    const opt = new AdamW([p], { lr: 0.1, weightDecay: 0, eps: 1, fused });
+    const g = tf.tensor1d([2]);
+    opt.step([g], 0.1, 0.25);
+    expect(p.dataSync()[0]).toBeCloseTo(1 - (0.1 * 0.5) / 1.5, 7);
+    tf.dispose([g, p]);
+    opt.dispose();
+  });
+
+  it('fused and op-by-op updates agree to float32 rounding over many steps', () => {
+    const init = tf.randomNormal([37, 5], 0, 1, 'float32', 11);
+    const [a, b] = [tf.variable(init.clone()), tf.variable(init.clone())];
+    const fused = new AdamW([a], { lr: 1e-2, weightDecay: 0.1 });
+    const plain = new AdamW([b], { lr: 1e-2, weightDecay: 0.1, fused: false });
+    for (let k = 0; k < 20; k++) {
+      const g = tf.randomNormal([37, 5], 0, 1, 'float32', 100 + k);
+      fused.step([g], 1e-2 * (1 - k / 20), 0.7);
+      plain.step([g], 1e-2 * (1 - k / 20), 0.7);
+      g.dispose();
+    }
+    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    expect(diff).toBeLessThan(1e-6);
+    expect(tf.max(tf.abs(tf.sub(a, init))).dataSync()[0]).toBeGreaterThan(0.05);
+    fused.dispose();
+    plain.dispose();
+    tf.dispose([init, a, b]);
   });
 
   it('round-trips its state and does not leak tensors', () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from '../tensor-store.js';
+import { ADAMW_KERNEL, type AdamWScalars, registerAdamWKernel } from './adamw-kernel.js';
 
 /** Hyper-parameters of {@link AdamW}; defaults are PyTorch's `torch.optim.AdamW` with the reference's lr / wd. */
 export interface AdamWOptions {
@@ -10,6 +11,11 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay (reference YAML 1e-5). */
   weightDecay?: number;
+  /**
+   * One fused kernel per variable on wasm and cpu (default true); false updates op by op, as
+   * on the other backends.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -30,6 +36,7 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
   readonly lr: number;
+  readonly fused: boolean;
   /** Number of updates applied so far. */
   stepCount = 0;
   private readonly m: tf.Variable[];
@@ -37,7 +44,14 @@ export class AdamW {
 
   constructor(
     variables: readonly tf.Variable[],
-    { lr = 1e-4, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 1e-5 }: AdamWOptions = {},
+    {
+      lr = 1e-4,
+      beta1 = 0.9,
+      beta2 = 0.999,
+      eps = 1e-8,
+      weightDecay = 1e-5,
+      fused = true,
+    }: AdamWOptions = {},
   ) {
     for (const [name, value] of [
       ['lr', lr],
@@ -55,6 +69,7 @@ export class AdamW {
     }
     this.variables = variables;
     this.lr = lr;
+    this.fused = fused;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
@@ -66,11 +81,12 @@ export class AdamW {
   }
 
   /**
-   * Applies one update with gradients `grads[i]` for `variables[i]` at learning rate `lr`. A null
-   * gradient (a variable the loss does not reach) skips that variable entirely, decay included,
-   * as PyTorch does for parameters whose `.grad` is None.
+   * Applies one update with gradients `gradScale * grads[i]` for `variables[i]` at learning rate
+   * `lr`. A null gradient (a variable the loss does not reach) skips that variable entirely,
+   * decay included, as PyTorch does for parameters whose `.grad` is None. On wasm and cpu the
+   * update is one fused kernel per variable ({@link adamwUpdate}); elsewhere it is op by op.
    */
-  step(grads: readonly (tf.Tensor | null)[], lr: number = this.lr): void {
+  step(grads: readonly (tf.Tensor | null)[], lr: number = this.lr, gradScale = 1): void {
     if (grads.length !== this.variables.length) {
       throw new Error(`AdamW got ${grads.length} gradients for ${this.variables.length} variables`);
     }
@@ -78,11 +94,42 @@ export class AdamW {
     const k = this.stepCount;
     const bc1 = 1 - this.beta1 ** k;
     const bc2 = 1 - this.beta2 ** k;
+    registerAdamWKernel();
+    if (this.fused && tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
+      const scalars: AdamWScalars = {
+        lr,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        decay: 1 - lr * this.weightDecay,
+        bc1,
+        bc2,
+        gradScale,
+      };
+      for (let i = 0; i < this.variables.length; i++) {
+        const g = grads[i];
+        if (g == null) continue;
+        const p = this.variables[i];
+        const [p2, m2, v2] = tf
+          .engine()
+          .runKernel(
+            ADAMW_KERNEL,
+            { p, m: this.m[i], v: this.v[i], g },
+            scalars as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[];
+        this.m[i].assign(m2);
+        this.v[i].assign(v2);
+        p.assign(p2);
+        tf.dispose([p2, m2, v2]);
+      }
+      return;
+    }
     tf.tidy(() => {
       for (let i = 0; i < this.variables.length; i++) {
         const p = this.variables[i];
-        const g = grads[i];
-        if (g == null) continue;
+        const g0 = grads[i];
+        if (g0 == null) continue;
+        const g = gradScale === 1 ? g0 : tf.mul(g0, gradScale);
         const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         const decayed = this.weightDecay > 0 ? tf.mul(p, 1 - lr * this.weightDecay) : p;
