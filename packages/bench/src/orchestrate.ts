@@ -7,7 +7,7 @@ import { resolveAlgorithms } from './algorithms.js';
 import type { BackendName } from './backend.js';
 import { ConfigError, type RunConfig, resolveRunConfig } from './config.js';
 import { writeJsonAtomic } from './io.js';
-import { type PoolJob, runPool } from './pool.js';
+import { forkWorker, type PoolJob, type PoolWorker, releaseWorkers, runPool } from './pool.js';
 import { writeReport } from './report.js';
 import type { ResultRow } from './results.js';
 import { executeRun, RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from './run.js';
@@ -50,15 +50,30 @@ export async function preflight(
   return prepareBackend(backend, log);
 }
 
-/** Runs jobs in-process (workers = 1) or on a pool of forked workers. */
+/**
+ * Forks the worker processes of a pool of `workers` for `runs` runs now, before the parent's
+ * preflight, so that their start-up (TF.js, wasm, the bench: about a second) overlaps it.
+ * None when the runs will run in-process.
+ */
+export function forkWorkersEarly(workers: number, runs: number): PoolWorker[] {
+  const n = Math.min(workers, runs);
+  return n > 1 ? Array.from({ length: n }, () => forkWorker()) : [];
+}
+
+/**
+ * Runs jobs in-process (workers = 1) or on a pool of forked workers (`early`: workers forked
+ * with {@link forkWorkersEarly}, which the pool takes over; released when unused).
+ */
 export async function runJobs(
   jobs: RunJob[],
   workers: number,
   log: (line: string) => void,
+  early: readonly PoolWorker[] = [],
 ): Promise<{ outcomes: RunOutcome[]; failures: { dir: string; message: string }[] }> {
   const outcomes: RunOutcome[] = [];
   const failures: { dir: string; message: string }[] = [];
   if (workers <= 1 || jobs.length <= 1) {
+    releaseWorkers(early);
     for (const job of jobs) {
       try {
         outcomes.push(await executeRun(job, log));
@@ -79,6 +94,7 @@ export async function runJobs(
       input: { ...job, progress: job.quiet ? 'none' : 'lines' },
     }));
   const { done, failed } = await runPool(poolJobs, workers, {
+    workers: early,
     onDone: (job) => log(`done ${job.id} (train ${job.output?.trainSeconds.toFixed(1)} s)`),
     onFailed: (job, message) => log(`FAILED ${job.id}: ${message}`),
   });
@@ -200,10 +216,18 @@ export async function compare(
   const configs = o.algorithms.flatMap((algorithm) =>
     o.seeds.map((seed) => resolveRunConfig(o.file, { ...o.flags, task: o.task, algorithm, seed })),
   );
-  const backend = await preflight(configs, o.backend, o.log);
   const dir = o.out ?? join('runs', `compare-${timestamp()}`);
   if (existsSync(join(dir, 'results.json')))
     throw new ConfigError(`${dir} already holds results; choose another --out`);
+  const workers = o.workers ?? defaultWorkers(configs.length);
+  const early = forkWorkersEarly(workers, configs.length);
+  let backend: BackendName;
+  try {
+    backend = await preflight(configs, o.backend, o.log);
+  } catch (error) {
+    releaseWorkers(early);
+    throw error;
+  }
   mkdirSync(dir, { recursive: true });
   o.log(`results folder: ${dir}`);
   const jobs: RunJob[] = configs.map((config) => ({
@@ -212,8 +236,7 @@ export async function compare(
     backend: o.backend === 'auto' ? backend : o.backend,
     quiet: o.quiet,
   }));
-  const workers = o.workers ?? defaultWorkers(jobs.length);
-  const { outcomes, failures } = await runJobs(jobs, workers, o.log);
+  const { outcomes, failures } = await runJobs(jobs, workers, o.log, early);
   const order = new Map(jobs.map((j, i) => [j.dir, i]));
   outcomes.sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
   const rows = outcomes.flatMap((x) => x.rows);
@@ -335,11 +358,20 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
             .replace(/[^A-Za-z0-9_.=-]/g, '-');
           entries.push({ config, dir: join(o.out, task, name) });
         }
-  const backend = await preflight(
-    entries.map((e) => e.config),
-    o.backend,
-    o.log,
-  );
+  const pending = entries.filter((e) => !existsSync(join(e.dir, RESULT_FILE))).length;
+  const workers = o.workers ?? defaultWorkers(pending);
+  const early = forkWorkersEarly(workers, pending);
+  let backend: BackendName;
+  try {
+    backend = await preflight(
+      entries.map((e) => e.config),
+      o.backend,
+      o.log,
+    );
+  } catch (error) {
+    releaseWorkers(early);
+    throw error;
+  }
   mkdirSync(o.out, { recursive: true });
   writeJsonAtomic(join(o.out, 'sweep.json'), {
     algorithms: o.algorithms,
@@ -363,7 +395,7 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
       });
   }
   o.log(`sweep: ${entries.length} runs, ${finished.length} already finished, ${jobs.length} to run`);
-  const { outcomes, failures } = await runJobs(jobs, o.workers ?? defaultWorkers(jobs.length), o.log);
+  const { outcomes, failures } = await runJobs(jobs, workers, o.log, early);
   const order = new Map(entries.map((e, i) => [e.dir, i]));
   const all = [...finished, ...outcomes].sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
   const rows = all.flatMap((x) => x.rows);

@@ -18,6 +18,34 @@ type FromWorker<O> =
 /** The worker entry (dist/worker.js): one process, one TF.js backend, many jobs in sequence. */
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 
+/** A forked worker process and the promise of its first `ready` message. */
+export interface PoolWorker {
+  child: ChildProcess;
+  ready: Promise<void>;
+}
+
+/**
+ * Forks one worker process. Forking before the parent's own set-up (`preflight`) lets the
+ * worker load TF.js and the bench (about a second) while the parent checks the runs.
+ */
+export function forkWorker(entry: string = WORKER_ENTRY): PoolWorker {
+  const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = new Promise<void>((resolve) => {
+    const onMessage = (raw: unknown) => {
+      if ((raw as FromWorker<unknown>).type !== 'ready') return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+  });
+  return { child, ready };
+}
+
+/** Tells pre-forked workers that will get no job to exit. */
+export function releaseWorkers(workers: readonly PoolWorker[]): void {
+  for (const w of workers) if (w.child.connected) w.child.send({ type: 'exit' } satisfies ToWorker<unknown>);
+}
+
 /**
  * Runs jobs on `size` forked worker processes, each with its own TF.js backend (wasm runs one
  * thread per process by default, so parallelism comes from processes; `MIPJS_WASM_THREADS` is
@@ -31,24 +59,36 @@ export async function runPool<I, O>(
     onDone?: (job: PoolJob<I, O>) => void;
     onFailed?: (job: PoolJob<I, O>, message: string) => void;
     entry?: string;
+    /** Workers forked earlier ({@link forkWorker}); used first, extra ones are released. */
+    workers?: readonly PoolWorker[];
   } = {},
 ): Promise<{ done: PoolJob<I, O>[]; failed: { job: PoolJob<I, O>; message: string }[] }> {
   const queue = [...jobs];
   const done: PoolJob<I, O>[] = [];
   const failed: { job: PoolJob<I, O>; message: string }[] = [];
-  const workers: ChildProcess[] = [];
   const n = Math.max(1, Math.min(size, jobs.length));
+  const prestarted = handlers.workers ?? [];
+  releaseWorkers(prestarted.slice(n));
   await new Promise<void>((resolve) => {
     let alive = n;
     const finishWorker = () => {
       alive--;
-      if (alive === 0) resolve();
+      if (alive > 0) return;
+      // Every worker is gone (e.g. all crashed at start-up): what is left cannot run.
+      for (const job of queue.splice(0)) {
+        const message = 'no worker process left to run it';
+        failed.push({ job, message });
+        handlers.onFailed?.(job, message);
+      }
+      resolve();
     };
     for (let w = 0; w < n; w++) {
-      const child = fork(handlers.entry ?? WORKER_ENTRY, [], {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      workers.push(child);
+      const early = prestarted[w];
+      const worker =
+        early && early.child.exitCode === null && early.child.signalCode === null
+          ? early
+          : forkWorker(handlers.entry);
+      const { child } = worker;
       let current: PoolJob<I, O> | null = null;
       let exited = false;
       const next = () => {
@@ -58,8 +98,7 @@ export async function runPool<I, O>(
       };
       child.on('message', (raw) => {
         const msg = raw as FromWorker<O>;
-        if (msg.type === 'ready') next();
-        else if (msg.type === 'done' && current) {
+        if (msg.type === 'done' && current) {
           current.output = msg.output;
           done.push(current);
           handlers.onDone?.(current);
@@ -81,6 +120,7 @@ export async function runPool<I, O>(
         }
         finishWorker();
       });
+      void worker.ready.then(next);
     }
   });
   return { done, failed };
