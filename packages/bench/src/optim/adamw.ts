@@ -84,7 +84,7 @@ export class AdamW {
    * Applies one update with gradients `gradScale * grads[i]` for `variables[i]` at learning rate
    * `lr`. A null gradient (a variable the loss does not reach) skips that variable entirely,
    * decay included, as PyTorch does for parameters whose `.grad` is None. On wasm and cpu the
-   * update is one fused kernel per variable ({@link adamwUpdate}); elsewhere it is op by op.
+   * update is one fused kernel per variable (`adamwUpdate` in adamw-kernel.ts); elsewhere op by op.
    */
   step(grads: readonly (tf.Tensor | null)[], lr: number = this.lr, gradScale = 1): void {
     if (grads.length !== this.variables.length) {
