@@ -14,6 +14,7 @@ import {
   TASK_NAMES,
 } from './config.js';
 import { evaluateCheckpoint } from './evaluate.js';
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { writeJsonAtomic } from './io.js';
 import { compare, parseSetFlag, preflight, sweep, timestamp } from './orchestrate.js';
 import { registerPerfCommand } from './perf/command.js';
@@ -374,6 +375,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI and exits with its code (the `mipjs` bin and `node dist/cli.js` both end here). */
 export function runCli(argv: string[] = process.argv): void {
+  tuneGarbageCollector();
   main(argv).then((code) => {
     process.exitCode = code;
     // Workers, wasm threads and timers must not keep a finished CLI alive.

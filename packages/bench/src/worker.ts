@@ -1,5 +1,8 @@
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { serveWorker } from './pool.js';
 import { executeRun, type RunJob, type RunOutcome } from './run.js';
+
+tuneGarbageCollector();
 
 // A sweep / compare worker process: one TF.js backend, jobs in sequence.
 serveWorker<RunJob, RunOutcome>((job) =>

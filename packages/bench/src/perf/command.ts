@@ -172,7 +172,7 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
     sampleRepeats: n('--sample-repeats', f.sampleRepeats, quick ? 20 : 100),
     memorySteps: n('--memory-steps', f.memorySteps, quick ? 100 : 500),
     sweepRuns: n('--sweep-runs', f.sweepRuns, quick ? 2 : 4),
-    sweepSteps: n('--sweep-steps', f.sweepSteps, quick ? 100 : 300),
+    sweepSteps: n('--sweep-steps', f.sweepSteps, quick ? 100 : 1000),
     algorithms: f.algorithms ? parseList('algorithm', f.algorithms, BUILTIN_ALGORITHM_NAMES) : null,
     widths: f.widths
       ? f.widths.split(',').map((w) => n('--widths', w.trim(), 0))
@@ -437,7 +437,7 @@ export function registerPerfCommand(
     .option('--sample-repeats <n>', 'timed chunks per sampling measurement (default 100, quick 20)')
     .option('--memory-steps <n>', 'steps of each memory run (default 500, quick 100)')
     .option('--sweep-runs <n>', 'runs in each sweep throughput measurement (default 4, quick 2)')
-    .option('--sweep-steps <n>', 'steps per sweep run (default 300, quick 100)')
+    .option('--sweep-steps <n>', 'steps per sweep run (default 1000, quick 100)')
     .option('--algorithms <list>', 'train-section algorithms (default: all; cpu: flow, mip, lsd)')
     .option('--widths <list>', 'MLP widths (default 256,512; quick 256)')
     .option('--batch <n>', 'train batch size (default 256)')

@@ -1,8 +1,11 @@
 import { builtinAlgorithms } from '../algorithms.js';
 import type { ConcreteBackend } from '../backend.js';
+import { tuneGarbageCollector } from '../gc-tuning.js';
 import { serveWorker } from '../pool.js';
 import { prepareBackend } from '../setup.js';
 import { timeTrainSteps } from './measure.js';
+
+tuneGarbageCollector();
 
 /** One train measurement run in a fresh process (see `isolatedTrainSteps`). */
 export interface TrainJob {
