@@ -54,8 +54,11 @@ async function tryWasm(threads: number): Promise<string | null> {
     return `@tensorflow/tfjs-backend-wasm failed to load (${(error as Error).message})`;
   }
   if (threads <= 1) {
-    const ok = await tf.setBackend('wasm').catch(() => false);
-    return ok ? null : 'the wasm backend failed to initialise';
+    try {
+      return (await tf.setBackend('wasm')) ? null : 'the wasm backend failed to initialise';
+    } catch (error) {
+      return `the wasm backend failed to initialise (${(error as Error).message})`;
+    }
   }
   const fix = ` (${threads} threads; use --threads 1 or ${WASM_THREADS_ENV}=1 for the single-threaded build)`;
   let restore: () => void = () => {};
