@@ -154,7 +154,14 @@ export async function probeBackends(): Promise<Record<ConcreteBackend, string>> 
   }
   try {
     await import('@tensorflow/tfjs-backend-wasm');
-    out.wasm = `available (wasm files in ${wasmDistDir()})`;
+    let threads: string;
+    try {
+      const n = requestedWasmThreads();
+      threads = `${n} thread${n === 1 ? '' : 's'}${process.env[WASM_THREADS_ENV] ? ` (${WASM_THREADS_ENV})` : '; --threads N for more'}`;
+    } catch (error) {
+      threads = (error as Error).message;
+    }
+    out.wasm = `available, ${threads} (wasm files in ${wasmDistDir()})`;
   } catch (error) {
     out.wasm = `unavailable: ${(error as Error).message}`;
   }

@@ -100,7 +100,7 @@ describe('mipjs info', () => {
   it('lists backends, algorithms, networks and tasks', () => {
     const r = mipjs(['info', '--algorithm-package', 'mipjs-algorithm-example'], process.cwd());
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/wasm: available/);
+    expect(r.out).toMatch(/wasm: available, 1 thread; --threads N for more/);
     expect(r.out).toMatch(/lsd .*steps \[9, 3, 1\]/);
     expect(r.out).toMatch(/weighted_flow.*\(package\)/);
     expect(r.out).toMatch(/networks: mlp, vanilla_mlp/);
