@@ -13,6 +13,7 @@ import type { ResultRow } from './results.js';
 import { executeRun, RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from './run.js';
 import { prepareBackend } from './setup.js';
 import { checkTaskInput } from './tasks.js';
+import { requestedWasmThreads } from './wasm-threads.js';
 
 /** A timestamp safe for folder names. */
 export function timestamp(date = new Date()): string {
@@ -84,6 +85,14 @@ export async function runJobs(
     }
     return { outcomes, failures };
   }
+  if (jobs.some((j) => j.backend === 'wasm')) {
+    const warning = oversubscription(
+      Math.min(workers, jobs.length),
+      requestedWasmThreads(),
+      availableParallelism(),
+    );
+    if (warning) log(warning);
+  }
   // Longest first, so the pool ends together. Step costs relative to a flow step, measured on
   // the checkerboard preset (wasm): the JVP algorithms ~4x, the two-call mip family ~2x.
   const cost = (j: RunJob) => relativeStepCost(j.config.algorithm) * j.config.steps;
@@ -101,6 +110,18 @@ export async function runJobs(
   for (const j of done) outcomes.push(j.output!);
   for (const f of failed) failures.push({ dir: f.job.id, message: f.message });
   return { outcomes, failures };
+}
+
+/**
+ * The warning for more wasm threads than cores across a pool, or null: a thread pool that waits
+ * for a core another worker is using is several times slower than one thread.
+ */
+export function oversubscription(workers: number, threads: number, cores: number): string | null {
+  if (threads <= 1 || workers * threads <= cores) return null;
+  return (
+    `warning: ${workers} workers x ${threads} wasm threads on ${cores} cores: a thread pool that waits ` +
+    'for a busy core is much slower than one thread; consider --threads 1'
+  );
 }
 
 /** A run's step cost relative to a flow-matching step (for scheduling only). */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { oversubscription } from './orchestrate.js';
 import { requestedWasmThreads, WASM_THREADS_ENV } from './wasm-threads.js';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -64,5 +65,16 @@ describe('multi-threaded wasm in Node', () => {
       /MIPJS_WASM_THREADS=0: expected a positive integer/,
     );
     expect(() => requestedWasmThreads({ [WASM_THREADS_ENV]: 'two' })).toThrow(/MIPJS_WASM_THREADS=two/);
+  });
+});
+
+describe('oversubscription', () => {
+  it('warns when the workers ask for more wasm threads than there are cores', () => {
+    expect(oversubscription(2, 1, 2)).toBeNull();
+    expect(oversubscription(1, 2, 2)).toBeNull();
+    expect(oversubscription(4, 2, 8)).toBeNull();
+    expect(oversubscription(2, 2, 2)).toBe(
+      'warning: 2 workers x 2 wasm threads on 2 cores: a thread pool that waits for a busy core is much slower than one thread; consider --threads 1',
+    );
   });
 });
