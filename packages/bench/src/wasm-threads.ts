@@ -22,9 +22,10 @@ import * as tf from '@tensorflow/tfjs';
  *    `os.cpus()` reports 2 x threads while the backend initialises.
  *
  * All three patches are undone as soon as the backend is up; the pool (8 preloaded workers) is
- * created during initialisation, and the build uses at most 8 threads (more are reported as 8). XNNPACK splits matrix products by output tiles, so a product
- * is bit-identical at any thread count (tested in wasm-threads.test.ts). Measured here: a
- * 256x512 by 512x2048 matMul takes 20 ms on one thread and 10 ms on two.
+ * created during initialisation, and the build uses at most 8 threads (more are reported as 8).
+ * XNNPACK splits matrix products by output tiles, so a product is bit-identical at any thread
+ * count (tested in wasm-threads.test.ts). Measured here: a 256x512 by 512x2048 matMul takes
+ * 20 ms on one thread and 10 ms on two.
  */
 
 /** The environment variable that sets the wasm thread count (what `--threads` sets). */
