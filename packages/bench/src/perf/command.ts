@@ -7,6 +7,7 @@ import { type ConcreteBackend, wasmThreads } from '../backend.js';
 import { ConfigError, parseNumberFlag } from '../config.js';
 import { writeJsonAtomic } from '../io.js';
 import { prepareBackend } from '../setup.js';
+import { WASM_THREADS_ENV } from '../wasm-threads.js';
 import {
   isolatedTrainSteps,
   PERF_SHAPE,
@@ -18,6 +19,7 @@ import {
 import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
 import { PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
+import { runThreadedWasmPerf } from './threaded.js';
 import { probeTorch, runTorchStep } from './torch.js';
 
 export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep'] as const;
@@ -54,6 +56,12 @@ export interface PerfOptions {
   profile: boolean;
   /** Run the train measurements in this process instead of one fresh worker process each. */
   inProcess: boolean;
+  /**
+   * Also measure the wasm train and sample sections with this many XNNPACK threads, in a child
+   * process (rows `wasm-Nt`); 1 = not. Default: the cores (at most 8), unless
+   * `MIPJS_WASM_THREADS` already sets the threads of this run.
+   */
+  wasmThreads: number;
   json?: string;
 }
 
@@ -149,6 +157,7 @@ export interface PerfFlags {
   torch?: boolean;
   profile?: boolean;
   inProcess?: boolean;
+  wasmThreads?: string;
   json?: string;
 }
 
@@ -184,6 +193,12 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
     torch: f.torch !== false,
     profile: !!f.profile,
     inProcess: !!f.inProcess,
+    wasmThreads:
+      f.wasmThreads !== undefined
+        ? n('--wasm-threads', f.wasmThreads, 1)
+        : process.env[WASM_THREADS_ENV]
+          ? 1
+          : Math.min(8, availableParallelism()),
     json: f.json,
   };
 }
@@ -338,6 +353,26 @@ export async function runPerf(
       }
     }
 
+    if (
+      backend === 'wasm' &&
+      o.wasmThreads > 1 &&
+      (o.sections.includes('train') || o.sections.includes('sample'))
+    ) {
+      log(
+        `perf [wasm-${o.wasmThreads}t] the train and sample sections again, in a child process (${elapsed()})`,
+      );
+      const threaded = await runThreadedWasmPerf(o, o.wasmThreads);
+      if (threaded.rows === null) log(`perf [wasm-${o.wasmThreads}t] skipped: ${threaded.reason}`);
+      else {
+        for (const r of threaded.rows) add(r);
+        const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
+        for (const r of threaded.rows) {
+          const t = torch.get(r.name);
+          if (t) add(ratioRow(`vs-pytorch/${r.name}`, r.backend, r, t));
+        }
+      }
+    }
+
     if (o.sections.includes('memory')) {
       const items: [string, string][] = [];
       for (const a of o.algorithms ?? BUILTIN_ALGORITHM_NAMES) items.push(['mlp', a]);
@@ -445,6 +480,10 @@ export function registerPerfCommand(
     .option('--no-torch', 'skip the PyTorch companion script')
     .option('--in-process', 'train measurements in this process (default: a fresh worker process each)')
     .option('--profile', 'print the kernels that dominate flow, mip, lsd, esd and mf steps')
+    .option(
+      '--wasm-threads <n>',
+      'also measure wasm train and sample with N threads in a child process (default: the cores, at most 8; 1 = no)',
+    )
     .addOption(
       new Option('--json <file>', 'write one row per measurement: name, backend, median, min, max, unit'),
     )

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinAlgorithms } from '../algorithms.js';
@@ -7,6 +8,7 @@ import { timeSampling, timeTrainSteps, trainMemory } from './measure.js';
 import { isPerfRow, perfRow, ratioRow, summarize } from './stats.js';
 import { formatValue, PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { targetOf } from './targets.js';
+import { threadedPerfArgs } from './threaded.js';
 import { type CommandRunner, parseTorchOutput, probeTorch, runTorchStep } from './torch.js';
 
 beforeAll(async () => {
@@ -193,6 +195,48 @@ describe('options and plans', () => {
     expect(() => resolvePerfOptions({ backends: 'webgl' })).toThrow(ConfigError);
     expect(() => resolvePerfOptions({ only: 'speed' })).toThrow(/unknown section 'speed'/);
     expect(() => resolvePerfOptions({ repeats: '0' })).toThrow(/positive integer/);
+  });
+
+  it('repeats the wasm sections with threads in a child perf run, with the same settings', () => {
+    const threads = process.env.MIPJS_WASM_THREADS;
+    try {
+      delete process.env.MIPJS_WASM_THREADS;
+      expect(resolvePerfOptions({}).wasmThreads).toBe(Math.min(8, availableParallelism()));
+      expect(resolvePerfOptions({ wasmThreads: '1' }).wasmThreads).toBe(1);
+      process.env.MIPJS_WASM_THREADS = '2';
+      expect(resolvePerfOptions({}).wasmThreads).toBe(1); // this run is already threaded
+    } finally {
+      if (threads === undefined) delete process.env.MIPJS_WASM_THREADS;
+      else process.env.MIPJS_WASM_THREADS = threads;
+    }
+    const o = resolvePerfOptions({ quick: true, algorithms: 'flow,lsd', widths: '64', only: 'train,memory' });
+    expect(threadedPerfArgs(o, '/tmp/rows.json')).toEqual([
+      'perf',
+      '--backends',
+      'wasm',
+      '--only',
+      'train',
+      '--no-torch',
+      '--wasm-threads',
+      '1',
+      '--repeats',
+      '3',
+      '--warmup',
+      '1',
+      '--sample-repeats',
+      '20',
+      '--widths',
+      '64',
+      '--batch',
+      '256',
+      '--chiunet-batch',
+      '32',
+      '--json',
+      '/tmp/rows.json',
+      '--algorithms',
+      'flow,lsd',
+      '--quick',
+    ]);
   });
 
   it('reduces the cpu train section unless --full', () => {
