@@ -10,7 +10,11 @@ import { setFlagsFromString } from 'node:v8';
  * here applies to the young generation from its next resize on.
  */
 export function tuneGarbageCollector(): void {
-  if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
+  // A size the user chose (on the command line or in NODE_OPTIONS) wins.
+  const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
+    a.includes('--max-semi-space-size'),
+  );
+  if (!chosen) {
     setFlagsFromString('--max-semi-space-size=32');
   }
 }
