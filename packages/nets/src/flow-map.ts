@@ -121,10 +121,7 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): MapWithTangent {
-    const ones = tf.onesLike(t);
-    const out = this.jvp(s, t, x, cond, { t: ones }, options);
-    ones.dispose();
-    return out;
+    return this.jvpAlongTime('t', s, t, x, cond, options);
   }
 
   /** X_{s,t}(x) and dX/ds = -f + (t - s) df/ds. */
@@ -135,10 +132,7 @@ export class FlowMap {
     cond: tf.Tensor3D | null,
     options?: ApplyOptions,
   ): MapWithTangent {
-    const ones = tf.onesLike(s);
-    const out = this.jvp(s, t, x, cond, { s: ones }, options);
-    ones.dispose();
-    return out;
+    return this.jvpAlongTime('s', s, t, x, cond, options);
   }
 
   /** X_{s,t}(x) and J_x X · v = v + (t - s) J_x f · v. */
@@ -151,6 +145,21 @@ export class FlowMap {
     options?: ApplyOptions,
   ): MapWithTangent {
     return this.jvp(s, t, x, cond, { x: v }, options);
+  }
+
+  /** {@link jvp} along a unit step of one time input (`ds = 1` or `dt = 1`). */
+  private jvpAlongTime(
+    which: 's' | 't',
+    s: tf.Tensor1D,
+    t: tf.Tensor1D,
+    x: tf.Tensor3D,
+    cond: tf.Tensor3D | null,
+    options?: ApplyOptions,
+  ): MapWithTangent {
+    const ones = tf.onesLike(s);
+    const out = this.jvp(s, t, x, cond, { [which]: ones }, options);
+    ones.dispose();
+    return out;
   }
 
   /** f and its directional derivative along `tangent`, by the configured mode. */
