@@ -18,7 +18,7 @@ import {
 } from './measure.js';
 import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
-import { PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
+import { pytorchRows, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { runThreadedWasmPerf } from './threaded.js';
 import { probeTorch, runTorchStep } from './torch.js';
 
@@ -219,6 +219,14 @@ export async function runPerf(
     return r;
   };
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
+  /** A `vs-pytorch/<name>` ratio row for each of `of` that has a PyTorch row of the same name. */
+  const addPytorchRatios = (of: readonly PerfRow[]) => {
+    const torch = pytorchRows(rows);
+    for (const r of of) {
+      const t = torch.get(r.name);
+      if (t) add(ratioRow(`vs-pytorch/${r.name}`, r.backend, r, t));
+    }
+  };
   log(`perf: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);
   log(
     `perf: shape H ${PERF_SHAPE.horizon}, A ${PERF_SHAPE.actDim}, To ${PERF_SHAPE.obsSteps}, D ${PERF_SHAPE.obsDim}; batch ${o.batch}`,
@@ -345,13 +353,7 @@ export async function runPerf(
       }
     }
 
-    if (rows.some((r) => r.backend === PYTORCH_BACKEND)) {
-      const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
-      for (const r of rows.filter((x) => x.backend === rowBackend)) {
-        const t = torch.get(r.name);
-        if (t) add(ratioRow(`vs-pytorch/${r.name}`, rowBackend, r, t));
-      }
-    }
+    addPytorchRatios(rows.filter((x) => x.backend === rowBackend));
 
     if (
       backend === 'wasm' &&
@@ -365,11 +367,7 @@ export async function runPerf(
       if (threaded.rows === null) log(`perf [wasm-${o.wasmThreads}t] skipped: ${threaded.reason}`);
       else {
         for (const r of threaded.rows) add(r);
-        const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
-        for (const r of threaded.rows) {
-          const t = torch.get(r.name);
-          if (t) add(ratioRow(`vs-pytorch/${r.name}`, r.backend, r, t));
-        }
+        addPytorchRatios(threaded.rows);
       }
     }
 

@@ -17,12 +17,23 @@ export function formatValue(v: number): string {
   return v.toExponential(2);
 }
 
+/** The PyTorch companion's rows by measurement name. */
+export function pytorchRows(rows: readonly PerfRow[]): Map<string, PerfRow> {
+  return new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
+}
+
+/** A row's median over the PyTorch row of the same name and unit, as a table cell ('' if none). */
+function pytorchRatioCell(r: PerfRow, torch: ReadonlyMap<string, PerfRow>): string {
+  const t = r.backend === PYTORCH_BACKEND ? undefined : torch.get(r.name);
+  return t && t.unit === r.unit ? `${formatValue(r.median / t.median)}x` : '';
+}
+
 /**
  * The table `mipjs perf` prints: one line per row, with the ratio to the PyTorch row of the same
  * name (when the companion script ran, else a skip reason under the table) and the issue's target.
  */
 export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: string): string {
-  const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
+  const torch = pytorchRows(rows);
   const showTorch = torch.size > 0;
   const head = ['measurement', 'backend', 'median', 'min', 'max', 'unit'];
   if (showTorch) head.push('vs PyTorch');
@@ -30,12 +41,7 @@ export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: stri
   const table = new Table({ head, style: { head: [], border: [], compact: true } });
   for (const r of rows) {
     const line = [r.name, r.backend, formatValue(r.median), formatValue(r.min), formatValue(r.max), r.unit];
-    if (showTorch) {
-      const t = torch.get(r.name);
-      line.push(
-        t && r.backend !== PYTORCH_BACKEND && t.unit === r.unit ? `${formatValue(r.median / t.median)}x` : '',
-      );
-    }
+    if (showTorch) line.push(pytorchRatioCell(r, torch));
     const target = targetOf(r);
     line.push(target ? `${target.text} ${target.met ? 'met' : 'NOT met'}` : '', r.note ?? '');
     table.push(line);
@@ -47,18 +53,17 @@ export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: stri
 
 /** The same rows as a Markdown table (for the docs' performance page), PyTorch ratio included. */
 export function renderPerfMarkdown(rows: readonly PerfRow[]): string {
-  const torch = new Map(rows.filter((r) => r.backend === PYTORCH_BACKEND).map((r) => [r.name, r]));
+  const torch = pytorchRows(rows);
   const out = [
     '| measurement | backend | median | min | max | unit | vs PyTorch | target |',
     '| --- | --- | ---: | ---: | ---: | --- | ---: | --- |',
   ];
   for (const r of rows) {
-    const t = r.backend === PYTORCH_BACKEND ? undefined : torch.get(r.name);
     const target = targetOf(r);
     out.push(
-      `| \`${r.name}\` | ${r.backend} | ${formatValue(r.median)} | ${formatValue(r.min)} | ${formatValue(r.max)} | ${r.unit} | ${
-        t && t.unit === r.unit ? `${formatValue(r.median / t.median)}x` : ''
-      } | ${target ? `${target.text} ${target.met ? 'met' : '**not met**'}` : ''} |`,
+      `| \`${r.name}\` | ${r.backend} | ${formatValue(r.median)} | ${formatValue(r.min)} | ${formatValue(r.max)} | ${r.unit} | ${pytorchRatioCell(r, torch)} | ${
+        target ? `${target.text} ${target.met ? 'met' : '**not met**'}` : ''
+      } |`,
     );
   }
   return out.join('\n');
