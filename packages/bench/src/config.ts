@@ -174,10 +174,10 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
 
 /**
  * Per-(task, algorithm) defaults between the task preset and the config file. The JVP algorithms
- * (one forward-mode tangent pass per step besides the plain pass) cost about 4x a flow step on the
- * checkerboard net, so the demo gives them fewer steps to finish in its ~3 minute budget;
- * `--steps` (or a config file) overrides this like any preset value, and the compare table's
- * header states every algorithm's steps.
+ * (one forward-mode tangent pass per step besides the plain pass) cost about 3x a flow step on the
+ * checkerboard net (3.3x measured in the demo), so the demo gives them fewer steps to finish in
+ * its ~3 minute budget; `--steps` (or a config file) overrides this like any preset value, and the
+ * compare table's header states every algorithm's steps.
  */
 export const ALGORITHM_PRESETS: Partial<Record<TaskName, Record<string, Partial<RunConfigInput>>>> = {
   checkerboard: {

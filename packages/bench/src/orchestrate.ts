@@ -94,7 +94,7 @@ export async function runJobs(
     if (warning) log(warning);
   }
   // Longest first, so the pool ends together. Step costs relative to a flow step, measured on
-  // the checkerboard preset (wasm): the JVP algorithms ~4x, the two-call mip family ~2x.
+  // the checkerboard preset (wasm): the JVP algorithms 3-4x, the two-call mip family ~2x.
   const cost = (j: RunJob) => relativeStepCost(j.config.algorithm) * j.config.steps;
   const poolJobs: PoolJob<RunJob, RunOutcome>[] = [...jobs]
     .sort((a, b) => cost(b) - cost(a))

@@ -70,6 +70,7 @@ export class AdamW {
     this.variables = variables;
     this.lr = lr;
     this.fused = fused;
+    if (fused) registerAdamWKernel();
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
@@ -94,7 +95,6 @@ export class AdamW {
     const k = this.stepCount;
     const bc1 = 1 - this.beta1 ** k;
     const bc2 = 1 - this.beta2 ** k;
-    registerAdamWKernel();
     if (this.fused && tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
       const scalars: AdamWScalars = {
         lr,
