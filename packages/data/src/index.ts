@@ -33,13 +33,14 @@ export {
 } from './lerobot-parquet.js';
 export { MinMaxNormalizer } from './minmax-normalizer.js';
 export {
+  formatNormalizersJSON,
+  NORMALIZERS_FORMAT,
   type Normalizer,
   type NormalizerJSON,
-  readNormalizersJSON,
-  saveNormalizers,
-  writeFileAtomic,
+  parseNormalizersJSON,
 } from './normalizer.js';
-export { loadNormalizers, normalizerFromJSON } from './normalizer-json.js';
+export { loadNormalizers, readNormalizersJSON, saveNormalizers, writeFileAtomic } from './normalizer-io.js';
+export { normalizerFromJSON, parseNormalizers } from './normalizer-json.js';
 export {
   loadPushTZarr,
   loadZarrReplayBuffer,

@@ -2,7 +2,7 @@ import { CompositeNormalizer } from './composite-normalizer.js';
 import { GaussianNormalizer } from './gaussian-normalizer.js';
 import { IdentityNormalizer } from './identity-normalizer.js';
 import { MinMaxNormalizer } from './minmax-normalizer.js';
-import { type Normalizer, type NormalizerJSON, readNormalizersJSON } from './normalizer.js';
+import { type Normalizer, type NormalizerJSON, parseNormalizersJSON } from './normalizer.js';
 
 /** Rebuilds a normalizer from `toJSON()` output; statistics come back bit for bit. */
 export function normalizerFromJSON(json: NormalizerJSON): Normalizer {
@@ -23,10 +23,16 @@ export function normalizerFromJSON(json: NormalizerJSON): Normalizer {
   }
 }
 
-/** Loads a file written by `saveNormalizers`. */
-export async function loadNormalizers(path: string): Promise<Record<string, Normalizer>> {
-  const raw = await readNormalizersJSON(path);
+/**
+ * The normalizers of a normalizer file's text (or parsed JSON), by name: the in-memory twin of
+ * `loadNormalizers`, for fetched files (browser). `label` names the source in errors.
+ *
+ * ```ts
+ * const { obs, action } = parseNormalizers(await (await fetch('run/normalizers.json')).text());
+ * ```
+ */
+export function parseNormalizers(text: string | unknown, label?: string): Record<string, Normalizer> {
   const out: Record<string, Normalizer> = {};
-  for (const [k, j] of Object.entries(raw)) out[k] = normalizerFromJSON(j);
+  for (const [k, j] of Object.entries(parseNormalizersJSON(text, label))) out[k] = normalizerFromJSON(j);
   return out;
 }

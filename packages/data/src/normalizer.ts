@@ -1,11 +1,11 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
-
 /**
  * A per-feature affine map on the last axis of a row-major array.
  *
  * `normalize` and `unnormalize` accept any array whose length is a multiple of `dim` (so the same
  * object serves `[D]`, `[T, D]` and `[B, T, D]` data) and return new arrays. Statistics are kept as
  * float64 numbers so that `toJSON` / `normalizerFromJSON` reproduce them exactly.
+ *
+ * This module is browser-safe (no `node:` imports); the file I/O is in `normalizer-io.ts`.
  */
 export interface Normalizer {
   /** Width of the last axis. */
@@ -22,6 +22,9 @@ export type NormalizerJSON =
   | { kind: 'identity'; dim: number }
   | { kind: 'composite'; parts: { start: number; end: number; normalizer: NormalizerJSON }[] };
 
+/** The `format` tag of a normalizer file (`{ format, version: 1, normalizers: {name: json} }`). */
+export const NORMALIZERS_FORMAT = 'mipjs-normalizers';
+
 /** Checks that `length` is a multiple of `dim`; the shared precondition of every normalizer. */
 export function checkLastAxis(name: string, length: number, dim: number): void {
   if (dim <= 0 || length % dim !== 0) {
@@ -29,38 +32,36 @@ export function checkLastAxis(name: string, length: number, dim: number): void {
   }
 }
 
-/**
- * Writes `text` atomically: to a temp file beside the target, then `rename`, so a crash or a
- * concurrent reader never sees a half-written stats file.
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, path);
-}
-
-/** Saves a set of named normalizers (e.g. `{obs, action}`) as one JSON file, atomically. */
-export async function saveNormalizers(path: string, normalizers: Record<string, Normalizer>): Promise<void> {
+/** The text of a normalizer file for a set of named normalizers (what `saveNormalizers` writes). */
+export function formatNormalizersJSON(normalizers: Record<string, Normalizer>): string {
   const json: Record<string, NormalizerJSON> = {};
   for (const [k, n] of Object.entries(normalizers)) json[k] = n.toJSON();
-  await writeFileAtomic(
-    path,
-    `${JSON.stringify({ format: 'mipjs-normalizers', version: 1, normalizers: json }, null, 2)}\n`,
-  );
+  return `${JSON.stringify({ format: NORMALIZERS_FORMAT, version: 1, normalizers: json }, null, 2)}\n`;
 }
 
-/** Reads the raw JSON written by {@link saveNormalizers}; pass each entry to `normalizerFromJSON`. */
-export async function readNormalizersJSON(path: string): Promise<Record<string, NormalizerJSON>> {
-  const parsed = JSON.parse(await readFile(path, 'utf8')) as {
-    format?: string;
-    normalizers?: Record<string, NormalizerJSON>;
-  };
+/**
+ * Parses the text (or the already parsed JSON value) of a normalizer file into its raw entries;
+ * pass each to `normalizerFromJSON`. `label` (a path or URL) names the source in errors. No file
+ * system: the browser reads a fetched `normalizers.json` with this.
+ */
+export function parseNormalizersJSON(
+  text: string | unknown,
+  label = 'normalizers',
+): Record<string, NormalizerJSON> {
+  let parsed: { format?: string; normalizers?: Record<string, NormalizerJSON> };
+  try {
+    parsed = (typeof text === 'string' ? JSON.parse(text) : text) as typeof parsed;
+  } catch (error) {
+    throw new Error(`${label}: not JSON (${(error as Error).message})`);
+  }
   if (
-    parsed.format !== 'mipjs-normalizers' ||
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    parsed.format !== NORMALIZERS_FORMAT ||
     typeof parsed.normalizers !== 'object' ||
     parsed.normalizers === null
   ) {
-    throw new Error(`${path}: not a mipjs normalizer file (expected format 'mipjs-normalizers')`);
+    throw new Error(`${label}: not a mipjs normalizer file (expected format '${NORMALIZERS_FORMAT}')`);
   }
   return parsed.normalizers;
 }

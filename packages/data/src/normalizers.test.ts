@@ -6,8 +6,8 @@ import { CompositeNormalizer } from './composite-normalizer.js';
 import { GaussianNormalizer } from './gaussian-normalizer.js';
 import { IdentityNormalizer } from './identity-normalizer.js';
 import { MinMaxNormalizer } from './minmax-normalizer.js';
-import { saveNormalizers } from './normalizer.js';
-import { loadNormalizers, normalizerFromJSON } from './normalizer-json.js';
+import { loadNormalizers, saveNormalizers } from './normalizer-io.js';
+import { normalizerFromJSON } from './normalizer-json.js';
 import { createRng } from './rng.js';
 
 const rng = createRng(2);

@@ -7,8 +7,7 @@ import Blosc from 'numcodecs/blosc';
 import { describe, expect, it, vi } from 'vitest';
 import { DataError } from './data-error.js';
 import { MinMaxNormalizer } from './minmax-normalizer.js';
-import { saveNormalizers } from './normalizer.js';
-import { loadNormalizers } from './normalizer-json.js';
+import { loadNormalizers, saveNormalizers } from './normalizer-io.js';
 import { loadPushTZarr, loadZarrReplayBuffer, pushTAgentPos } from './pusht-zarr.js';
 import { WindowDataset } from './window-dataset.js';
 
