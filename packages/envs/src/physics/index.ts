@@ -1,0 +1,1 @@
+export { controlStep, PUSHT_PHYSICS, type PushTContact, type PushTPair, PushTWorld } from './world.js';
