@@ -1,2 +1,73 @@
-export {};
+/**
+ * `@mipjs/envs`: simulators for mip.js, PushT first. Typed arrays, no TF.js, no `node:` imports
+ * (browser-safe).
+ *
+ * @example
+ * ```ts
+ * import { PushTEnv, PushTVectorEnv, renderPushT } from '@mipjs/envs';
+ * const env = new PushTEnv();
+ * env.reset(100000, { legacy: true });
+ * const { observation, reward, terminated, truncated } = env.step([300, 200]);
+ * ```
+ */
+export { assertFiniteVector, EnvError } from './errors.js';
 export * from './physics/index.js';
+export { agentControlStep, replayAgent } from './pusht/agent.js';
+export {
+  convexIntersectionArea,
+  polygonArea,
+  pushTCoverage,
+  pushTReward,
+  pushTSuccess,
+} from './pusht/coverage.js';
+export {
+  type PushTEnvOptions,
+  type PushTInfo,
+  type PushTObservationKind,
+  type PushTStepResult,
+  PushTEnv,
+  observationSize,
+  pushTInitialState,
+  pyMod,
+} from './pusht/env.js';
+export {
+  AGENT_RADIUS,
+  GOAL_POSE,
+  MAX_EPISODE_STEPS,
+  SUCCESS_THRESHOLD,
+  T_AREA,
+  T_BAR_LOCAL,
+  T_BOXES_LOCAL,
+  T_COG_LOCAL,
+  T_STEM_LOCAL,
+  toWorld,
+  WALL_RADIUS,
+  WALLS,
+  WORLD_SIZE,
+} from './pusht/geometry.js';
+export {
+  fitKeypointsLocal,
+  type KeypointErrorStats,
+  keypointErrors,
+  N_KEYPOINTS,
+  PUSHT_KEYPOINTS_LOCAL,
+  pushTKeypoints,
+} from './pusht/keypoints.js';
+export { createImage, type RgbImage, resizeLinear } from './pusht/raster.js';
+export {
+  AGENT_COLOR,
+  BLOCK_COLOR,
+  GOAL_COLOR,
+  lightColor,
+  meanAbsDiff,
+  type PushTRenderOptions,
+  renderPushT,
+  renderPushTCanvas,
+  WALL_COLOR,
+} from './pusht/render.js';
+export { RandomState } from './rng/random-state.js';
+export {
+  type PushTVectorEnvOptions,
+  type PushTVectorStepResult,
+  PushTVectorEnv,
+} from './vector/vector-env.js';
