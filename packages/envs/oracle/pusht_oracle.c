@@ -48,7 +48,7 @@ static int shapeIndex(const cpShape *s) {
 
 static void build(void) {
   if (space) {
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 7; i++) {
       cpSpaceRemoveShape(space, shapes[i]);
       cpShapeFree(shapes[i]);
     }

@@ -331,8 +331,18 @@ export class PushTWorld {
     this.sync();
   }
 
-  /** Forgets persisted contacts and accumulated impulses (like a fresh pymunk space). */
+  /**
+   * Forgets persisted contacts, accumulated impulses and the bias velocities the last solve left
+   * on the bodies (Chipmunk's `v_bias`, `w_bias`, integrated at the next step): the state of a
+   * fresh pymunk space. Velocities are kept; set them with {@link setBlockVelocity} /
+   * {@link setAgent}.
+   */
   clearContacts(): void {
+    for (const b of [this.agentBody, this.blockBody]) {
+      b.vbx = 0;
+      b.vby = 0;
+      b.wb = 0;
+    }
     this.cached.fill(null);
     this.active.length = 0;
     this.stamp = 0;
