@@ -71,3 +71,13 @@ export {
   type PushTVectorStepResult,
   PushTVectorEnv,
 } from './vector/vector-env.js';
+export {
+  formatPushTValidation,
+  type PushTValidationCheck,
+  type PushTValidationData,
+  type PushTValidationOptions,
+  type PushTValidationReport,
+  pushTChecks,
+  pushTRenderSample,
+  validatePushT,
+} from './validate/validate-pusht.js';
