@@ -12,7 +12,7 @@
  */
 export { assertFiniteVector, EnvError } from './errors.js';
 export * from './physics/index.js';
-export { agentControlStep, replayAgent } from './pusht/agent.js';
+export { agentControlStep, agentTrajectory } from './pusht/agent.js';
 export {
   convexIntersectionArea,
   polygonArea,

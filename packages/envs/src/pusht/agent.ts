@@ -33,10 +33,10 @@ export function agentControlStep(p: Float64Array, targetX: number, targetY: numb
  *
  * @example
  * ```ts
- * const traj = replayAgent(state[0], state[1], actions); // traj[4 * t] ~ state[5 * t]
+ * const traj = agentTrajectory(state[0], state[1], actions); // traj[4 * t] ~ state[5 * t]
  * ```
  */
-export function replayAgent(x0: number, y0: number, actions: ArrayLike<number>): Float64Array {
+export function agentTrajectory(x0: number, y0: number, actions: ArrayLike<number>): Float64Array {
   const T = Math.floor(actions.length / 2);
   const out = new Float64Array((T + 1) * 4);
   const p = new Float64Array([x0, y0, 0, 0]);

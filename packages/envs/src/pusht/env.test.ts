@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError } from '../errors.js';
-import { replayAgent } from './agent.js';
+import { agentTrajectory } from './agent.js';
 import { PushTEnv, pushTInitialState, pyMod } from './env.js';
 import { T_BOXES_LOCAL, toWorld } from './geometry.js';
 
@@ -43,7 +43,7 @@ describe('PushTEnv', () => {
     const env = new PushTEnv();
     env.setState([100, 100, 350, 250, 0]);
     const actions = [150, 120, 150, 120, 130, 160, 90, 90];
-    const ref = replayAgent(100, 100, actions);
+    const ref = agentTrajectory(100, 100, actions);
     for (let t = 0; t < 4; t++) {
       const r = env.step(actions.slice(2 * t, 2 * t + 2));
       expect(r.observation[0]).toBe(ref[4 * (t + 1)]);
@@ -51,7 +51,7 @@ describe('PushTEnv', () => {
       expect(r.info.nContacts).toBe(0);
     }
     // One sub-step by hand from rest: v = 100 * 50 * 0.01 = 50, p = 100 + 0.5.
-    const one = replayAgent(0, 0, [1, 0]);
+    const one = agentTrajectory(0, 0, [1, 0]);
     let x = 0;
     let v = 0;
     for (let i = 0; i < 10; i++) {
