@@ -21,12 +21,12 @@ export {
   pushTSuccess,
 } from './pusht/coverage.js';
 export {
+  observationSize,
+  PushTEnv,
   type PushTEnvOptions,
   type PushTInfo,
   type PushTObservationKind,
   type PushTStepResult,
-  PushTEnv,
-  observationSize,
   pushTInitialState,
   pyMod,
 } from './pusht/env.js';
@@ -67,11 +67,6 @@ export {
 } from './pusht/render.js';
 export { RandomState } from './rng/random-state.js';
 export {
-  type PushTVectorEnvOptions,
-  type PushTVectorStepResult,
-  PushTVectorEnv,
-} from './vector/vector-env.js';
-export {
   formatPushTValidation,
   type PushTValidationCheck,
   type PushTValidationData,
@@ -81,3 +76,8 @@ export {
   pushTRenderSample,
   validatePushT,
 } from './validate/validate-pusht.js';
+export {
+  PushTVectorEnv,
+  type PushTVectorEnvOptions,
+  type PushTVectorStepResult,
+} from './vector/vector-env.js';
