@@ -82,8 +82,8 @@ export function num(x: number): string {
  * Returns the block poses after each action and the C wall time.
  */
 export function runOracleBench(
-  states: Float64Array | Float32Array,
-  actions: Float64Array | Float32Array,
+  states: ArrayLike<number>,
+  actions: ArrayLike<number>,
   episodeEnds: readonly number[],
 ): { poses: Float64Array; seconds: number } {
   const bin = buildOracle();
@@ -91,7 +91,7 @@ export function runOracleBench(
   const lines: string[] = [String(episodeEnds.length)];
   let start = 0;
   for (const end of episodeEnds) {
-    const s = Array.from(states.subarray(start * 5, start * 5 + 5), num);
+    const s = [0, 1, 2, 3, 4].map((j) => num(states[start * 5 + j]!));
     lines.push(`${end - start} ${s.join(' ')}`);
     for (let t = start; t < end; t++) lines.push(`${num(actions[2 * t]!)} ${num(actions[2 * t + 1]!)}`);
     start = end;
