@@ -59,7 +59,14 @@ export function tinyModel(seed = 0) {
     init: 'normal-0.02',
     seed,
   });
-  return { network, encoder, dispose: () => (network.dispose(), encoder.dispose()) };
+  return {
+    network,
+    encoder,
+    dispose: () => {
+      network.dispose();
+      encoder.dispose();
+    },
+  };
 }
 
 /** Writes a run folder as the bench lays it out: EMA weights, normalizers.json, policy.json. */
