@@ -23,6 +23,22 @@ describe('PushT render', () => {
     expect(() => renderPushT([1, 2, 3])).toThrow(/state must have 5/);
   });
 
+  it('trail and action marker', () => {
+    const state = [100, 100, 300, 300, 0];
+    const c = renderPushTCanvas(state, { trail: [50, 450, 150, 450, 150, 480], trailColor: [1, 2, 3] });
+    const at = (x: number, y: number) =>
+      Array.from(c.data.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3));
+    expect(at(100, 450)).toEqual([1, 2, 3]);
+    expect(at(150, 470)).toEqual([1, 2, 3]);
+    const plain = renderPushT(state);
+    const marked = renderPushT(state, { action: [256, 128] });
+    const px = (img: Uint8Array, x: number, y: number) =>
+      Array.from(img.subarray((y * 96 + x) * 3, (y * 96 + x) * 3 + 3));
+    expect(px(marked, 48, 24)).toEqual([255, 0, 0]);
+    expect(px(marked, 52, 24)).toEqual([255, 0, 0]);
+    expect(px(plain, 48, 24)).not.toEqual([255, 0, 0]);
+  });
+
   it.skipIf(missing !== null)('matches data/img on recorded frames', async () => {
     // 2 chunks of 161 frames far apart in the dataset (322 frames; decoding the images is most of
     // the time). Over 7 chunks (1127 frames) the mean is 0.0013 and 639 frames are identical.
