@@ -37,6 +37,9 @@ describe('PushTEnv', () => {
     expect(o[3]).toBeCloseTo(y + 45 - 45 * Math.cos(a), 9);
     expect(o[4]).toBeCloseTo(a, 12);
     expect(Array.from(env.reset(0, { legacy: true }))).toEqual(Array.from(o));
+    // The override holds for that episode only.
+    expect(env.reset(0)[2]).toBe(x);
+    expect(env.legacy).toBe(false);
   });
 
   it('the agent follows the PD rule', () => {

@@ -108,7 +108,8 @@ export class PushTEnv {
   readonly observationKind: PushTObservationKind;
   readonly observationSize: number;
   readonly maxEpisodeSteps: number;
-  private legacy: boolean;
+  /** The default block pose order of `reset` / `setState` (see {@link PushTEnvOptions.legacy}). */
+  readonly legacy: boolean;
   private world = new PushTWorld();
   private steps = 0;
   private lastAction: [number, number] | null = null;
@@ -126,7 +127,7 @@ export class PushTEnv {
     this.observationSize = observationSize(kind);
     this.maxEpisodeSteps = max;
     this.legacy = options.legacy ?? false;
-    this.place([256, 400, 256, 300, 0]);
+    this.place([256, 400, 256, 300, 0], this.legacy);
   }
 
   /** Control steps taken since the last reset. */
@@ -141,12 +142,12 @@ export class PushTEnv {
 
   /**
    * Starts an episode at the state numpy's `RandomState(seed)` gives (see
-   * {@link pushTInitialState}); `legacy` overrides the constructor's block pose order.
+   * {@link pushTInitialState}); `legacy` overrides the constructor's block pose order for this
+   * episode only.
    */
   reset(seed: number, options: { legacy?: boolean } = {}): Float64Array {
     const state = pushTInitialState(seed);
-    if (options.legacy !== undefined) this.legacy = options.legacy;
-    this.place(state);
+    this.place(state, options.legacy ?? this.legacy);
     return this.observe();
   }
 
@@ -157,8 +158,7 @@ export class PushTEnv {
    */
   setState(state: ArrayLike<number>, options: { legacy?: boolean } = {}): Float64Array {
     assertFiniteVector('PushTEnv.setState: state', state, 5);
-    if (options.legacy !== undefined) this.legacy = options.legacy;
-    this.place(Array.from(state));
+    this.place(Array.from(state), options.legacy ?? this.legacy);
     return this.observe();
   }
 
@@ -235,10 +235,10 @@ export class PushTEnv {
     return renderPushT(this.getState(), opts);
   }
 
-  private place(state: readonly number[]): void {
+  private place(state: readonly number[], legacy: boolean): void {
     const w = new PushTWorld();
     w.setAgent(state[0]!, state[1]!, 0, 0);
-    w.setBlockPose(state[2]!, state[3]!, state[4]!, this.legacy ? 'legacy' : 'angle-first');
+    w.setBlockPose(state[2]!, state[3]!, state[4]!, legacy ? 'legacy' : 'angle-first');
     w.step(0.01);
     this.world = w;
     this.steps = 0;
