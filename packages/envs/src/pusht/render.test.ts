@@ -30,6 +30,10 @@ describe('PushT render', () => {
       Array.from(c.data.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3));
     expect(at(100, 450)).toEqual([1, 2, 3]);
     expect(at(150, 470)).toEqual([1, 2, 3]);
+    const two = renderPushTCanvas(state, {
+      trails: [{ points: [50, 60, 90, 60], color: [9, 9, 9], width: 1 }],
+    });
+    expect(Array.from(two.data.subarray((60 * 512 + 70) * 3, (60 * 512 + 70) * 3 + 3))).toEqual([9, 9, 9]);
     const plain = renderPushT(state);
     const marked = renderPushT(state, { action: [256, 128] });
     const px = (img: Uint8Array, x: number, y: number) =>

@@ -55,6 +55,11 @@ export interface PushTRenderOptions {
   /** Trail width on the 512 canvas, default 3 px. */
   trailWidth?: number;
   /**
+   * More trails, each with its own colour and width (e.g. the recorded and the simulated block
+   * positions of an episode), drawn in order after `trail`.
+   */
+  trails?: readonly { points: ArrayLike<number>; color?: readonly number[]; width?: number }[];
+  /**
    * The latest action `[x, y]`: a red cross marker on the output image, like the evaluation env's
    * `render_action` (`cv2.drawMarker`, size 8/96 of the image). The dataset frames have none.
    */
@@ -110,6 +115,20 @@ function checkState(state: ArrayLike<number>): void {
   }
 }
 
+function drawPolyline(img: RgbImage, pts: ArrayLike<number>, width: number, color: readonly number[]): void {
+  for (let i = 2; i + 1 < pts.length; i += 2) {
+    drawLine(
+      img,
+      Math.round(pts[i - 2]!),
+      Math.round(pts[i - 1]!),
+      Math.round(pts[i]!),
+      Math.round(pts[i + 1]!),
+      width,
+      color,
+    );
+  }
+}
+
 /**
  * The full 512 x 512 canvas of `pusht_env.py`'s `_render_frame` for `state = [agent x, agent y,
  * block x, block y, block angle]`: white; the goal T as two `LightGreen` polygons; each T box
@@ -140,22 +159,13 @@ export function renderPushTCanvas(state: ArrayLike<number>, options: PushTRender
   }
   if (!options.agentBelow) drawAgent();
   for (const [ax, ay, bx, by] of WALLS) fatSegment(img, ax, ay, bx, by, WALL_RADIUS, WALL_COLOR);
-  const trail = options.trail;
-  if (trail && trail.length >= 2) {
-    const color = options.trailColor ?? [255, 0, 0];
-    const w = options.trailWidth ?? 3;
-    for (let i = 2; i + 1 < trail.length; i += 2) {
-      drawLine(
-        img,
-        Math.round(trail[i - 2]!),
-        Math.round(trail[i - 1]!),
-        Math.round(trail[i]!),
-        Math.round(trail[i + 1]!),
-        w,
-        color,
-      );
-    }
-  }
+  const trails = options.trail
+    ? [
+        { points: options.trail, color: options.trailColor, width: options.trailWidth },
+        ...(options.trails ?? []),
+      ]
+    : (options.trails ?? []);
+  for (const t of trails) drawPolyline(img, t.points, t.width ?? 3, t.color ?? [255, 0, 0]);
   return img;
 }
 
