@@ -89,6 +89,7 @@ export default defineConfig({
             { text: 'Bring your dataset', link: '/guides/datasets' },
             { text: 'Choose a backend', link: '/guides/backends' },
             { text: 'Run a policy in the browser', link: '/guides/browser' },
+            { text: 'The PushT environment', link: '/guides/pusht' },
           ],
         },
         {

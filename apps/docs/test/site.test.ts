@@ -163,6 +163,7 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
       '/guides/datasets.html',
       '/guides/backends.html',
       '/guides/browser.html',
+      '/guides/pusht.html',
       '/performance.html',
       '/api/',
     ];
