@@ -23,9 +23,20 @@ export {
   AlgorithmError,
   loadAlgorithmPackage,
   validateAlgorithm,
-} from './algorithm.js';
-export { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms, resolveAlgorithms } from './algorithms.js';
-export { BACKEND_NAMES, type BackendName, BackendUnavailableError, type ConcreteBackend } from './backend.js';
+} from './algorithms/algorithm.js';
+export {
+  algorithmFor,
+  BUILTIN_ALGORITHM_NAMES,
+  builtinAlgorithms,
+  resolveAlgorithms,
+} from './algorithms/algorithms.js';
+export {
+  BACKEND_NAMES,
+  type BackendName,
+  BackendUnavailableError,
+  type ConcreteBackend,
+} from './backend/backend.js';
+export { prepareBackend } from './backend/setup.js';
 export {
   ALGORITHM_PRESETS,
   COMMON_DEFAULTS,
@@ -39,8 +50,7 @@ export {
   TASK_PRESETS,
   type TaskName,
   validateRunConfig,
-} from './config.js';
-export { type DatasetTaskOptions, NORMALIZERS_FILE, openDatasetTask } from './dataset-task.js';
+} from './config/config.js';
 export {
   type EvaluateCheckpointOptions,
   evaluateAtEachNfe,
@@ -49,24 +59,18 @@ export {
   nfeList,
   policySampler,
   validationLoss,
-} from './evaluate.js';
-export { buildModel, loadModel, loadTeacher, type Model, saveModel, type Teacher } from './model.js';
-export { AdamW, type AdamWOptions } from './optim/adamw.js';
-export { cosineLr } from './optim/schedule.js';
-export {
-  type CompareOptions,
-  compare,
-  comparisonTable,
-  METRIC_NOTES,
-  type SweepOptions,
-  sweep,
-} from './orchestrate.js';
-export { type ReportOptions, writeReport } from './report.js';
-export type { ResultRow } from './results.js';
-export { algorithmFor, executeRun, type RunJob, type RunOutcome } from './run.js';
-export { prepareBackend } from './setup.js';
-export type { HostBatch, PolicySampler, Task, TaskEvaluation } from './task.js';
-export { openTask, TASK_DESCRIPTIONS } from './tasks.js';
+} from './evaluate/evaluate.js';
+export type { ResultRow } from './evaluate/results.js';
+export { buildModel, loadModel, loadTeacher, type Model, saveModel, type Teacher } from './model/model.js';
+export { type ReportOptions, writeReport } from './report/report.js';
+export { executeRun, type RunJob, type RunOutcome } from './run/run.js';
+export { type CompareOptions, compare, comparisonTable, METRIC_NOTES } from './sweep/compare.js';
+export { type SweepOptions, sweep } from './sweep/sweep.js';
+export { type DatasetTaskOptions, NORMALIZERS_FILE, openDatasetTask } from './tasks/dataset-task.js';
+export type { HostBatch, PolicySampler, Task, TaskEvaluation } from './tasks/task.js';
+export { openTask, TASK_DESCRIPTIONS } from './tasks/tasks.js';
+export { AdamW, type AdamWOptions } from './train/optim/adamw.js';
+export { cosineLr } from './train/optim/schedule.js';
 export {
   CHECKPOINT_FILES,
   type MetricLine,
@@ -76,4 +80,4 @@ export {
   type TrainOptions,
   type TrainResult,
   train,
-} from './trainer.js';
+} from './train/trainer.js';

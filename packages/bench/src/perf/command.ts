@@ -1,13 +1,14 @@
+// perf/ owns `mipjs perf`: speed and memory measurements of training and sampling, their tables and the PyTorch comparison.
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { type Command, Option } from 'commander';
-import type { Algorithm } from '../algorithm.js';
-import { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms } from '../algorithms.js';
-import { type ConcreteBackend, wasmThreads } from '../backend.js';
-import { ConfigError, parseNumberFlag } from '../config.js';
-import { writeJsonAtomic } from '../io.js';
-import { prepareBackend } from '../setup.js';
-import { WASM_THREADS_ENV } from '../wasm-threads.js';
+import type { Algorithm } from '../algorithms/algorithm.js';
+import { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms } from '../algorithms/algorithms.js';
+import { type ConcreteBackend, wasmThreads } from '../backend/backend.js';
+import { prepareBackend } from '../backend/setup.js';
+import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
+import { ConfigError, parseNumberFlag } from '../config/config.js';
+import { writeJsonAtomic } from '../io/io.js';
 import {
   isolatedTrainSteps,
   PERF_SHAPE,

@@ -5,15 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { Interpolant } from '@mipjs/interpolant';
 import { createNetwork, FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
-import type { Algorithm } from '../algorithm.js';
-import type { BackendName } from '../backend.js';
-import { validateRunConfig } from '../config.js';
-import { sweep } from '../orchestrate.js';
-import { runPool } from '../pool.js';
-import type { Progress } from '../progress.js';
-import { mixSeed, type Task } from '../task.js';
-import { train } from '../trainer.js';
-import type { TrainJob } from './worker.js';
+import type { Algorithm } from '../algorithms/algorithm.js';
+import type { BackendName, ConcreteBackend } from '../backend/backend.js';
+import { validateRunConfig } from '../config/config.js';
+import type { Progress } from '../io/progress.js';
+import { runPool } from '../sweep/pool.js';
+import { sweep } from '../sweep/sweep.js';
+import { mixSeed, type Task } from '../tasks/task.js';
+import { train } from '../train/trainer.js';
 
 /** Shapes of the perf task: a PushT-like chunk (H 16, A 2) conditioned on 2 steps of 20 features. */
 export interface PerfShape {
@@ -242,6 +241,16 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** One train measurement run in a fresh process (see `isolatedTrainSteps`; served by perf/worker.ts). */
+export interface TrainJob {
+  backend: ConcreteBackend;
+  algorithm: string;
+  network: string;
+  networkOptions: Record<string, unknown>;
+  batch: number;
+  steps: number;
 }
 
 /** The perf worker entry (dist/perf/worker.js). */

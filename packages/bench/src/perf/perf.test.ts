@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinAlgorithms } from '../algorithms.js';
-import { ConfigError } from '../config.js';
+import { builtinAlgorithms } from '../algorithms/algorithms.js';
+import { ConfigError } from '../config/config.js';
 import { planFor, resolvePerfOptions } from './command.js';
 import { timeSampling, timeTrainSteps, trainMemory } from './measure.js';
 import { isPerfRow, perfRow, ratioRow, summarize } from './stats.js';

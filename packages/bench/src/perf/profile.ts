@@ -2,7 +2,7 @@ import { Interpolant, RandomStream } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
 import { createNetwork, FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
-import type { Algorithm } from '../algorithm.js';
+import type { Algorithm } from '../algorithms/algorithm.js';
 import { PERF_SHAPE, perfTask } from './measure.js';
 
 /** Time per kernel of one training step's loss and gradients. */

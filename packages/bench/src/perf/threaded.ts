@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WASM_THREADS_ENV } from '../wasm-threads.js';
+import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
 import { isPerfRow, type PerfRow } from './stats.js';
 
 /** The CLI entry the child measurement runs (dist/cli.js). */

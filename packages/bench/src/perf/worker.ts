@@ -1,21 +1,12 @@
-import { builtinAlgorithms } from '../algorithms.js';
-import type { ConcreteBackend } from '../backend.js';
-import { tuneGarbageCollector } from '../gc-tuning.js';
-import { serveWorker } from '../pool.js';
-import { prepareBackend } from '../setup.js';
-import { timeTrainSteps } from './measure.js';
+import { builtinAlgorithms } from '../algorithms/algorithms.js';
+import type { ConcreteBackend } from '../backend/backend.js';
+import { tuneGarbageCollector } from '../backend/gc-tuning.js';
+import { prepareBackend } from '../backend/setup.js';
+import { serveWorker } from '../sweep/pool.js';
+import { type TrainJob, timeTrainSteps } from './measure.js';
 
+// A perf measurement worker process (PERF_WORKER_ENTRY of measure.ts): one train measurement per job.
 tuneGarbageCollector();
-
-/** One train measurement run in a fresh process (see `isolatedTrainSteps`). */
-export interface TrainJob {
-  backend: ConcreteBackend;
-  algorithm: string;
-  network: string;
-  networkOptions: Record<string, unknown>;
-  batch: number;
-  steps: number;
-}
 
 let prepared: ConcreteBackend | null = null;
 

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunConfig, resolveRunConfig } from '../config.js';
-import { mixSeed, type Task } from '../task.js';
+import { type RunConfig, resolveRunConfig } from '../config/config.js';
+import { mixSeed, type Task } from '../tasks/task.js';
 
 /** A fresh temporary folder. */
 export function tempDir(prefix = 'mipjs-bench-'): string {

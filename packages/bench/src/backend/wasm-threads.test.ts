@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { oversubscription } from './orchestrate.js';
-import { requestedWasmThreads, WASM_THREADS_ENV } from './wasm-threads.js';
+import { oversubscription, requestedWasmThreads, WASM_THREADS_ENV } from './wasm-threads.js';
 
-const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 // Each backend start needs its own process: the wasm module is initialised once per process.
 // The child computes a matMul and the gradients of a small ReLU MLP from fixed values, and
@@ -16,7 +15,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 const cpusBefore = os.cpus().length;
 const createObjectURL = URL.createObjectURL;
-const { setupBackend, wasmThreads } = await import(${JSON.stringify(`${DIST}backend.js`)});
+const { setupBackend, wasmThreads } = await import(${JSON.stringify(`${DIST}backend/backend.js`)});
 await setupBackend('wasm');
 const fill = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(0.37 * i + k));
 const x = tf.tensor2d(fill(256 * 300, 1), [256, 300]);
@@ -36,7 +35,7 @@ process.exit(0);
 
 function runChild(threads: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
     env: { ...process.env, [WASM_THREADS_ENV]: threads },
     encoding: 'utf8',
     timeout: 120_000,

@@ -1,10 +1,11 @@
+// report/ owns the results report: `report.md`, markdown tables and the plots of a results folder.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import { writeFileAtomic } from './io.js';
-import type { ResultRow } from './results.js';
+import type { ResultRow } from '../evaluate/results.js';
+import { writeFileAtomic } from '../io/io.js';
 
 /** Renders a vega-lite spec to SVG (vega `View.toSVG`, headless) and PNG (resvg). */
 export async function renderChart(spec: vl.TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {

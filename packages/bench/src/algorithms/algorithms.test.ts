@@ -1,10 +1,10 @@
 import * as losses from '@mipjs/losses';
 import { describe, expect, it } from 'vitest';
+import { prepareBackend } from '../backend/setup.js';
+import { blobTask, tempDir, tinyConfig } from '../test-utils/fixtures.js';
+import { train } from '../train/trainer.js';
 import { AlgorithmError, loadAlgorithmPackage, validateAlgorithm } from './algorithm.js';
 import { builtinAlgorithms, resolveAlgorithms } from './algorithms.js';
-import { prepareBackend } from './setup.js';
-import { blobTask, tempDir, tinyConfig } from './test-utils/fixtures.js';
-import { train } from './trainer.js';
 
 describe('algorithm table', () => {
   it('has every loss of @mipjs/losses, each with a sampler and default steps', () => {

@@ -47,6 +47,18 @@ export function requestedWasmThreads(env: NodeJS.ProcessEnv = process.env): numb
   return n;
 }
 
+/**
+ * The warning for more wasm threads than cores across a pool, or null: a thread pool that waits
+ * for a core another worker is using is several times slower than one thread.
+ */
+export function oversubscription(workers: number, threads: number, cores: number): string | null {
+  if (threads <= 1 || workers * threads <= cores) return null;
+  return (
+    `warning: ${workers} workers x ${threads} wasm threads on ${cores} cores: a thread pool that waits ` +
+    'for a busy core is much slower than one thread; consider --threads 1'
+  );
+}
+
 function wasmOutDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'wasm-out');

@@ -1,3 +1,4 @@
+// model/ owns the trained model: network + observation encoder built from a config, saved and loaded, teachers.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -11,8 +12,8 @@ import {
   type WeightsManifest,
 } from '@mipjs/nets';
 import type * as tf from '@tensorflow/tfjs';
-import { ConfigError, type RunConfig, validateRunConfig } from './config.js';
-import type { Task } from './task.js';
+import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
+import type { Task } from '../tasks/task.js';
 
 /** A policy: the network, its flow map, and the observation encoder trained with it. */
 export interface Model {

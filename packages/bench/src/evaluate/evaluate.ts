@@ -1,18 +1,19 @@
+// evaluate/ owns evaluation: sampling a model's policy, metrics at each NFE, validation loss, `mipjs eval`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
-import type { Algorithm } from './algorithm.js';
-import type { BackendName } from './backend.js';
-import { ConfigError, type RunConfig, validateRunConfig } from './config.js';
-import { NORMALIZERS_FILE } from './dataset-task.js';
-import { loadModel, loadTeacher, type Model, type Teacher } from './model.js';
+import type { Algorithm } from '../algorithms/algorithm.js';
+import { algorithmFor } from '../algorithms/algorithms.js';
+import type { BackendName } from '../backend/backend.js';
+import { prepareBackend } from '../backend/setup.js';
+import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
+import { loadModel, loadTeacher, type Model, type Teacher } from '../model/model.js';
+import { NORMALIZERS_FILE } from '../tasks/dataset-task.js';
+import { mixSeed, type PolicySampler, type Task, type TaskEvaluation } from '../tasks/task.js';
+import { openTask } from '../tasks/tasks.js';
 import type { ResultRow } from './results.js';
-import { algorithmFor } from './run.js';
-import { prepareBackend } from './setup.js';
-import { mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';
-import { openTask } from './tasks.js';
 
 /** Samples are drawn in batches of at most this many (bounded memory, same results). */
 export const EVAL_BATCH = 1024;

@@ -1,3 +1,4 @@
+// backend/ owns the TF.js backend of a process: choice and probing, set-up, multi-threaded wasm, GC tuning.
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';

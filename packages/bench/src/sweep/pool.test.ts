@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test-utils/fixtures.js';
 import { forkWorker, type PoolJob, runPool } from './pool.js';
-import { tempDir } from './test-utils/fixtures.js';
 
-const POOL = fileURLToPath(new URL('../dist/pool.js', import.meta.url));
+const POOL = fileURLToPath(new URL('../../dist/sweep/pool.js', import.meta.url));
 
 /** A worker entry that doubles `x`, or fails when asked to. */
 function doublingWorker(): string {

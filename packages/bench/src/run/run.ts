@@ -1,17 +1,17 @@
+// run/ owns one run: its folder, the teacher it needs, training then evaluation, `result.json`.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Algorithm, AlgorithmError } from './algorithm.js';
-import { resolveAlgorithms } from './algorithms.js';
-import type { BackendName } from './backend.js';
-import { ConfigError, type RunConfig } from './config.js';
-import { evaluateAtEachNfe, nfeList } from './evaluate.js';
-import { writeJsonAtomic } from './io.js';
-import { loadTeacher, type Teacher } from './model.js';
-import { createProgress, type Progress, silentProgress } from './progress.js';
-import type { ResultRow } from './results.js';
-import { prepareBackend } from './setup.js';
-import { openTask } from './tasks.js';
-import { train } from './trainer.js';
+import { algorithmFor } from '../algorithms/algorithms.js';
+import type { BackendName } from '../backend/backend.js';
+import { prepareBackend } from '../backend/setup.js';
+import { ConfigError, type RunConfig } from '../config/config.js';
+import { evaluateAtEachNfe, nfeList } from '../evaluate/evaluate.js';
+import type { ResultRow } from '../evaluate/results.js';
+import { writeJsonAtomic } from '../io/io.js';
+import { createProgress, type Progress, silentProgress } from '../io/progress.js';
+import { loadTeacher, type Teacher } from '../model/model.js';
+import { openTask } from '../tasks/tasks.js';
+import { train } from '../train/trainer.js';
 
 /** One run to execute (what a worker receives). */
 export interface RunJob {
@@ -45,18 +45,6 @@ export function readOutcome(dir: string): RunOutcome | null {
   const p = join(dir, RESULT_FILE);
   if (!existsSync(p)) return null;
   return JSON.parse(readFileSync(p, 'utf8')) as RunOutcome;
-}
-
-/** Finds the algorithm of a config among the built-ins and its packages. */
-export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
-  const table = await resolveAlgorithms(config.algorithmPackages);
-  const algorithm = table.get(config.algorithm);
-  if (!algorithm) {
-    throw new AlgorithmError(
-      `unknown algorithm '${config.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`,
-    );
-  }
-  return algorithm;
 }
 
 /**

@@ -1,7 +1,8 @@
+// config/ owns the run configuration: its schema, presets, precedence, flag parsing and ConfigError.
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { BACKEND_NAMES } from './backend.js';
+import { BACKEND_NAMES } from '../backend/backend.js';
 
 /** Tasks the bench knows. */
 export const TASK_NAMES = [

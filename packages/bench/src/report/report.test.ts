@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeJsonAtomic } from './io.js';
+import type { ResultRow } from '../evaluate/results.js';
+import { writeJsonAtomic } from '../io/io.js';
+import { tempDir } from '../test-utils/fixtures.js';
 import { markdownTable, writeReport } from './report.js';
-import type { ResultRow } from './results.js';
-import { tempDir } from './test-utils/fixtures.js';
 
 const rows: ResultRow[] = [1, 2, 4].flatMap((nfe) =>
   ['flow', 'lsd'].map((algorithm) => ({
@@ -25,7 +25,7 @@ describe('report', () => {
     writeJsonAtomic(join(dir, 'results.json'), rows);
     const run = join(dir, 'flow-s0');
     writeJsonAtomic(join(run, 'config.json'), { algorithm: 'flow', task: 'checkerboard', seed: 0 });
-    const { writeFileAtomic } = await import('./io.js');
+    const { writeFileAtomic } = await import('../io/io.js');
     writeFileAtomic(join(run, 'metrics.jsonl'), '{"step":10,"loss":1}\n{"step":20,"loss":0.5}\n');
     writeJsonAtomic(join(run, 'samples.json'), {
       '1': [

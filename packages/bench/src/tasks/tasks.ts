@@ -1,3 +1,4 @@
+// tasks/ owns the tasks: the Task contract, toy tasks, dataset tasks and their metrics.
 import { accessSync, constants } from 'node:fs';
 import {
   bimodalMetrics,
@@ -17,7 +18,7 @@ import {
   type ToyTask,
   toyGrid,
 } from '@mipjs/data';
-import { ConfigError, type RunConfig, type TaskName } from './config.js';
+import { ConfigError, type RunConfig, type TaskName } from '../config/config.js';
 import { type DatasetTaskOptions, openDatasetTask } from './dataset-task.js';
 import { energyDistance, histogramKL } from './metrics.js';
 import { type HostBatch, mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';

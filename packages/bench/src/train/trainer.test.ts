@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { flowLoss } from '@mipjs/losses';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Algorithm } from './algorithm.js';
-import { builtinAlgorithms } from './algorithms.js';
-import { prepareBackend } from './setup.js';
-import { blobTask, tempDir, tinyConfig } from './test-utils/fixtures.js';
+import type { Algorithm } from '../algorithms/algorithm.js';
+import { builtinAlgorithms } from '../algorithms/algorithms.js';
+import { prepareBackend } from '../backend/setup.js';
+import { blobTask, tempDir, tinyConfig } from '../test-utils/fixtures.js';
 import { NonFiniteError, ResumeError, train } from './trainer.js';
 
 beforeAll(async () => {

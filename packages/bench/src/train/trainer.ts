@@ -1,17 +1,18 @@
+// train/ owns training: the trainer loop, the optimizer and its schedule, checkpoints and their tensor store.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
 import { Ema, type FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
-import type { Algorithm } from './algorithms.js';
-import { configMismatch, type RunConfig, validateRunConfig } from './config.js';
-import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './io.js';
-import { buildModel, encoderAsWeights, loadModelInto, type Model, saveModel } from './model.js';
+import type { Algorithm } from '../algorithms/algorithms.js';
+import { configMismatch, type RunConfig, validateRunConfig } from '../config/config.js';
+import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../io/io.js';
+import type { Progress } from '../io/progress.js';
+import { buildModel, encoderAsWeights, loadModelInto, type Model, saveModel } from '../model/model.js';
+import { mixSeed, type Task } from '../tasks/task.js';
 import { AdamW } from './optim/adamw.js';
 import { cosineLr } from './optim/schedule.js';
-import type { Progress } from './progress.js';
-import { mixSeed, type Task } from './task.js';
 import { readTensorStore, writeTensorStore } from './tensor-store.js';
 
 /** A non-finite loss or gradient: the run stops, the last good checkpoint stays. */

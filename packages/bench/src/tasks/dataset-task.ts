@@ -14,7 +14,7 @@ import {
   shuffleInPlace,
   WindowDataset,
 } from '@mipjs/data';
-import { ConfigError, type RunConfig } from './config.js';
+import { ConfigError, type RunConfig } from '../config/config.js';
 import { meanSquaredError } from './metrics.js';
 import { type HostBatch, mixSeed, type Task } from './task.js';
 

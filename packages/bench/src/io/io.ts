@@ -1,3 +1,4 @@
+// io/ owns files and the terminal: atomic writes and progress display.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { energyDistance, histogramKL } from '../tasks/metrics.js';
 import {
   ConfigError,
   configMismatch,
@@ -6,7 +7,6 @@ import {
   parseNumberFlag,
   resolveRunConfig,
 } from './config.js';
-import { energyDistance, histogramKL } from './metrics.js';
 
 describe('config', () => {
   it('applies the task preset, then the file, then flags', () => {

@@ -1,3 +1,4 @@
+// algorithms/ owns the algorithm table: the Algorithm contract, the built-ins, external algorithm packages.
 import {
   ctmLoss,
   esdLoss,
@@ -25,6 +26,7 @@ import {
   tsdSampler,
   twoStepSampler,
 } from '@mipjs/samplers';
+import type { RunConfig } from '../config/config.js';
 import { type Algorithm, AlgorithmError, loadAlgorithmPackage } from './algorithm.js';
 
 export type { Algorithm } from './algorithm.js';
@@ -145,4 +147,16 @@ export async function resolveAlgorithms(packages: readonly string[] = []): Promi
     }
   }
   return table;
+}
+
+/** Finds the algorithm of a config among the built-ins and its packages. */
+export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
+  const table = await resolveAlgorithms(config.algorithmPackages);
+  const algorithm = table.get(config.algorithm);
+  if (!algorithm) {
+    throw new AlgorithmError(
+      `unknown algorithm '${config.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`,
+    );
+  }
+  return algorithm;
 }

@@ -5,17 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { loadNormalizers } from '@mipjs/data';
 import { loadWeights } from '@mipjs/nets';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinAlgorithms } from './algorithms.js';
-import { resolveRunConfig } from './config.js';
+import { builtinAlgorithms } from '../algorithms/algorithms.js';
+import { prepareBackend } from '../backend/setup.js';
+import { resolveRunConfig } from '../config/config.js';
+import { executeRun } from '../run/run.js';
+import { writeLeRobotFixture, writePushTFixture, writeRobomimicFixture } from '../test-utils/datasets.js';
+import { tempDir } from '../test-utils/fixtures.js';
+import { train } from '../train/trainer.js';
 import { NORMALIZERS_FILE } from './dataset-task.js';
-import { executeRun } from './run.js';
-import { prepareBackend } from './setup.js';
 import { openTask } from './tasks.js';
-import { writeLeRobotFixture, writePushTFixture, writeRobomimicFixture } from './test-utils/datasets.js';
-import { tempDir } from './test-utils/fixtures.js';
-import { train } from './trainer.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 function mipjs(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });

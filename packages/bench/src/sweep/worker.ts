@@ -1,6 +1,6 @@
-import { tuneGarbageCollector } from './gc-tuning.js';
+import { tuneGarbageCollector } from '../backend/gc-tuning.js';
+import { executeRun, type RunJob, type RunOutcome } from '../run/run.js';
 import { serveWorker } from './pool.js';
-import { executeRun, type RunJob, type RunOutcome } from './run.js';
 
 tuneGarbageCollector();
 

@@ -1,0 +1,386 @@
+// cli/ owns the `mipjs` command line: the commander program, its flags and their parsing, one action per command.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { builtinAlgorithms } from '../algorithms/algorithms.js';
+import { BACKEND_NAMES, type BackendName, probeBackends } from '../backend/backend.js';
+import { tuneGarbageCollector } from '../backend/gc-tuning.js';
+import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
+import {
+  ConfigError,
+  NETWORK_NAMES,
+  parseIntListFlag,
+  parseNumberFlag,
+  readConfigFile,
+  resolveRunConfig,
+  TASK_NAMES,
+} from '../config/config.js';
+import { evaluateCheckpoint } from '../evaluate/evaluate.js';
+import { writeJsonAtomic } from '../io/io.js';
+import { registerPerfCommand } from '../perf/command.js';
+import { writeReport } from '../report/report.js';
+import { executeRun } from '../run/run.js';
+import { compare } from '../sweep/compare.js';
+import { preflight, timestamp } from '../sweep/jobs.js';
+import { parseSetFlag, sweep } from '../sweep/sweep.js';
+import { TASK_DESCRIPTIONS } from '../tasks/tasks.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+const DEFAULT_COMPARE_ALGORITHMS = ['regression', 'flow', 'mip', 'lsd'];
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function checkChoice(flag: string, value: string, valid: readonly string[]): string {
+  if (!valid.includes(value)) throw new ConfigError(`unknown ${flag} '${value}'; valid: ${valid.join(', ')}`);
+  return value;
+}
+
+function jsonObjectFlag(flag: string, value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const v = JSON.parse(value);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+  } catch {
+    // fall through
+  }
+  throw new ConfigError(`invalid value for ${flag}: expected a JSON object, got '${value}'`);
+}
+
+interface CommonFlags {
+  config?: string;
+  task?: string;
+  data?: string;
+  algorithm?: string;
+  algorithmPackage?: string[];
+  network?: string;
+  networkOptions?: string;
+  lossOptions?: string;
+  steps?: string;
+  batch?: string;
+  lr?: string;
+  weightDecay?: string;
+  gradClip?: string;
+  ema?: string;
+  seed?: string;
+  nfe?: string;
+  evalSamples?: string;
+  teacher?: string;
+  teacherSteps?: string;
+  backend: string;
+  out?: string;
+  json?: string;
+  quiet?: boolean;
+  workers?: string;
+}
+
+/** Flags common to the run commands -> partial run config (validated later by zod). */
+function runFlags(f: CommonFlags): Record<string, unknown> {
+  const n = (flag: string, v: string | undefined) => (v === undefined ? undefined : parseNumberFlag(flag, v));
+  if (f.task !== undefined) checkChoice('task', f.task, TASK_NAMES);
+  if (f.network !== undefined) checkChoice('network', f.network, NETWORK_NAMES);
+  return {
+    task: f.task,
+    data: f.data,
+    algorithm: f.algorithm,
+    algorithmPackages: f.algorithmPackage?.length ? f.algorithmPackage : undefined,
+    network: f.network,
+    networkOptions: jsonObjectFlag('--network-options', f.networkOptions),
+    lossOptions: jsonObjectFlag('--loss-options', f.lossOptions),
+    steps: n('--steps', f.steps),
+    batchSize: n('--batch', f.batch),
+    lr: n('--lr', f.lr),
+    weightDecay: n('--weight-decay', f.weightDecay),
+    gradClip: n('--grad-clip', f.gradClip),
+    emaRate: n('--ema', f.ema),
+    seed: n('--seed', f.seed),
+    evalNfe: f.nfe === undefined ? undefined : parseIntListFlag('--nfe', f.nfe),
+    evalSamples: n('--eval-samples', f.evalSamples),
+    teacher: f.teacher,
+    teacherSteps: n('--teacher-steps', f.teacherSteps),
+  };
+}
+
+function backendOf(f: CommonFlags): BackendName {
+  return checkChoice('backend', f.backend, BACKEND_NAMES) as BackendName;
+}
+
+function addRunOptions(cmd: Command, withAlgorithm = true): Command {
+  cmd
+    .option('--config <file>', 'JSON or YAML file of run-config fields')
+    .option('--data <path>', 'dataset path (pusht: Zarr, robomimic: HDF5, lerobot: folder)')
+    .option('--network <kind>', `network: ${NETWORK_NAMES.join(', ')}`)
+    .option('--network-options <json>', 'options of createNetwork, e.g. \'{"embDim":64,"nLayers":2}\'')
+    .option('--loss-options <json>', 'loss options, e.g. \'{"lossScale":1,"tStar":0.9}\'')
+    .option('--steps <n>', 'gradient steps')
+    .option('--batch <n>', 'batch size')
+    .option('--lr <x>', 'base learning rate (cosine-annealed to 0)')
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay')
+    .option('--grad-clip <x>', 'global-norm gradient clip (0 = off)')
+    .option('--ema <rate>', 'EMA rate of the evaluation weights')
+    .option('--nfe <list>', 'NFE values to evaluate, e.g. 1,2,4,8,16')
+    .option('--eval-samples <n>', 'samples per evaluation')
+    .option('--algorithm-package <name...>', 'load extra algorithms from a package (repeatable)')
+    .option('--teacher <dir>', 'trained flow-matching run folder used as teacher by ctm / lmd')
+    .option('--teacher-steps <n>', 'steps of the teacher trained first when --teacher is not given')
+    .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
+    .option('--quiet', 'no progress output');
+  if (withAlgorithm) cmd.option('--algorithm <name>', 'algorithm (see mipjs info)');
+  return cmd;
+}
+
+async function versions(): Promise<Record<string, string>> {
+  const require = createRequire(import.meta.url);
+  const out: Record<string, string> = { node: process.version };
+  for (const pkg of [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    '@mipjs/interpolant',
+    '@mipjs/nets',
+    '@mipjs/losses',
+    '@mipjs/samplers',
+    '@mipjs/data',
+  ]) {
+    try {
+      const main = require.resolve(pkg);
+      let dir = main;
+      for (let i = 0; i < 6; i++) {
+        dir = join(dir, '..');
+        if (existsSync(join(dir, 'package.json'))) {
+          const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+          if (p.name === pkg) {
+            out[pkg] = p.version;
+            break;
+          }
+        }
+      }
+    } catch {
+      out[pkg] = 'not installed';
+    }
+  }
+  const self = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  out['@mipjs/bench'] = self.version;
+  return out;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mipjs')
+    .description('Train, evaluate, compare, sweep and report mip.js generative policies')
+    .showHelpAfterError()
+    .exitOverride()
+    .option(
+      '--threads <n>',
+      'XNNPACK threads of the wasm backend in each process (default 1; pays off for wide networks on idle cores)',
+    )
+    .hook('preAction', () => {
+      const { threads } = program.opts<{ threads?: string }>();
+      if (threads === undefined) return;
+      const n = parseNumberFlag('--threads', threads);
+      if (!Number.isInteger(n) || n < 1)
+        throw new ConfigError(`--threads ${threads}: expected a positive integer`);
+      process.env[WASM_THREADS_ENV] = String(n);
+    });
+
+  addRunOptions(program.command('train').description('train one run (and evaluate its EMA weights)'))
+    .option('--task <name>', `task: ${TASK_NAMES.join(', ')}`)
+    .option('--seed <n>', 'seed')
+    .option('--out <dir>', 'run folder (default runs/train-<algorithm>-<task>-<time>)')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--no-eval', 'skip the evaluation')
+    .addOption(
+      new Option('--stop-after <step>', 'stop after this step (simulates a kill; for tests)').hideHelp(),
+    )
+    .action(async (f: CommonFlags & { resume?: boolean; eval: boolean; stopAfter?: string }) => {
+      const backend = backendOf(f);
+      const config = resolveRunConfig(f.config ? readConfigFile(f.config) : {}, runFlags(f));
+      if (f.resume && !f.out) throw new ConfigError('--resume needs --out <run folder>');
+      if (f.resume && !existsSync(join(f.out!, 'config.json'))) {
+        throw new ConfigError(`cannot resume ${f.out}: it holds no config.json (not a run folder)`);
+      }
+      await preflight([config], backend, log);
+      const dir = f.out ?? join('runs', `train-${config.algorithm}-${config.task}-${timestamp()}`);
+      log(`run folder: ${dir}`);
+      const outcome = await executeRun(
+        {
+          config,
+          dir,
+          backend,
+          resume: f.resume,
+          quiet: f.quiet,
+          evaluate: f.eval,
+          stopAfterStep: f.stopAfter === undefined ? undefined : parseNumberFlag('--stop-after', f.stopAfter),
+        },
+        log,
+      );
+      for (const r of outcome.rows)
+        print(`${r.algorithm} ${r.task} NFE ${r.nfe}: ${JSON.stringify(r.metrics)}`);
+      print(`trained ${config.steps} steps in ${outcome.trainSeconds.toFixed(1)} s; run folder ${dir}`);
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a run folder (its EMA weights) at one or more NFE')
+    .argument('<run>', 'run folder written by mipjs train')
+    .option('--nfe <list>', "NFE values, e.g. 1,2,4,8,16 (default: the algorithm's step list)")
+    .option('--eval-samples <n>', 'samples per evaluation')
+    .option('--algorithm-package <name...>', "packages the run's algorithm comes from")
+    .option('--data <path>', 'dataset path (when it moved since training)')
+    .option('--json <file>', 'write result rows as JSON')
+    .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
+    .action(async (run: string, f: CommonFlags) => {
+      const backend = backendOf(f);
+      const nfe = f.nfe === undefined ? undefined : parseIntListFlag('--nfe', f.nfe);
+      const evalSamples =
+        f.evalSamples === undefined ? undefined : parseNumberFlag('--eval-samples', f.evalSamples);
+      const rows = await evaluateCheckpoint(run, {
+        nfe,
+        evalSamples,
+        backend,
+        data: f.data,
+        packages: f.algorithmPackage,
+        log,
+      });
+      for (const r of rows) print(`${r.algorithm} ${r.task} NFE ${r.nfe}: ${JSON.stringify(r.metrics)}`);
+      if (f.json) writeJsonAtomic(f.json, rows);
+    });
+
+  addRunOptions(
+    program.command('compare').description('several algorithms on one task: one table, one report'),
+    false,
+  )
+    .option('--task <name>', `task: ${TASK_NAMES.join(', ')}`, 'checkerboard')
+    .option('--algorithms <list>', 'comma-separated algorithms', DEFAULT_COMPARE_ALGORITHMS.join(','))
+    .option('--seeds <list>', 'comma-separated seeds', '0')
+    .option('--out <dir>', 'results folder (default runs/compare-<time>)')
+    .option('--workers <n>', 'worker processes (default: one per core, at most one per run)')
+    .option('--json <file>', 'also write the result rows to this file')
+    .action(async (f: CommonFlags & { algorithms: string; seeds: string }) => {
+      const backend = backendOf(f);
+      checkChoice('task', f.task!, TASK_NAMES);
+      const seeds = list(f.seeds).map((s) => parseNumberFlag('--seeds', s));
+      const flags = runFlags({ ...f, task: undefined });
+      const { seconds } = await compare({
+        task: f.task!,
+        algorithms: list(f.algorithms),
+        seeds,
+        file: f.config ? readConfigFile(f.config) : {},
+        flags,
+        backend,
+        out: f.out,
+        workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
+        json: f.json,
+        quiet: f.quiet,
+        log,
+        print,
+      });
+      log(`compare finished in ${seconds.toFixed(1)} s`);
+    });
+
+  addRunOptions(
+    program
+      .command('sweep')
+      .description('grid of algorithms x tasks x seeds x options, resumable, in parallel workers'),
+    false,
+  )
+    .requiredOption('--algorithms <list>', 'comma-separated algorithms')
+    .option('--tasks <list>', 'comma-separated tasks', 'checkerboard')
+    .option('--seeds <list>', 'comma-separated seeds', '0')
+    .option(
+      '--set <key=values...>',
+      'an option axis, e.g. lr=1e-3,3e-3 or networkOptions.embDim=64,128 (repeatable)',
+    )
+    .option('--out <dir>', 'sweep folder (rerun with the same folder to resume)')
+    .option('--workers <n>', 'worker processes (default: one per core)')
+    .option('--json <file>', 'also write the result rows to this file')
+    .action(async (f: CommonFlags & { algorithms: string; tasks: string; seeds: string; set?: string[] }) => {
+      const backend = backendOf(f);
+      const tasks = list(f.tasks).map((t) => checkChoice('task', t, TASK_NAMES));
+      const seeds = list(f.seeds).map((s) => parseNumberFlag('--seeds', s));
+      await sweep({
+        algorithms: list(f.algorithms),
+        tasks,
+        seeds,
+        sets: (f.set ?? []).map(parseSetFlag),
+        file: f.config ? readConfigFile(f.config) : {},
+        flags: runFlags({ ...f, task: undefined }),
+        backend,
+        out: f.out ?? join('runs', `sweep-${timestamp()}`),
+        workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
+        json: f.json,
+        quiet: f.quiet,
+        log,
+        print,
+      });
+    });
+
+  program
+    .command('report')
+    .description('a results folder to report.md plus PNG/SVG plots')
+    .argument('<dir>', 'results folder (compare, sweep or a run folder)')
+    .action(async (dir: string) => {
+      if (!existsSync(dir)) throw new ConfigError(`cannot read results folder ${dir}: no such directory`);
+      const files = await writeReport(dir);
+      print(`report: ${join(dir, 'report.md')} (${files.length} files)`);
+    });
+
+  program
+    .command('info')
+    .description('backends, versions, algorithms, networks, tasks')
+    .option('--algorithm-package <name...>', 'also list the algorithms of these packages')
+    .action(async (f: { algorithmPackage?: string[] }) => {
+      const { resolveAlgorithms } = await import('../algorithms/algorithms.js');
+      print('versions:');
+      for (const [k, v] of Object.entries(await versions())) print(`  ${k} ${v}`);
+      print('backends (auto tries them in this order):');
+      for (const [k, v] of Object.entries(await probeBackends())) print(`  ${k}: ${v}`);
+      print('algorithms:');
+      const table = await resolveAlgorithms(f.algorithmPackage ?? []);
+      const builtin = new Set(builtinAlgorithms().map((a) => a.name));
+      for (const a of table.values()) {
+        print(
+          `  ${a.name.padEnd(14)} steps [${a.defaultSteps.join(', ')}]${a.needsTeacher ? ' (teacher)' : ''}${builtin.has(a.name) ? '' : ' (package)'}  ${a.description ?? ''}`,
+        );
+      }
+      print(`networks: ${NETWORK_NAMES.join(', ')}`);
+      print('tasks:');
+      for (const t of TASK_NAMES) print(`  ${t.padEnd(13)} ${TASK_DESCRIPTIONS[t]}`);
+    });
+
+  registerPerfCommand(program, log, print);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed the message (help, version, usage errors)
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const e = error as Error;
+    process.stderr.write(`mipjs: error: ${e.message}\n`);
+    if (process.env.MIPJS_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+/** Runs the CLI and exits with its code (the `mipjs` bin and `node dist/cli.js` (src/cli.ts) both end here). */
+export function runCli(argv: string[] = process.argv): void {
+  tuneGarbageCollector();
+  main(argv).then((code) => {
+    process.exitCode = code;
+    // Workers, wasm threads and timers must not keep a finished CLI alive.
+    setTimeout(() => process.exit(code), 50).unref();
+  });
+}

@@ -1,0 +1,181 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import type { BackendName } from '../backend/backend.js';
+import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.js';
+import type { ResultRow } from '../evaluate/results.js';
+import { writeJsonAtomic } from '../io/io.js';
+import { writeReport } from '../report/report.js';
+import type { RunJob } from '../run/run.js';
+import { defaultWorkers, forkWorkersEarly, preflight, runJobs, timestamp } from './jobs.js';
+import { releaseWorkers } from './pool.js';
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(2) : v.toFixed(4);
+}
+
+/** The comparison table (means over seeds; ± std when several seeds). */
+export function comparisonTable(rows: readonly ResultRow[], header: string): string {
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const key = `${r.task}\u0000${r.algorithm}\u0000${r.network}\u0000${r.nfe}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const table = new Table({
+    head: ['task', 'algorithm', 'NFE', ...metricKeys, 'steps', 'train s'],
+    style: { head: [], border: [] },
+  });
+  for (const group of groups.values()) {
+    const r0 = group[0];
+    const cell = (values: number[]) => {
+      const m = mean(values);
+      if (values.length < 2) return fmt(m);
+      const sd = Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
+      return `${fmt(m)} ± ${fmt(sd)}`;
+    };
+    table.push([
+      r0.task,
+      r0.algorithm,
+      String(r0.nfe),
+      ...metricKeys.map((k) => cell(group.map((r) => r.metrics[k]).filter((v) => v !== undefined))),
+      [...new Set(group.map((r) => r.steps))].join(','),
+      cell(group.map((r) => r.trainSeconds)),
+    ]);
+  }
+  return `${header}\n${table.toString()}`;
+}
+
+/**
+ * `label value` when every algorithm has the same value, else `label alg1 v1, alg2 v2, ...`: the
+ * compare header states steps, batch and NFE per algorithm when they differ.
+ */
+export function perAlgorithm(label: string, values: ReadonlyMap<string, string>): string {
+  const distinct = new Set(values.values());
+  if (distinct.size <= 1) return `${label} ${[...distinct][0] ?? '-'}`;
+  return `${label} ${[...values].map(([a, v]) => `${a} ${v}`).join(', ')}`;
+}
+
+/** How to read the metrics of each task, printed under the compare table and in the report. */
+export const METRIC_NOTES: Record<string, string[]> = {
+  checkerboard: [
+    'kl: histogram KL(data || samples) on 16x16 cells + outside (lower is better); energy: energy distance to data samples (lower is better);',
+    'inSupport: fraction of samples inside the 8 support cells (a policy collapsed onto one point in a support cell also scores 1);',
+    'coverage: fraction of the 8 support cells holding at least a quarter of their fair share of samples (1 = spread over every cell, 0.125 = one cell).',
+  ],
+  dataset: [
+    "No simulator here: valLoss is the algorithm's loss on held-out episodes (EMA weights, eval mode; same at every NFE);",
+    'actionMse / actionMseExecuted: MSE of sampled action chunks vs the recorded ones on held-out windows, normalised units, whole chunk / the Ta executed steps (lower is better).',
+  ],
+};
+
+/** Options of {@link compare}. */
+export interface CompareOptions {
+  task: string;
+  algorithms: string[];
+  seeds: number[];
+  file: Record<string, unknown>;
+  flags: Record<string, unknown>;
+  backend: BackendName;
+  out?: string;
+  workers?: number;
+  json?: string;
+  quiet?: boolean;
+  log: (line: string) => void;
+  print: (text: string) => void;
+}
+
+/**
+ * `mipjs compare`: several algorithms (x seeds) on one task, trained in worker processes, one
+ * table (printed), `results.json` and a `report.md` with plots in the results folder. Throws
+ * after writing the report when a run failed.
+ *
+ * ```ts
+ * import { compare } from '@mipjs/bench';
+ * const { rows, dir } = await compare({
+ *   task: 'checkerboard', algorithms: ['flow', 'mip'], seeds: [0], file: {}, flags: { steps: 500 },
+ *   backend: 'wasm', log: console.error, print: console.log,
+ * });
+ * ```
+ */
+export async function compare(
+  o: CompareOptions,
+): Promise<{ dir: string; rows: ResultRow[]; seconds: number }> {
+  const t0 = performance.now();
+  const configs = o.algorithms.flatMap((algorithm) =>
+    o.seeds.map((seed) => resolveRunConfig(o.file, { ...o.flags, task: o.task, algorithm, seed })),
+  );
+  const dir = o.out ?? join('runs', `compare-${timestamp()}`);
+  if (existsSync(join(dir, 'results.json')))
+    throw new ConfigError(`${dir} already holds results; choose another --out`);
+  const workers = o.workers ?? defaultWorkers(configs.length);
+  const early = forkWorkersEarly(workers, configs.length);
+  let backend: BackendName;
+  try {
+    backend = await preflight(configs, o.backend, o.log);
+  } catch (error) {
+    releaseWorkers(early);
+    throw error;
+  }
+  mkdirSync(dir, { recursive: true });
+  o.log(`results folder: ${dir}`);
+  const jobs: RunJob[] = configs.map((config) => ({
+    config,
+    dir: join(dir, `${config.algorithm}-s${config.seed}`),
+    backend: o.backend === 'auto' ? backend : o.backend,
+    quiet: o.quiet,
+  }));
+  const { outcomes, failures } = await runJobs(jobs, workers, o.log, early);
+  const order = new Map(jobs.map((j, i) => [j.dir, i]));
+  outcomes.sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
+  const rows = outcomes.flatMap((x) => x.rows);
+  const seconds = (performance.now() - t0) / 1000;
+  const c0 = configs[0];
+  const byAlgorithm = (value: (c: RunConfig) => string) =>
+    new Map(o.algorithms.map((a) => [a, value(configs.find((c) => c.algorithm === a)!)]));
+  const nfes = byAlgorithm((c) =>
+    [...new Set(rows.filter((r) => r.algorithm === c.algorithm).map((r) => r.nfe))]
+      .sort((a, b) => a - b)
+      .join(','),
+  );
+  const header =
+    `${c0.task}: ${perAlgorithm(
+      'steps',
+      byAlgorithm((c) => String(c.steps)),
+    )}; ` +
+    `${perAlgorithm(
+      'batch',
+      byAlgorithm((c) => String(c.batchSize)),
+    )}; seeds ${o.seeds.join(',')}; ` +
+    `${perAlgorithm('NFE', nfes)}; ` +
+    `${c0.network} ${JSON.stringify(c0.networkOptions)}, backend ${backend}, ${workers} worker(s), wall ${seconds.toFixed(1)} s`;
+  const notes = METRIC_NOTES[c0.task] ?? (c0.data ? METRIC_NOTES.dataset : []);
+  writeJsonAtomic(join(dir, 'results.json'), rows);
+  if (o.json) writeJsonAtomic(o.json, rows);
+  await writeReport(dir, {
+    title: `mipjs compare: ${c0.task}`,
+    preamble: [
+      header,
+      '',
+      'Metrics of the EMA weights; one row per (algorithm, seed, NFE).',
+      '',
+      ...notes,
+      ...failures.map((f) => `- FAILED \`${f.dir}\`: ${f.message}`),
+    ],
+  });
+  o.print(comparisonTable(rows, header));
+  for (const line of notes) o.print(line);
+  o.print(`report: ${join(dir, 'report.md')}`);
+  if (failures.length > 0) {
+    throw new Error(
+      `${failures.length} run(s) failed:\n  ${failures.map((f) => `${f.dir}: ${f.message}`).join('\n  ')}`,
+    );
+  }
+  return { dir, rows, seconds };
+}

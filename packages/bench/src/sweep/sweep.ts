@@ -1,0 +1,146 @@
+// sweep/ owns several runs at once: `mipjs sweep` (here), `mipjs compare`, the worker pool and its worker process.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendName } from '../backend/backend.js';
+import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.js';
+import type { ResultRow } from '../evaluate/results.js';
+import { writeJsonAtomic } from '../io/io.js';
+import { writeReport } from '../report/report.js';
+import { RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from '../run/run.js';
+import { comparisonTable } from './compare.js';
+import { defaultWorkers, forkWorkersEarly, preflight, runJobs } from './jobs.js';
+import { releaseWorkers } from './pool.js';
+
+/** One axis of a sweep's option grid: `key=v1,v2` (dotted keys reach networkOptions / lossOptions). */
+export function parseSetFlag(spec: string): { key: string; values: unknown[] } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`invalid --set '${spec}': expected key=value[,value...]`);
+  const key = spec.slice(0, eq).trim();
+  const values = spec
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim())
+    .map((v) =>
+      v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v,
+    );
+  return { key, values };
+}
+
+function applySet(target: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = key.split('.');
+  if (rest.length === 0) return { ...target, [head]: value };
+  return {
+    ...target,
+    [head]: applySet((target[head] as Record<string, unknown>) ?? {}, rest.join('.'), value),
+  };
+}
+
+/** Options of {@link sweep}. */
+export interface SweepOptions {
+  algorithms: string[];
+  tasks: string[];
+  seeds: number[];
+  sets: { key: string; values: unknown[] }[];
+  file: Record<string, unknown>;
+  flags: Record<string, unknown>;
+  backend: BackendName;
+  out: string;
+  workers?: number;
+  json?: string;
+  quiet?: boolean;
+  log: (line: string) => void;
+  print: (text: string) => void;
+}
+
+/**
+ * `mipjs sweep`: the grid algorithms x tasks x seeds x options. Resumable: a run folder with
+ * result.json is skipped, one with a checkpoint continues from it.
+ */
+export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipped: number }> {
+  let combos: { name: string; flags: Record<string, unknown> }[] = [{ name: '', flags: {} }];
+  for (const { key, values } of o.sets) {
+    combos = combos.flatMap((c) =>
+      values.map((v) => ({
+        name: `${c.name}${c.name ? '_' : ''}${key.replace(/^.*\./, '')}=${String(v)}`,
+        flags: applySet(c.flags, key, v),
+      })),
+    );
+  }
+  const entries: { config: RunConfig; dir: string }[] = [];
+  for (const task of o.tasks)
+    for (const algorithm of o.algorithms)
+      for (const combo of combos)
+        for (const seed of o.seeds) {
+          const flags: Record<string, unknown> = { ...o.flags, ...combo.flags, task, algorithm, seed };
+          for (const k of ['networkOptions', 'lossOptions']) {
+            if (o.flags[k] || combo.flags[k]) {
+              flags[k] = { ...(o.flags[k] as object), ...(combo.flags[k] as object) };
+            }
+          }
+          const config = resolveRunConfig(o.file, flags);
+          const name = [algorithm, combo.name, `s${seed}`]
+            .filter(Boolean)
+            .join('_')
+            .replace(/[^A-Za-z0-9_.=-]/g, '-');
+          entries.push({ config, dir: join(o.out, task, name) });
+        }
+  const pending = entries.filter((e) => !existsSync(join(e.dir, RESULT_FILE))).length;
+  const workers = o.workers ?? defaultWorkers(pending);
+  const early = forkWorkersEarly(workers, pending);
+  let backend: BackendName;
+  try {
+    backend = await preflight(
+      entries.map((e) => e.config),
+      o.backend,
+      o.log,
+    );
+  } catch (error) {
+    releaseWorkers(early);
+    throw error;
+  }
+  mkdirSync(o.out, { recursive: true });
+  writeJsonAtomic(join(o.out, 'sweep.json'), {
+    algorithms: o.algorithms,
+    tasks: o.tasks,
+    seeds: o.seeds,
+    sets: o.sets,
+    runs: entries.map((e) => e.dir),
+  });
+  const finished: RunOutcome[] = [];
+  const jobs: RunJob[] = [];
+  for (const e of entries) {
+    const outcome = existsSync(join(e.dir, RESULT_FILE)) ? readOutcome(e.dir) : null;
+    if (outcome) finished.push(outcome);
+    else
+      jobs.push({
+        config: e.config,
+        dir: e.dir,
+        backend: o.backend === 'auto' ? backend : o.backend,
+        resume: existsSync(join(e.dir, 'checkpoint')) || existsSync(join(e.dir, 'config.json')),
+        quiet: o.quiet,
+      });
+  }
+  o.log(`sweep: ${entries.length} runs, ${finished.length} already finished, ${jobs.length} to run`);
+  const { outcomes, failures } = await runJobs(jobs, workers, o.log, early);
+  const order = new Map(entries.map((e, i) => [e.dir, i]));
+  const all = [...finished, ...outcomes].sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
+  const rows = all.flatMap((x) => x.rows);
+  writeJsonAtomic(join(o.out, 'results.json'), rows);
+  if (o.json) writeJsonAtomic(o.json, rows);
+  await writeReport(o.out, {
+    title: 'mipjs sweep',
+    preamble: [
+      `${entries.length} runs: algorithms ${o.algorithms.join(',')} x tasks ${o.tasks.join(',')} x seeds ${o.seeds.join(',')}` +
+        (o.sets.length ? ` x ${o.sets.map((s) => `${s.key}=${s.values.join('|')}`).join(' x ')}` : ''),
+      ...failures.map((f) => `- FAILED \`${f.dir}\`: ${f.message}`),
+    ],
+  });
+  o.print(comparisonTable(rows, `sweep ${o.out}: ${all.length}/${entries.length} runs finished`));
+  o.print(`report: ${join(o.out, 'report.md')}`);
+  if (failures.length > 0) {
+    throw new Error(
+      `${failures.length} run(s) failed (rerun the same command to resume):\n  ${failures.map((f) => `${f.dir}: ${f.message}`).join('\n  ')}`,
+    );
+  }
+  return { rows, skipped: finished.length };
+}
