@@ -79,7 +79,13 @@ async function readArray(store: Readable, path: string, key: string): Promise<Te
   if (!ArrayBuffer.isView(raw) || raw instanceof DataView) {
     throw new DataError(path, key, 'a numeric array', `dtype ${arr.dtype}`);
   }
-  const data = Float32Array.from(raw as unknown as ArrayLike<number | bigint>, Number);
+  // A typed-array copy converts natively; `Float32Array.from(raw, Number)` calls the mapper per
+  // element (2.3 s instead of 0.03 s for one 161-frame chunk of PushT's data/img). Only the 64-bit
+  // integer arrays (episode_ends) need the mapper.
+  const data =
+    raw instanceof BigInt64Array || raw instanceof BigUint64Array
+      ? Float32Array.from(raw, Number)
+      : new Float32Array(raw as unknown as ArrayLike<number>);
   return { data, shape: [...chunk.shape] };
 }
 
