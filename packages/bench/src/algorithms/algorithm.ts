@@ -12,6 +12,13 @@ export interface Algorithm {
   loss: LossFn<any>;
   /** A sampler of @mipjs/samplers' contract `(ctx, cond, options) -> [B, H, A]`. */
   sampler: Sampler;
+  /**
+   * The same sampler by name, for a deployed policy: the key of `@mipjs/policy`'s sampler table
+   * (an export name of @mipjs/samplers, e.g. `'eulerSampler'`), written to the run's `policy.json`.
+   * `{ page, reference }` when the loss option `variant: 'reference'` switches the sampler. Without
+   * it a run writes no `policy.json`.
+   */
+  samplerName?: string | { page: string; reference: string };
   defaultSteps: number[];
   /**
    * Samplers that always make the same number of network calls (regression 1, mip and tsd 2):

@@ -64,8 +64,11 @@ export function builtinAlgorithms(): Algorithm[] {
   const flowMap = flowMapSampler;
   const oneStep = oneStepSampler;
   return [
-    entry('flow', flowLoss, ode, MULTI_STEP, 'flow matching; Euler ODE sampler'),
+    entry('flow', flowLoss, ode, MULTI_STEP, 'flow matching; Euler ODE sampler', {
+      samplerName: 'eulerSampler',
+    }),
     entry('regression', regressionLoss, oneStep, ONE_STEP, 'conditional mean; one call from zeros', {
+      samplerName: 'oneStepSampler',
       fixedNfe: 1,
       defaultStart: 'zero',
     }),
@@ -76,6 +79,7 @@ export function builtinAlgorithms(): Algorithm[] {
       ONE_STEP,
       'regression from pure noise at t=0; one call',
       {
+        samplerName: 'oneStepSampler',
         fixedNfe: 1,
       },
     ),
@@ -85,7 +89,7 @@ export function builtinAlgorithms(): Algorithm[] {
       byVariant(tsdSampler, mipReferenceSampler),
       ONE_STEP,
       'two-step denoising; two calls',
-      { fixedNfe: 2 },
+      { samplerName: { page: 'tsdSampler', reference: 'mipReferenceSampler' }, fixedNfe: 2 },
     ),
     entry(
       'mip',
@@ -94,6 +98,7 @@ export function builtinAlgorithms(): Algorithm[] {
       ONE_STEP,
       'minimum iterative policy; two calls (t* a0 at the second)',
       {
+        samplerName: { page: 'mipSampler', reference: 'mipReferenceSampler' },
         fixedNfe: 2,
         defaultStart: 'zero',
       },
@@ -105,6 +110,7 @@ export function builtinAlgorithms(): Algorithm[] {
       ONE_STEP,
       "reference's scaled mip variant; two calls",
       {
+        samplerName: 'twoStepSampler',
         fixedNfe: 2,
         defaultStart: 'zero',
       },
@@ -116,16 +122,24 @@ export function builtinAlgorithms(): Algorithm[] {
       MULTI_STEP,
       'consistency trajectory model (flow teacher); flow-map jumps',
       {
+        samplerName: 'flowMapSampler',
         needsTeacher: true,
       },
     ),
     entry('lmd', lmdLoss, flowMap, MULTI_STEP, 'Lagrangian map distillation (flow teacher); flow-map jumps', {
+      samplerName: 'flowMapSampler',
       needsTeacher: true,
     }),
-    entry('psd', psdLoss, flowMap, MULTI_STEP, 'progressive self-distillation; flow-map jumps'),
-    entry('lsd', lsdLoss, flowMap, MULTI_STEP, 'Lagrangian self-distillation; flow-map jumps'),
-    entry('esd', esdLoss, flowMap, MULTI_STEP, 'Euler self-distillation; flow-map jumps'),
-    entry('mf', mfLoss, flowMap, MULTI_STEP, 'MeanFlow; flow-map jumps'),
+    entry('psd', psdLoss, flowMap, MULTI_STEP, 'progressive self-distillation; flow-map jumps', {
+      samplerName: 'flowMapSampler',
+    }),
+    entry('lsd', lsdLoss, flowMap, MULTI_STEP, 'Lagrangian self-distillation; flow-map jumps', {
+      samplerName: 'flowMapSampler',
+    }),
+    entry('esd', esdLoss, flowMap, MULTI_STEP, 'Euler self-distillation; flow-map jumps', {
+      samplerName: 'flowMapSampler',
+    }),
+    entry('mf', mfLoss, flowMap, MULTI_STEP, 'MeanFlow; flow-map jumps', { samplerName: 'flowMapSampler' }),
   ];
 }
 

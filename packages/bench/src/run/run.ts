@@ -12,6 +12,7 @@ import { createProgress, type Progress, silentProgress } from '../io/progress.js
 import { loadTeacher, type Teacher } from '../model/model.js';
 import { openTask } from '../tasks/tasks.js';
 import { train } from '../train/trainer.js';
+import { writeRunPolicyManifest } from './policy-manifest.js';
 
 /** One run to execute (what a worker receives). */
 export interface RunJob {
@@ -73,11 +74,12 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
         `(--config with "encoder": "identity") for ${config.algorithm} on task '${config.task}'`,
     );
   }
+  let artifacts: string[] = [];
   if (task.writeArtifacts) {
     // Written before training starts (and rewritten identically on a resume): the normalizers
     // `mipjs eval` and a deployed policy need. Nothing is written when the dataset did not load.
     mkdirSync(dir, { recursive: true });
-    await task.writeArtifacts(dir);
+    artifacts = await task.writeArtifacts(dir);
     log(`${label}: ${task.description}`);
   }
   const progress = (name: string): Progress =>
@@ -128,6 +130,8 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       log,
     });
     try {
+      // The checkpoint's EMA weights are saved: describe them for @mipjs/policy's loadPolicy.
+      await writeRunPolicyManifest(dir, config, algorithm, task, artifacts);
       if (job.stopAfterStep !== undefined && result.step < config.steps) {
         return { dir, rows: [], trainSeconds: result.trainSeconds, evalSeconds: 0, backend };
       }
