@@ -164,6 +164,7 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
       '/guides/backends.html',
       '/guides/browser.html',
       '/guides/pusht.html',
+      '/guides/playground.html',
       '/performance.html',
       '/api/',
     ];
