@@ -25,6 +25,7 @@ import { compare } from '../sweep/compare.js';
 import { preflight, timestamp } from '../sweep/jobs.js';
 import { parseSetFlag, sweep } from '../sweep/sweep.js';
 import { TASK_DESCRIPTIONS } from '../tasks/tasks.js';
+import { registerValidateEnvCommand } from './validate-env.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -354,6 +355,7 @@ export function buildProgram(): Command {
     });
 
   registerPerfCommand(program, log, print);
+  registerValidateEnvCommand(program, log, print);
 
   return program;
 }

@@ -91,3 +91,68 @@ export function createProgress(
     },
   };
 }
+
+/** Progress over named phases, each with its own count (`validate-env`'s physics, render, ...). */
+export interface PhaseProgress {
+  update: (phase: string, done: number, total: number) => void;
+  stop: () => void;
+}
+
+/**
+ * On a TTY a cli-progress bar on stderr (`label phase [bar] done/total`, restarted per phase);
+ * otherwise one plain line per phase when it starts and when it ends.
+ */
+export function createPhaseProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): PhaseProgress {
+  let phase = '';
+  let started = 0;
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} {phase} [{bar}] {value}/{total} | {duration_formatted}`,
+        hideCursor: true,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let running = false;
+    return {
+      update(p, done, total) {
+        if (p !== phase || !running) {
+          if (running) bar.stop();
+          phase = p;
+          bar.start(total, done, { phase: p.padEnd(9) });
+          running = true;
+        } else {
+          bar.setTotal(total);
+          bar.update(done);
+        }
+      },
+      stop() {
+        if (running) bar.stop();
+        running = false;
+      },
+    };
+  }
+  const end = () => {
+    if (phase)
+      stream.write(`${label}: ${phase} done (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  };
+  return {
+    update(p, done, total) {
+      if (p === phase) return;
+      end();
+      phase = p;
+      started = performance.now();
+      stream.write(`${label}: ${p} (${total === 1 ? 'one pass' : `${total} items`}) ...\n`);
+      void done;
+    },
+    stop() {
+      end();
+      phase = '';
+    },
+  };
+}
