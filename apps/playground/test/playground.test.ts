@@ -34,7 +34,8 @@ const dist = join(appRoot, 'dist');
 const policies = join(appRoot, 'public', 'policies');
 const output = join(appRoot, 'test-output');
 const docsScreenshot = join(appRoot, '..', 'docs', 'public', 'playground.png');
-const chromiumPath = '/usr/bin/chromium';
+/** Debian's chromium; MIPJS_CHROMIUM overrides it (e.g. a path that does not exist, to see the skip). */
+const chromiumPath = process.env.MIPJS_CHROMIUM ?? '/usr/bin/chromium';
 const SEED = 100000;
 const STEPS = 300;
 
