@@ -1,5 +1,5 @@
 // train/ owns training: the trainer loop, the optimizer and its schedule, checkpoints and their tensor store.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
@@ -7,22 +7,27 @@ import { Ema, type FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithms.js';
 import { configMismatch, type RunConfig, validateRunConfig } from '../config/config.js';
-import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../io/io.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/io.js';
 import type { Progress } from '../io/progress.js';
-import { buildModel, encoderAsWeights, loadModelInto, type Model, saveModel } from '../model/model.js';
+import { buildModel, encoderAsWeights, loadModelInto, type Model } from '../model/model.js';
 import { mixSeed, type Task } from '../tasks/task.js';
+import {
+  CHECKPOINT_FILES,
+  type CheckpointState,
+  ResumeError,
+  RUN_FILES,
+  readCheckpoint,
+  writeCheckpoint,
+} from './checkpoint.js';
 import { AdamW } from './optim/adamw.js';
 import { cosineLr } from './optim/schedule.js';
-import { readTensorStore, writeTensorStore } from './tensor-store.js';
+import { readTensorStore } from './tensor-store.js';
+
+export { CHECKPOINT_FILES, clearCheckpoint, ResumeError, RUN_FILES } from './checkpoint.js';
 
 /** A non-finite loss or gradient: the run stops, the last good checkpoint stays. */
 export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
-}
-
-/** A resume folder that does not belong to this config. */
-export class ResumeError extends Error {
-  override name = 'ResumeError';
 }
 
 /** One line of metrics.jsonl. */
@@ -65,62 +70,75 @@ export interface TrainResult {
   dispose(): void;
 }
 
-interface CheckpointState {
-  format: 'mipjs-checkpoint';
-  version: 2;
-  step: number;
-  optimizerStep: number;
-  trainSeconds: number;
-  /** Every random draw of step k comes from RandomStream(mixSeed(seed, k)): the seed is the RNG state. */
-  rng: { kind: 'per-step-splitmix'; seed: number; nextStep: number };
-  algorithm: string;
-}
-
-/** Paths inside a run folder. */
-export const RUN_FILES = {
-  config: 'config.json',
-  metrics: 'metrics.jsonl',
-  checkpoint: 'checkpoint',
-} as const;
-
-/**
- * Paths inside `checkpoint/`: the trained and EMA weights as @mipjs/nets weights directories
- * (`model/network`, `model/encoder`, `ema/network`, `ema/encoder`: `manifest.json` +
- * `weights.bin` each), the AdamW moments (`optimizer.json` + `optimizer.bin`), `state.json`
- * (step, RNG state) and the `config.json` that rebuilds the architecture.
- */
-export const CHECKPOINT_FILES = {
-  model: 'model',
-  ema: 'ema',
-  optimizer: 'optimizer',
-  state: 'state.json',
-  config: 'config.json',
-} as const;
-
-function readCheckpoint(dir: string): { state: CheckpointState; path: string } | null {
-  const ck = join(dir, RUN_FILES.checkpoint);
-  if (!existsSync(join(ck, CHECKPOINT_FILES.state))) return null;
-  const state = JSON.parse(readFileSync(join(ck, CHECKPOINT_FILES.state), 'utf8')) as CheckpointState;
-  if (state.format !== 'mipjs-checkpoint' || state.version !== 2)
-    throw new ResumeError(`${ck} is not a mipjs checkpoint of version 2`);
-  return { state, path: ck };
-}
-
 /**
  * Trains one run: AdamW (decoupled decay), cosine LR (eta_min 0), global-norm clipping, EMA
  * weights, the delta_t schedule, checkpoints (atomic) with optimizer and EMA state, and exact
  * resume. Every random quantity of step k is drawn from `RandomStream(mixSeed(seed, k))` and the
  * batch of step k from `task.trainBatch(seed, k)`, so a resumed run replays the same draws.
+ *
+ * The steps: `checkResumable` (the folder may be written: a resume of the same config, or a
+ * fresh folder), `setUp` (model, EMA copy, optimizer), `resume` (weights, moments, step and
+ * metrics from the checkpoint), `stepLoop` (optimizer steps, metrics lines, periodic checkpoints
+ * in `checkpoint.ts`), `finalSave` (the checkpoint of a run resumed past its end).
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { algorithm, task, dir, teacher } = options;
   const config = validateRunConfig(options.config);
-  const log = options.log ?? (() => {});
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(options.dir, { recursive: true });
+  const saved = checkResumable(options, config);
+  const run = setUp(options, config);
+  try {
+    const start = await resume(run, saved);
+    writeJsonAtomic(join(run.dir, RUN_FILES.config), config);
+    const end = await stepLoop(run, start);
+    options.progress?.stop();
+    if (!end.stopped) await finalSave(run, start);
+    const trainSeconds = start.trainSeconds + (performance.now() - end.t0) / 1000;
+    return {
+      model: run.model,
+      ema: run.ema,
+      step: end.step,
+      trainSeconds,
+      metrics: start.metrics,
+      dispose: run.dispose,
+    };
+  } catch (error) {
+    options.progress?.stop();
+    run.dispose();
+    throw error;
+  }
+}
 
-  let startStep = 0;
-  let trainSecondsBefore = 0;
-  let metrics: MetricLine[] = [];
+/** A run being trained: its options, validated config, and what `setUp` built. */
+interface TrainingRun {
+  options: TrainOptions;
+  config: RunConfig;
+  dir: string;
+  log: (line: string) => void;
+  model: Model;
+  ema: Model;
+  trainable: tf.Variable[];
+  averages: Ema[];
+  optimizer: AdamW;
+  dispose(): void;
+}
+
+/** Where the step loop starts: step, time and metrics lines so far (all zero for a fresh run). */
+interface StartPoint {
+  step: number;
+  trainSeconds: number;
+  /** metrics.jsonl so far; the step loop appends to it. */
+  metrics: MetricLine[];
+}
+
+/**
+ * Step 1: the folder may be written. A resume must find the same config in it (its checkpoint,
+ * when there is one, is returned); a fresh run must not find a checkpoint.
+ */
+function checkResumable(
+  options: TrainOptions,
+  config: RunConfig,
+): { state: CheckpointState; path: string } | null {
+  const { dir } = options;
   const saved = options.resume ? readCheckpoint(dir) : null;
   if (options.resume && existsSync(join(dir, RUN_FILES.config))) {
     const before = validateRunConfig(JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')));
@@ -135,9 +153,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       `${dir} already holds a checkpoint; pass --resume to continue it or choose another --out`,
     );
   }
+  return saved;
+}
 
-  const model = buildModel(config, task);
-  const ema = buildModel(config, task);
+/** Step 2: the model, its EMA copy and the optimizer over both network and encoder. */
+function setUp(options: TrainOptions, config: RunConfig): TrainingRun {
+  const model = buildModel(config, options.task);
+  const ema = buildModel(config, options.task);
   // The encoder trains with the network: one optimizer, one EMA, one checkpoint.
   const trainable = model.variables.filter((v) => v.trainable);
   // EMA copies start equal to the initial model (reference: deep copies).
@@ -145,180 +167,218 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (model.encoder && ema.encoder)
     averages.push(new Ema(encoderAsWeights(model.encoder), encoderAsWeights(ema.encoder)));
   const optimizer = new AdamW(trainable, { lr: config.lr, weightDecay: config.weightDecay });
-  const dispose = () => {
-    model.dispose();
-    ema.dispose();
-    optimizer.dispose();
+  return {
+    options,
+    config,
+    dir: options.dir,
+    log: options.log ?? (() => {}),
+    model,
+    ema,
+    trainable,
+    averages,
+    optimizer,
+    dispose: () => {
+      model.dispose();
+      ema.dispose();
+      optimizer.dispose();
+    },
   };
+}
 
-  try {
-    if (saved) {
-      await loadModelInto(model, join(saved.path, CHECKPOINT_FILES.model));
-      await loadModelInto(ema, join(saved.path, CHECKPOINT_FILES.ema));
-      optimizer.setState(saved.state.optimizerStep, readTensorStore(saved.path, CHECKPOINT_FILES.optimizer));
-      startStep = saved.state.step;
-      trainSecondsBefore = saved.state.trainSeconds;
-      if (existsSync(join(dir, RUN_FILES.metrics))) {
-        metrics = readFileSync(join(dir, RUN_FILES.metrics), 'utf8')
-          .split('\n')
-          .filter((l) => l.trim())
-          .map((l) => JSON.parse(l) as MetricLine)
-          .filter((m) => m.step <= startStep);
-      }
-      log(`resuming ${dir} at step ${startStep}`);
-    }
-    writeJsonAtomic(join(dir, RUN_FILES.config), config);
+/** Step 3: weights, EMA weights, AdamW moments, step, time and metrics lines from the checkpoint. */
+async function resume(
+  run: TrainingRun,
+  saved: { state: CheckpointState; path: string } | null,
+): Promise<StartPoint> {
+  if (!saved) return { step: 0, trainSeconds: 0, metrics: [] };
+  const { dir } = run;
+  await loadModelInto(run.model, join(saved.path, CHECKPOINT_FILES.model));
+  await loadModelInto(run.ema, join(saved.path, CHECKPOINT_FILES.ema));
+  run.optimizer.setState(saved.state.optimizerStep, readTensorStore(saved.path, CHECKPOINT_FILES.optimizer));
+  const step = saved.state.step;
+  let metrics: MetricLine[] = [];
+  if (existsSync(join(dir, RUN_FILES.metrics))) {
+    metrics = readFileSync(join(dir, RUN_FILES.metrics), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as MetricLine)
+      .filter((m) => m.step <= step);
+  }
+  run.log(`resuming ${dir} at step ${step}`);
+  return { step, trainSeconds: saved.state.trainSeconds, metrics };
+}
 
-    const interpolant = new Interpolant(config.interpolant);
-    const deltaT = new WarmupAnnealing({
-      maxSteps: config.steps,
-      warmupRatio: config.warmupRatio,
-      rampupRatio: config.rampupRatio,
-    });
-    const flowMap = model.flowMap;
-    const [B, H, A] = [config.batchSize, task.horizon, task.actDim];
+/** What one optimizer step reports. */
+interface StepReport {
+  loss: number;
+  gradNorm: number;
+  /** The loss terms, in the order the loss returned them. */
+  termNames: string[];
+  terms: Record<string, number>;
+}
 
-    const writeCheckpoint = async (step: number, seconds: number) => {
-      const state: CheckpointState = {
-        format: 'mipjs-checkpoint',
-        version: 2,
-        step,
-        optimizerStep: optimizer.stepCount,
-        trainSeconds: seconds,
-        rng: { kind: 'per-step-splitmix', seed: config.seed, nextStep: step },
-        algorithm: algorithm.name,
-      };
-      const opt = optimizer.getState();
-      await writeDirAtomic(join(dir, RUN_FILES.checkpoint), async (tmp) => {
-        await saveModel(model, join(tmp, CHECKPOINT_FILES.model));
-        await saveModel(ema, join(tmp, CHECKPOINT_FILES.ema));
-        writeTensorStore(tmp, CHECKPOINT_FILES.optimizer, opt.arrays);
-        writeJsonAtomic(join(tmp, CHECKPOINT_FILES.state), state);
-        writeJsonAtomic(join(tmp, CHECKPOINT_FILES.config), config);
-      });
+/** The loss terms averaged over the steps since the last metrics line. */
+class MetricsWindow {
+  private started = performance.now();
+  private steps = 0;
+  private lossSum = 0;
+  private termSums: Record<string, number> = {};
+
+  add(report: StepReport): void {
+    this.steps++;
+    this.lossSum += report.loss;
+    for (const k of report.termNames) this.termSums[k] = (this.termSums[k] ?? 0) + report.terms[k];
+  }
+
+  /** The metrics line of the window (then starts the next one). */
+  close(
+    step: number,
+    last: { gradNorm: number; lr: number; deltaT: number },
+    elapsedSeconds: (now: number) => number,
+  ): MetricLine {
+    const now = performance.now();
+    const line: MetricLine = {
+      step,
+      loss: this.lossSum / this.steps,
+      terms: Object.fromEntries(Object.entries(this.termSums).map(([k, v]) => [k, v / this.steps])),
+      gradNorm: last.gradNorm,
+      lr: last.lr,
+      deltaT: last.deltaT,
+      stepsPerSecond: (this.steps * 1000) / Math.max(now - this.started, 1e-9),
+      elapsedSeconds: elapsedSeconds(now),
     };
-    const flushMetrics = () =>
-      writeFileAtomic(join(dir, RUN_FILES.metrics), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
-
-    const t0 = performance.now();
-    let windowStart = performance.now();
-    let windowSteps = 0;
-    let lossSum = 0;
-    let termSums: Record<string, number> = {};
-    options.progress?.start(config.steps, startStep);
-    for (let step = startStep; step < config.steps; step++) {
-      const lr = cosineLr(step, config.steps, config.lr);
-      const dT = deltaT.value(step);
-      const host = task.trainBatch(config.seed, step, B);
-      const action = tf.tensor3d(host.action, [B, H, A]);
-      const obs = host.obs ? tf.tensor3d(host.obs, [B, task.obsSteps, task.obsDim]) : null;
-      const rng = new RandomStream(mixSeed(config.seed, step, 0x5eed));
-      let termNames: string[] = [];
-      let termValues: tf.Scalar[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const cond = model.encode(obs, true, mixSeed(config.seed, step, 0xd409));
-        const ctx: LossContext<Record<string, unknown>> = {
-          flowMap,
-          teacher,
-          interpolant,
-          rng,
-          training: true,
-          options: config.lossOptions,
-        };
-        const result = algorithm.loss(ctx, { action, cond, deltaT: dT });
-        termNames = Object.keys(result.terms);
-        termValues = termNames.map((k) => tf.keep(result.terms[k]));
-        return result.loss;
-      }, trainable);
-      // A variable the loss does not reach (e.g. the MLP's unused scalar head) has no gradient.
-      const gradList: (tf.Tensor | null)[] = trainable.map((v) => grads[v.name] ?? null);
-      const present = gradList.filter((g): g is tf.Tensor => g != null);
-      const stats = tf.tidy(() =>
-        tf.stack([
-          value,
-          ...termValues,
-          tf.addN([tf.scalar(0), ...present.map((g) => tf.sum(tf.square(g)))]),
-        ]),
-      );
-      const numbers = stats.dataSync();
-      stats.dispose();
-      const loss = numbers[0];
-      const gradNorm = Math.sqrt(numbers[numbers.length - 1]);
-      const terms: Record<string, number> = {};
-      termNames.forEach((k, i) => {
-        terms[k] = numbers[i + 1];
-      });
-      tf.dispose([value, ...termValues, action]);
-      if (obs) obs.dispose();
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        tf.dispose(present);
-        const badTerms = termNames.filter((k) => !Number.isFinite(terms[k]));
-        const what = !Number.isFinite(loss)
-          ? `non-finite loss ${loss}${badTerms.length ? ` (term ${badTerms.map((k) => `'${k}' = ${terms[k]}`).join(', ')})` : ''}`
-          : `non-finite gradient (global norm ${gradNorm}; loss ${loss}, terms ${termNames.map((k) => `${k}=${terms[k]}`).join(', ') || 'none'})`;
-        throw new NonFiniteError(
-          `run stopped at step ${step + 1} of ${config.steps}: algorithm '${algorithm.name}' produced a ${what}. ` +
-            `The last good checkpoint (step ${startStep > 0 || existsSync(join(dir, RUN_FILES.checkpoint)) ? readCheckpoint(dir)?.state.step : 'none'}) is untouched.`,
-        );
-      }
-      const coef =
-        config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
-      optimizer.step(gradList, lr, coef);
-      tf.dispose(present);
-      if (config.emaRate < 1) for (const average of averages) average.update(config.emaRate);
-
-      const done = step + 1;
-      windowSteps++;
-      lossSum += loss;
-      for (const k of termNames) termSums[k] = (termSums[k] ?? 0) + terms[k];
-      options.progress?.update(done, loss);
-      if (done % config.logEvery === 0 || done === config.steps) {
-        const now = performance.now();
-        const line: MetricLine = {
-          step: done,
-          loss: lossSum / windowSteps,
-          terms: Object.fromEntries(Object.entries(termSums).map(([k, v]) => [k, v / windowSteps])),
-          gradNorm,
-          lr,
-          deltaT: dT,
-          stepsPerSecond: (windowSteps * 1000) / Math.max(now - windowStart, 1e-9),
-          elapsedSeconds: trainSecondsBefore + (now - t0) / 1000,
-        };
-        metrics.push(line);
-        flushMetrics();
-        windowStart = now;
-        windowSteps = 0;
-        lossSum = 0;
-        termSums = {};
-      }
-      if (done % config.checkpointEvery === 0 || done === config.steps || done === options.stopAfterStep) {
-        await writeCheckpoint(done, trainSecondsBefore + (performance.now() - t0) / 1000);
-      }
-      if (done === options.stopAfterStep) {
-        options.progress?.stop();
-        return {
-          model,
-          ema,
-          step: done,
-          trainSeconds: trainSecondsBefore + (performance.now() - t0) / 1000,
-          metrics,
-          dispose,
-        };
-      }
-    }
-    options.progress?.stop();
-    if (startStep >= config.steps && !existsSync(join(dir, RUN_FILES.checkpoint)))
-      await writeCheckpoint(config.steps, 0);
-    const trainSeconds = trainSecondsBefore + (performance.now() - t0) / 1000;
-    return { model, ema, step: config.steps, trainSeconds, metrics, dispose };
-  } catch (error) {
-    options.progress?.stop();
-    dispose();
-    throw error;
+    this.started = now;
+    this.steps = 0;
+    this.lossSum = 0;
+    this.termSums = {};
+    return line;
   }
 }
 
-/** Removes a run folder's checkpoint (used when a run is restarted from scratch). */
-export function clearCheckpoint(dir: string): void {
-  rmSync(join(dir, RUN_FILES.checkpoint), { recursive: true, force: true });
+/**
+ * Step 4: the optimizer steps from `start.step` to the end (or to `stopAfterStep`), with a
+ * metrics line every `logEvery` steps and a checkpoint every `checkpointEvery` steps, at the end
+ * and at `stopAfterStep`.
+ */
+async function stepLoop(
+  run: TrainingRun,
+  start: StartPoint,
+): Promise<{ step: number; stopped: boolean; t0: number }> {
+  const { config, options, dir } = run;
+  const interpolant = new Interpolant(config.interpolant);
+  const deltaT = new WarmupAnnealing({
+    maxSteps: config.steps,
+    warmupRatio: config.warmupRatio,
+    rampupRatio: config.rampupRatio,
+  });
+  const flushMetrics = () =>
+    writeFileAtomic(
+      join(dir, RUN_FILES.metrics),
+      start.metrics.map((m) => JSON.stringify(m)).join('\n') + '\n',
+    );
+  const t0 = performance.now();
+  const seconds = (now: number) => start.trainSeconds + (now - t0) / 1000;
+  const window = new MetricsWindow();
+  options.progress?.start(config.steps, start.step);
+  for (let step = start.step; step < config.steps; step++) {
+    const lr = cosineLr(step, config.steps, config.lr);
+    const dT = deltaT.value(step);
+    const report = optimizerStep(run, interpolant, step, lr, dT, start.step);
+    const done = step + 1;
+    window.add(report);
+    options.progress?.update(done, report.loss);
+    if (done % config.logEvery === 0 || done === config.steps) {
+      start.metrics.push(window.close(done, { gradNorm: report.gradNorm, lr, deltaT: dT }, seconds));
+      flushMetrics();
+    }
+    if (done % config.checkpointEvery === 0 || done === config.steps || done === options.stopAfterStep) {
+      await writeCheckpoint(checkpointParts(run), done, seconds(performance.now()));
+    }
+    if (done === options.stopAfterStep) return { step: done, stopped: true, t0 };
+  }
+  return { step: config.steps, stopped: false, t0 };
+}
+
+/**
+ * One optimizer step at `step`: the batch and draws of that step, the loss and its gradients,
+ * the finiteness check, clipping, AdamW and the EMA update.
+ */
+function optimizerStep(
+  run: TrainingRun,
+  interpolant: Interpolant,
+  step: number,
+  lr: number,
+  dT: number,
+  startStep: number,
+): StepReport {
+  const { config, model, trainable, dir } = run;
+  const { algorithm, task, teacher } = run.options;
+  const [B, H, A] = [config.batchSize, task.horizon, task.actDim];
+  const host = task.trainBatch(config.seed, step, B);
+  const action = tf.tensor3d(host.action, [B, H, A]);
+  const obs = host.obs ? tf.tensor3d(host.obs, [B, task.obsSteps, task.obsDim]) : null;
+  const rng = new RandomStream(mixSeed(config.seed, step, 0x5eed));
+  let termNames: string[] = [];
+  let termValues: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const cond = model.encode(obs, true, mixSeed(config.seed, step, 0xd409));
+    const ctx: LossContext<Record<string, unknown>> = {
+      flowMap: model.flowMap,
+      teacher,
+      interpolant,
+      rng,
+      training: true,
+      options: config.lossOptions,
+    };
+    const result = algorithm.loss(ctx, { action, cond, deltaT: dT });
+    termNames = Object.keys(result.terms);
+    termValues = termNames.map((k) => tf.keep(result.terms[k]));
+    return result.loss;
+  }, trainable);
+  // A variable the loss does not reach (e.g. the MLP's unused scalar head) has no gradient.
+  const gradList: (tf.Tensor | null)[] = trainable.map((v) => grads[v.name] ?? null);
+  const present = gradList.filter((g): g is tf.Tensor => g != null);
+  const stats = tf.tidy(() =>
+    tf.stack([value, ...termValues, tf.addN([tf.scalar(0), ...present.map((g) => tf.sum(tf.square(g)))])]),
+  );
+  const numbers = stats.dataSync();
+  stats.dispose();
+  const loss = numbers[0];
+  const gradNorm = Math.sqrt(numbers[numbers.length - 1]);
+  const terms: Record<string, number> = {};
+  termNames.forEach((k, i) => {
+    terms[k] = numbers[i + 1];
+  });
+  tf.dispose([value, ...termValues, action]);
+  if (obs) obs.dispose();
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    tf.dispose(present);
+    const badTerms = termNames.filter((k) => !Number.isFinite(terms[k]));
+    const what = !Number.isFinite(loss)
+      ? `non-finite loss ${loss}${badTerms.length ? ` (term ${badTerms.map((k) => `'${k}' = ${terms[k]}`).join(', ')})` : ''}`
+      : `non-finite gradient (global norm ${gradNorm}; loss ${loss}, terms ${termNames.map((k) => `${k}=${terms[k]}`).join(', ') || 'none'})`;
+    throw new NonFiniteError(
+      `run stopped at step ${step + 1} of ${config.steps}: algorithm '${algorithm.name}' produced a ${what}. ` +
+        `The last good checkpoint (step ${startStep > 0 || existsSync(join(dir, RUN_FILES.checkpoint)) ? readCheckpoint(dir)?.state.step : 'none'}) is untouched.`,
+    );
+  }
+  const coef = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
+  run.optimizer.step(gradList, lr, coef);
+  tf.dispose(present);
+  if (config.emaRate < 1) for (const average of run.averages) average.update(config.emaRate);
+  return { loss, gradNorm, termNames, terms };
+}
+
+/**
+ * Step 5: a run resumed at or past its last step trains nothing; it still gets a checkpoint of
+ * its final step when it has none (the periodic ones cover every other case).
+ */
+async function finalSave(run: TrainingRun, start: StartPoint): Promise<void> {
+  if (start.step >= run.config.steps && !existsSync(join(run.dir, RUN_FILES.checkpoint)))
+    await writeCheckpoint(checkpointParts(run), run.config.steps, 0);
+}
+
+function checkpointParts(run: TrainingRun) {
+  const { dir, config, model, ema, optimizer } = run;
+  return { dir, config, algorithm: run.options.algorithm.name, model, ema, optimizer };
 }

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/config.js';
+import { writeDirAtomic, writeJsonAtomic } from '../io/io.js';
+import { type Model, saveModel } from '../model/model.js';
+import type { AdamW } from './optim/adamw.js';
+import { writeTensorStore } from './tensor-store.js';
+
+/** A resume folder that does not belong to this config. */
+export class ResumeError extends Error {
+  override name = 'ResumeError';
+}
+
+/** `checkpoint/state.json`: where a run stands, enough to continue it exactly. */
+export interface CheckpointState {
+  format: 'mipjs-checkpoint';
+  version: 2;
+  step: number;
+  optimizerStep: number;
+  trainSeconds: number;
+  /** Every random draw of step k comes from RandomStream(mixSeed(seed, k)): the seed is the RNG state. */
+  rng: { kind: 'per-step-splitmix'; seed: number; nextStep: number };
+  algorithm: string;
+}
+
+/** Paths inside a run folder. */
+export const RUN_FILES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  checkpoint: 'checkpoint',
+} as const;
+
+/**
+ * Paths inside `checkpoint/`: the trained and EMA weights as @mipjs/nets weights directories
+ * (`model/network`, `model/encoder`, `ema/network`, `ema/encoder`: `manifest.json` +
+ * `weights.bin` each), the AdamW moments (`optimizer.json` + `optimizer.bin`), `state.json`
+ * (step, RNG state) and the `config.json` that rebuilds the architecture.
+ */
+export const CHECKPOINT_FILES = {
+  model: 'model',
+  ema: 'ema',
+  optimizer: 'optimizer',
+  state: 'state.json',
+  config: 'config.json',
+} as const;
+
+/** The checkpoint of a run folder (its state and path), or null when it has none. */
+export function readCheckpoint(dir: string): { state: CheckpointState; path: string } | null {
+  const ck = join(dir, RUN_FILES.checkpoint);
+  if (!existsSync(join(ck, CHECKPOINT_FILES.state))) return null;
+  const state = JSON.parse(readFileSync(join(ck, CHECKPOINT_FILES.state), 'utf8')) as CheckpointState;
+  if (state.format !== 'mipjs-checkpoint' || state.version !== 2)
+    throw new ResumeError(`${ck} is not a mipjs checkpoint of version 2`);
+  return { state, path: ck };
+}
+
+/** What a checkpoint holds besides its step and time. */
+export interface CheckpointParts {
+  dir: string;
+  config: RunConfig;
+  algorithm: string;
+  model: Model;
+  ema: Model;
+  optimizer: AdamW;
+}
+
+/**
+ * Writes `dir/checkpoint/` atomically (a temporary folder, then a rename): a kill at any moment
+ * leaves the previous checkpoint or the new one, never a mix.
+ */
+export async function writeCheckpoint(parts: CheckpointParts, step: number, seconds: number): Promise<void> {
+  const { dir, config, model, ema, optimizer } = parts;
+  const state: CheckpointState = {
+    format: 'mipjs-checkpoint',
+    version: 2,
+    step,
+    optimizerStep: optimizer.stepCount,
+    trainSeconds: seconds,
+    rng: { kind: 'per-step-splitmix', seed: config.seed, nextStep: step },
+    algorithm: parts.algorithm,
+  };
+  const opt = optimizer.getState();
+  await writeDirAtomic(join(dir, RUN_FILES.checkpoint), async (tmp) => {
+    await saveModel(model, join(tmp, CHECKPOINT_FILES.model));
+    await saveModel(ema, join(tmp, CHECKPOINT_FILES.ema));
+    writeTensorStore(tmp, CHECKPOINT_FILES.optimizer, opt.arrays);
+    writeJsonAtomic(join(tmp, CHECKPOINT_FILES.state), state);
+    writeJsonAtomic(join(tmp, CHECKPOINT_FILES.config), config);
+  });
+}
+
+/** Removes a run folder's checkpoint (used when a run is restarted from scratch). */
+export function clearCheckpoint(dir: string): void {
+  rmSync(join(dir, RUN_FILES.checkpoint), { recursive: true, force: true });
+}
