@@ -16,6 +16,12 @@ import {
   resolveRunConfig,
   TASK_NAMES,
 } from '../config/config.js';
+import {
+  closedLoopTable,
+  ENVIRONMENT_NAMES,
+  type EnvironmentName,
+  evaluateCheckpointInEnvironment,
+} from '../evaluate/closed-loop.js';
 import { evaluateCheckpoint } from '../evaluate/evaluate.js';
 import { writeJsonAtomic } from '../io/io.js';
 import { registerPerfCommand } from '../perf/command.js';
@@ -73,6 +79,7 @@ interface CommonFlags {
   seed?: string;
   nfe?: string;
   evalSamples?: string;
+  episodes?: string;
   teacher?: string;
   teacherSteps?: string;
   backend: string;
@@ -104,6 +111,7 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
     seed: n('--seed', f.seed),
     evalNfe: f.nfe === undefined ? undefined : parseIntListFlag('--nfe', f.nfe),
     evalSamples: n('--eval-samples', f.evalSamples),
+    evalEpisodes: n('--episodes', f.episodes),
     teacher: f.teacher,
     teacherSteps: n('--teacher-steps', f.teacherSteps),
   };
@@ -128,6 +136,7 @@ function addRunOptions(cmd: Command, withAlgorithm = true): Command {
     .option('--ema <rate>', 'EMA rate of the evaluation weights')
     .option('--nfe <list>', 'NFE values to evaluate, e.g. 1,2,4,8,16')
     .option('--eval-samples <n>', 'samples per evaluation')
+    .option('--episodes <n>', 'closed-loop episodes per NFE on tasks with an environment (pusht; 0 = off)')
     .option('--algorithm-package <name...>', 'load extra algorithms from a package (repeatable)')
     .option('--teacher <dir>', 'trained flow-matching run folder used as teacher by ctm / lmd')
     .option('--teacher-steps <n>', 'steps of the teacher trained first when --teacher is not given')
@@ -234,10 +243,28 @@ export function buildProgram(): Command {
     .option('--algorithm-package <name...>', "packages the run's algorithm comes from")
     .option('--data <path>', 'dataset path (when it moved since training)')
     .option('--json <file>', 'write result rows as JSON')
+    .option('--env <name>', `closed-loop evaluation in an environment: ${ENVIRONMENT_NAMES.join(', ')}`)
+    .option('--episodes <n>', 'closed-loop episodes per NFE, stepped as one batch (default 50)')
+    .option('--seed <n>', 'seed of the first closed-loop episode (default 100000, the test seeds)')
     .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
-    .action(async (run: string, f: CommonFlags) => {
+    .action(async (run: string, f: CommonFlags & { env?: string }) => {
       const backend = backendOf(f);
       const nfe = f.nfe === undefined ? undefined : parseIntListFlag('--nfe', f.nfe);
+      if (f.env !== undefined) {
+        const env = checkChoice('env', f.env, ENVIRONMENT_NAMES) as EnvironmentName;
+        const episodes = f.episodes === undefined ? undefined : parseNumberFlag('--episodes', f.episodes);
+        if (episodes !== undefined && (!Number.isInteger(episodes) || episodes < 1)) {
+          throw new ConfigError(`--episodes: expected a positive integer, got ${f.episodes}`);
+        }
+        const seed = f.seed === undefined ? undefined : parseNumberFlag('--seed', f.seed);
+        if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) {
+          throw new ConfigError(`--seed: expected a non-negative integer, got ${f.seed}`);
+        }
+        const rows = await evaluateCheckpointInEnvironment(run, { env, backend, nfe, episodes, seed, log });
+        print(closedLoopTable(rows));
+        if (f.json) writeJsonAtomic(f.json, rows);
+        return;
+      }
       const evalSamples =
         f.evalSamples === undefined ? undefined : parseNumberFlag('--eval-samples', f.evalSamples);
       const rows = await evaluateCheckpoint(run, {

@@ -83,6 +83,11 @@ export const runConfigSchema = z
     /** NFE values evaluated at the end; empty = the algorithm's default step list. */
     evalNfe: z.array(positiveInt).default([]),
     evalSamples: positiveInt,
+    /**
+     * Closed-loop episodes per NFE on tasks with an environment (pusht): Diffusion Policy's test
+     * protocol, seeds 100000 onwards. 0 = off.
+     */
+    evalEpisodes: z.number().int().min(0).default(50),
     logEvery: positiveInt,
     checkpointEvery: positiveInt,
     /** A trained flow-matching teacher (run folder or checkpoint) for ctm / lmd. */
@@ -302,7 +307,14 @@ export function parseIntListFlag(flag: string, value: string): number[] {
 
 /** Fields whose change makes a checkpoint incompatible with a resume. */
 export function configMismatch(saved: RunConfig, now: RunConfig): string[] {
-  const ignore = new Set(['logEvery', 'checkpointEvery', 'evalNfe', 'evalSamples', 'algorithmPackages']);
+  const ignore = new Set([
+    'logEvery',
+    'checkpointEvery',
+    'evalNfe',
+    'evalSamples',
+    'evalEpisodes',
+    'algorithmPackages',
+  ]);
   const diffs: string[] = [];
   const keys = new Set([...Object.keys(saved), ...Object.keys(now)]);
   for (const key of keys) {

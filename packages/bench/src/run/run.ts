@@ -5,6 +5,7 @@ import { algorithmFor } from '../algorithms/algorithms.js';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig } from '../config/config.js';
+import { closedLoopMetrics, environmentForTask, evaluateRunInEnvironment } from '../evaluate/closed-loop.js';
 import { evaluateAtEachNfe, nfeList } from '../evaluate/evaluate.js';
 import type { ResultRow } from '../evaluate/results.js';
 import { writeJsonAtomic } from '../io/io.js';
@@ -160,6 +161,20 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
             steps: result.step,
           });
           if (ev.samples2d) samples[String(nfe)] = ev.samples2d;
+        }
+        // Tasks with an environment are judged by what the policy does there, as in the paper.
+        const env = environmentForTask(config.task);
+        if (env && config.evalEpisodes > 0) {
+          const results = await evaluateRunInEnvironment(dir, {
+            env,
+            nfes,
+            episodes: config.evalEpisodes,
+            log: (line) => log(`${label}: ${line}`),
+          });
+          for (const r of results) {
+            const row = rows.find((x) => x.nfe === r.nfe);
+            if (row) row.metrics = { ...row.metrics, ...closedLoopMetrics(r) };
+          }
         }
       }
       const evalSeconds = (performance.now() - t0) / 1000;

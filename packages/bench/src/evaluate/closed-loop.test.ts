@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadZarrReplayBuffer } from '@mipjs/data';
+import { PushTEnv, pushTCoverage, pushTReward } from '@mipjs/envs';
+import { loadPolicyFromRun } from '@mipjs/policy/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveRunConfig } from '../config/config.js';
+import { executeRun } from '../run/run.js';
+import { demonstrationLevel, evaluatePushT, HOLD_STILL } from './closed-loop.js';
+
+const DATA = join(import.meta.dirname, '../../../../datasets/pusht/pusht_cchi_v7_lowdim.zarr');
+
+/** One episode at a time in a plain PushTEnv: the oracle of the batched evaluation. */
+function oneByOne(act: (env: PushTEnv, step: number) => [number, number], seed: number, maxSteps = 300) {
+  const env = new PushTEnv();
+  env.reset(seed, { legacy: true });
+  let best = 0;
+  let success = false;
+  for (let t = 0; t < maxSteps; t++) {
+    const r = env.step(act(env, t));
+    best = Math.max(best, r.reward);
+    if (r.terminated) success = true;
+    if (r.terminated || r.truncated) break;
+  }
+  return { best, success };
+}
+
+describe('evaluatePushT', () => {
+  it('scores the hold-still baseline as the same episodes stepped one by one', () => {
+    const r = evaluatePushT(HOLD_STILL, { episodes: 4, seed: 100000 });
+    for (let i = 0; i < 4; i++) {
+      const o = oneByOne((env) => {
+        const s = env.getState();
+        return [s[0]!, s[1]!];
+      }, 100000 + i);
+      expect(r.maxRewards[i]).toBeCloseTo(o.best, 12);
+    }
+    expect(r.nfe).toBe(0);
+    expect(r.meanMaxReward).toBeCloseTo(r.maxRewards.reduce((a, b) => a + b) / 4, 12);
+  });
+
+  it('rejects a bad episode count by name', () => {
+    expect(() => evaluatePushT(HOLD_STILL, { episodes: 0 })).toThrow(/episodes must be a positive integer/);
+  });
+});
+
+describe('demonstrationLevel', () => {
+  it.skipIf(!existsSync(DATA))('scores the recorded PushT demonstrations from their states', async () => {
+    const store = await loadZarrReplayBuffer(DATA, { keys: ['state'] });
+    const state = store.get('state').data;
+    const ends = store.episodeEnds;
+    const level = demonstrationLevel(state, ends);
+    // ../shared/data/README.md: final coverage 0.77-0.85 (median 0.85), none passes 0.95.
+    expect(level.episodes).toBe(206);
+    expect(level.successRate).toBe(0);
+    expect(level.meanFinalCoverage).toBeGreaterThan(0.77);
+    expect(level.meanFinalCoverage).toBeLessThan(0.86);
+    const last = ends[0]! - 1;
+    const first = demonstrationLevel(state.subarray(0, ends[0]! * 5), [ends[0]!]);
+    expect(first.meanFinalCoverage).toBeCloseTo(
+      pushTCoverage(state[last * 5 + 2]!, state[last * 5 + 3]!, state[last * 5 + 4]!),
+      12,
+    );
+    expect(first.meanMaxReward).toBeLessThanOrEqual(pushTReward(0.95));
+  });
+});
+
+describe('a trained run in closed loop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mipjs-closed-loop-'));
+  let rows: Awaited<ReturnType<typeof executeRun>>['rows'] = [];
+  beforeAll(async () => {
+    if (!existsSync(DATA)) return;
+    const config = resolveRunConfig(
+      {},
+      {
+        task: 'pusht',
+        data: DATA,
+        algorithm: 'mip',
+        network: 'vanilla_mlp',
+        networkOptions: { embDim: 32, nLayers: 1 },
+        steps: 20,
+        batchSize: 16,
+        evalSamples: 32,
+        evalEpisodes: 2,
+      },
+    );
+    ({ rows } = await executeRun({ config, dir, backend: 'cpu', quiet: true }));
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.skipIf(!existsSync(DATA))(
+    'adds closed-loop metrics that equal its policy stepped episode by episode',
+    async () => {
+      expect(rows).toHaveLength(1);
+      const m = rows[0]!.metrics;
+      expect(m.episodes).toBe(2);
+      const policy = await loadPolicyFromRun(dir);
+      // The receding horizon by hand: chunk k (seed k) from the last two observations, rows 1..8 executed.
+      for (let i = 0; i < 2; i++) {
+        let history: number[][] = [];
+        let queue: number[][] = [];
+        let chunks = 0;
+        const o = oneByOne((env) => {
+          const s = Array.from(env.getState());
+          history = history.length === 0 ? [s, s] : [history[1]!, s];
+          if (queue.length === 0) {
+            const c = policy.act([history.flat()], { seed: chunks++ });
+            for (let h = 1; h <= 8; h++) queue.push([c.data[h * 2]!, c.data[h * 2 + 1]!]);
+          }
+          return queue.shift() as [number, number];
+        }, 100000 + i);
+        const batched = evaluatePushT(policy, { episodes: 2 }).maxRewards[i]!;
+        expect(batched).toBeCloseTo(o.best, 4);
+      }
+      expect(m.meanMaxReward).toBeGreaterThanOrEqual(0);
+      policy.dispose();
+    },
+  );
+});
