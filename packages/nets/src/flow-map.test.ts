@@ -54,8 +54,8 @@ type Which = 'jvpT' | 'jvpS' | 'jvpX' | 's+x';
  * on t), x = (1 - s) z + s a (x depends on s and t), and for 's+x' also the direction v' = s v.
  */
 function lossOf(fm: FlowMap, which: Which) {
-  return (tb: tf.Tensor1D) => {
-    const t = tb;
+  return (tb: tf.Tensor) => {
+    const t = tb as tf.Tensor1D;
     const s = tf.mul(tb, 0.6) as tf.Tensor1D;
     const sCol = tf.reshape(s, [-1, 1, 1]);
     const x = tf.add(tf.mul(tf.sub(1, sCol), z), tf.mul(sCol, a)) as tf.Tensor3D;
