@@ -84,6 +84,8 @@ async function main() {
       String(r.lr),
       '--seed',
       String(r.seed ?? 0),
+      // The recipe's NFE first: the bench's policy.json takes its defaultNfe from this list.
+      ...(r.nfe ? ['--nfe', String(r.nfe)] : []),
       '--backend',
       'wasm',
       '--no-eval',
