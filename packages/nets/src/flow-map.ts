@@ -179,6 +179,8 @@ export class FlowMap {
     }
     const f = this.net.apply(x, s, t, cond, options);
     // J f · (dx, ds, dt) = J_x f dx + J_s f ds + J_t f dt: one double-VJP per input direction.
+    // Each is the partial in its argument alone, also where the caller made the other inputs from
+    // it (x = I_s from s): jvpByDoubleVjp differentiates a tape copy of the argument.
     const parts: tf.Tensor[] = [];
     if (tangent.x) {
       parts.push(
