@@ -23,6 +23,7 @@ import {
   evaluateCheckpointInEnvironment,
 } from '../evaluate/closed-loop.js';
 import { evaluateCheckpoint } from '../evaluate/evaluate.js';
+import { checkRolloutRun, rolloutFormat, rolloutRun } from '../evaluate/rollout.js';
 import { writeJsonAtomic } from '../io/io.js';
 import { registerPerfCommand } from '../perf/command.js';
 import { writeReport } from '../report/report.js';
@@ -278,6 +279,63 @@ export function buildProgram(): Command {
       for (const r of rows) print(`${r.algorithm} ${r.task} NFE ${r.nfe}: ${JSON.stringify(r.metrics)}`);
       if (f.json) writeJsonAtomic(f.json, rows);
     });
+
+  program
+    .command('rollout')
+    .description('one closed-loop episode of a run as an animated GIF (.gif) or a strip of frames (.png)')
+    .argument('<run>', 'run folder written by mipjs train (with a policy.json)')
+    .requiredOption('--env <name>', `environment: ${ENVIRONMENT_NAMES.join(', ')}`)
+    .requiredOption(
+      '--out <file>',
+      'output: FILE.gif (animation, 10 fps) or FILE.png (6 frames side by side)',
+    )
+    .option('--seed <n>', 'reset seed of the episode (default 100000: episode 0 of mipjs eval --env)')
+    .option('--nfe <n>', "NFE of every chunk (default the policy's)")
+    .option('--legacy', 'numpy legacy reset order, as the test envs (default)')
+    .option('--no-legacy', 'the current reset order')
+    .option('--size <px>', 'frame side in pixels (default 256)')
+    .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
+    .action(
+      async (run: string, f: CommonFlags & { env: string; out: string; legacy?: boolean; size?: string }) => {
+        const backend = backendOf(f);
+        const env = checkChoice('env', f.env, ENVIRONMENT_NAMES) as EnvironmentName;
+        const format = rolloutFormat(f.out);
+        const seed = f.seed === undefined ? undefined : parseNumberFlag('--seed', f.seed);
+        if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
+          throw new ConfigError(`--seed: expected an integer in [0, 2^32), got ${f.seed}`);
+        }
+        const nfe = f.nfe === undefined ? undefined : parseNumberFlag('--nfe', f.nfe);
+        if (nfe !== undefined && (!Number.isInteger(nfe) || nfe < 1)) {
+          throw new ConfigError(`--nfe: expected one positive integer, got ${f.nfe}`);
+        }
+        const size = f.size === undefined ? undefined : parseNumberFlag('--size', f.size);
+        if (size !== undefined && (!Number.isInteger(size) || size < 16 || size > 1024)) {
+          throw new ConfigError(`--size: expected an integer in [16, 1024], got ${f.size}`);
+        }
+        checkRolloutRun(run, env);
+        const {
+          rollout: r,
+          bytes,
+          algorithm,
+        } = await rolloutRun(run, {
+          env,
+          out: f.out,
+          seed,
+          nfe,
+          legacy: f.legacy ?? true,
+          size,
+          backend,
+          log,
+        });
+        print(
+          `${algorithm} ${env} seed ${r.seed} NFE ${r.nfe}: max reward ${r.maxReward.toFixed(3)}, ` +
+            `${r.success ? 'success' : 'no success'}, ${r.steps} steps, final coverage ${r.finalCoverage.toFixed(3)}`,
+        );
+        print(
+          `wrote ${f.out} (${format === 'gif' ? `${r.frames.length} frames` : 'strip of frames'}, ${(bytes / 1024).toFixed(0)} KiB)`,
+        );
+      },
+    );
 
   addRunOptions(
     program.command('compare').description('several algorithms on one task: one table, one report'),

@@ -4,7 +4,9 @@ import { join, relative } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import { environmentForTask, PUSHT_TEST_SEED } from '../evaluate/closed-loop.js';
 import type { ResultRow } from '../evaluate/results.js';
+import { rolloutRun } from '../evaluate/rollout.js';
 import { writeFileAtomic } from '../io/io.js';
 
 /** Renders a vega-lite spec to SVG (vega `View.toSVG`, headless) and PNG (resvg). */
@@ -43,7 +45,14 @@ export function findRunFolders(root: string, depth = 4): RunFolder[] {
     }
     if (d <= 0) return;
     for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith('.') || name === 'checkpoint' || name === 'teacher' || name === 'plots') continue;
+      if (
+        name.startsWith('.') ||
+        name === 'checkpoint' ||
+        name === 'teacher' ||
+        name === 'plots' ||
+        name === 'rollouts'
+      )
+        continue;
       const p = join(dir, name);
       if (statSync(p).isDirectory()) visit(p, d - 1);
     }
@@ -91,6 +100,62 @@ export interface ReportOptions {
   title?: string;
   /** Lines printed under the title (sizes, seeds, NFE, timings). */
   preamble?: string[];
+  /**
+   * Closed-loop rollout GIFs of runs whose task has an environment (pusht): the reset seeds of
+   * each algorithm's first run, at its first NFE; `false` for none. Default `[100000, 100001]`.
+   */
+  rollouts?: readonly number[] | false;
+}
+
+/** Frame side of the report's rollout GIFs, px, and every how many states a frame (real time kept). */
+const REPORT_ROLLOUT_SIZE = 192;
+const REPORT_ROLLOUT_STRIDE = 2;
+
+/**
+ * `rollouts/<run>-seed<S>.gif` for the first run folder of each algorithm whose task has an
+ * environment; the markdown lines that show them with their scores, and a note for a run that
+ * cannot be rolled out (no `policy.json`).
+ */
+async function writeRollouts(
+  root: string,
+  runs: readonly RunFolder[],
+  seeds: readonly number[],
+  written: string[],
+): Promise<string[]> {
+  const md: string[] = [];
+  const seen = new Set<string>();
+  for (const run of runs) {
+    const c = run.config as { algorithm?: string; task?: string; evalNfe?: number[] };
+    const env = typeof c.task === 'string' ? environmentForTask(c.task) : null;
+    if (env === null || seen.has(c.algorithm ?? '?')) continue;
+    const where = relative(root, run.dir) || '.';
+    if (!existsSync(join(run.dir, 'policy.json'))) {
+      md.push(`- \`${where}\` (${runLabel(run)}): no policy.json, no rollout`);
+      continue;
+    }
+    seen.add(c.algorithm ?? '?');
+    const nfe = Array.isArray(c.evalNfe) && c.evalNfe.length > 0 ? c.evalNfe[0] : undefined;
+    const cells: string[] = [];
+    for (const seed of seeds) {
+      const name = `${runLabel(run).replace(/[^a-zA-Z0-9_-]+/g, '-')}-seed${seed}.gif`;
+      const file = join(root, 'rollouts', name);
+      const { rollout: r } = await rolloutRun(run.dir, {
+        env,
+        seed,
+        nfe,
+        out: file,
+        size: REPORT_ROLLOUT_SIZE,
+        stride: REPORT_ROLLOUT_STRIDE,
+      });
+      written.push(file);
+      cells.push(
+        `![${c.algorithm} seed ${seed}](rollouts/${name})<br>seed ${seed}: max reward ${r.maxReward.toFixed(3)}, ` +
+          `${r.success ? 'success' : 'no success'}, ${r.steps} steps`,
+      );
+    }
+    md.push(`### ${c.algorithm} (\`${where}\`, NFE ${nfe ?? 'default'})`, '', cells.join(' '), '');
+  }
+  return md;
 }
 
 /**
@@ -191,6 +256,11 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
     } as vl.TopLevelSpec);
   }
 
+  const rolloutLines =
+    options.rollouts === false
+      ? []
+      : await writeRollouts(root, runs, options.rollouts ?? [PUSHT_TEST_SEED, PUSHT_TEST_SEED + 1], written);
+
   const md: string[] = [`# ${options.title ?? 'mip.js results'}`, ''];
   if (options.preamble?.length) md.push(...options.preamble, '');
   if (rows.length > 0) md.push('## Results', '', markdownTable(rows), '');
@@ -203,6 +273,17 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
       );
     }
     md.push('');
+  }
+  if (rolloutLines.length > 0) {
+    md.push(
+      '## Rollouts',
+      '',
+      'One closed-loop episode per seed (the first test seeds, legacy reset order): the goal (green), ' +
+        'the T, the agent, its path so far (light blue) and the predicted action chunk (red).',
+      '',
+      ...rolloutLines,
+      '',
+    );
   }
   if (plots.length > 0) {
     md.push('## Plots', '');
