@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { FlowMap } from '@mipjs/nets';
+import { POLICY_MANIFEST_FILE } from '@mipjs/policy';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithm.js';
 import { algorithmFor } from '../algorithms/algorithms.js';
@@ -13,6 +14,7 @@ import { loadModel, loadTeacher, type Model, type Teacher } from '../model/model
 import { NORMALIZERS_FILE } from '../tasks/dataset-task.js';
 import { mixSeed, type PolicySampler, type Task, type TaskEvaluation } from '../tasks/task.js';
 import { openTask } from '../tasks/tasks.js';
+import { closedLoopMetrics, environmentForTask, evaluateRunInEnvironment } from './closed-loop.js';
 import type { ResultRow } from './results.js';
 
 /** Samples are drawn in batches of at most this many (bounded memory, same results). */
@@ -197,18 +199,27 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
       teacher = await loadTeacher(teacherDir, task);
     }
     const nfes = nfeList(algorithm, o.nfe ?? config.evalNfe);
-    return (await evaluateAtEachNfe(model, algorithm, task, config, nfes, teacher?.flowMap)).map(
-      ({ nfe, evaluation }) => ({
-        algorithm: config.algorithm,
-        network: config.network,
-        task: config.task,
-        seed: config.seed,
-        nfe,
-        metrics: evaluation.metrics,
-        trainSeconds: state.trainSeconds,
-        steps: state.step,
-      }),
-    );
+    const rows: ResultRow[] = (
+      await evaluateAtEachNfe(model, algorithm, task, config, nfes, teacher?.flowMap)
+    ).map(({ nfe, evaluation }) => ({
+      algorithm: config.algorithm,
+      network: config.network,
+      task: config.task,
+      seed: config.seed,
+      nfe,
+      metrics: evaluation.metrics,
+      trainSeconds: state.trainSeconds,
+      steps: state.step,
+    }));
+    // The closed-loop metrics `mipjs train` adds on tasks with an environment, so eval gives the same row.
+    const env = environmentForTask(config.task);
+    if (env && config.evalEpisodes > 0 && existsSync(join(runDir, POLICY_MANIFEST_FILE))) {
+      for (const r of await evaluateRunInEnvironment(runDir, { env, nfes, episodes: config.evalEpisodes })) {
+        const row = rows.find((x) => x.nfe === r.nfe);
+        if (row) row.metrics = { ...row.metrics, ...closedLoopMetrics(r) };
+      }
+    }
+    return rows;
   } finally {
     model?.dispose();
     teacher?.dispose();

@@ -69,6 +69,12 @@ export const METRIC_NOTES: Record<string, string[]> = {
     'inSupport: fraction of samples inside the 8 support cells (a policy collapsed onto one point in a support cell also scores 1);',
     'coverage: fraction of the 8 support cells holding at least a quarter of their fair share of samples (1 = spread over every cell, 0.125 = one cell).',
   ],
+  pusht: [
+    'Closed loop in the PushT simulator (Diffusion Policy test protocol: seeds 100000 onwards, legacy reset, 300 steps, receding horizon To 2 / H 16 / Ta 8):',
+    'meanMaxReward: mean over episodes of max_t clip(coverage / 0.95, 0, 1) (higher is better; the demonstrations themselves score 0.89, holding the agent still about 0.1);',
+    'successRate: episodes whose coverage passed 0.95 (no demonstration does); meanFinalCoverage: coverage of the goal at the end; chunkLatencyMs: one batched chunk (all episodes) on this machine.',
+    "valLoss: the algorithm's loss on held-out episodes; actionMse / actionMseExecuted: MSE of sampled chunks vs the recorded ones, normalised units (lower is better).",
+  ],
   dataset: [
     "No simulator here: valLoss is the algorithm's loss on held-out episodes (EMA weights, eval mode; same at every NFE);",
     'actionMse / actionMseExecuted: MSE of sampled action chunks vs the recorded ones on held-out windows, normalised units, whole chunk / the Ta executed steps (lower is better).',
