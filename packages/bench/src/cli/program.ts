@@ -7,6 +7,7 @@ import { builtinAlgorithms } from '../algorithms/algorithms.js';
 import { BACKEND_NAMES, type BackendName, probeBackends } from '../backend/backend.js';
 import { tuneGarbageCollector } from '../backend/gc-tuning.js';
 import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
+import { presetNames, readPreset } from '../config/presets.js';
 import {
   ConfigError,
   NETWORK_NAMES,
@@ -64,6 +65,7 @@ function jsonObjectFlag(flag: string, value: string | undefined): Record<string,
 
 interface CommonFlags {
   config?: string;
+  preset?: string;
   task?: string;
   data?: string;
   algorithm?: string;
@@ -118,6 +120,12 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
   };
 }
 
+/** The file-level fields of a run command: the preset's, then `--config`'s on top. */
+function fileFields(f: CommonFlags): Record<string, unknown> {
+  const preset = f.preset ? readPreset(f.preset, { dataGiven: f.data !== undefined }).fields : {};
+  return { ...preset, ...(f.config ? readConfigFile(f.config) : {}) };
+}
+
 function backendOf(f: CommonFlags): BackendName {
   return checkChoice('backend', f.backend, BACKEND_NAMES) as BackendName;
 }
@@ -125,6 +133,7 @@ function backendOf(f: CommonFlags): BackendName {
 function addRunOptions(cmd: Command, withAlgorithm = true): Command {
   cmd
     .option('--config <file>', 'JSON or YAML file of run-config fields')
+    .option('--preset <name>', `a shipped recipe (below --config and flags): ${presetNames().join(', ')}`)
     .option('--data <path>', 'dataset path (pusht: Zarr, robomimic: HDF5, lerobot: folder)')
     .option('--network <kind>', `network: ${NETWORK_NAMES.join(', ')}`)
     .option('--network-options <json>', 'options of createNetwork, e.g. \'{"embDim":64,"nLayers":2}\'')
@@ -210,7 +219,7 @@ export function buildProgram(): Command {
     )
     .action(async (f: CommonFlags & { resume?: boolean; eval: boolean; stopAfter?: string }) => {
       const backend = backendOf(f);
-      const config = resolveRunConfig(f.config ? readConfigFile(f.config) : {}, runFlags(f));
+      const config = resolveRunConfig(fileFields(f), runFlags(f));
       if (f.resume && !f.out) throw new ConfigError('--resume needs --out <run folder>');
       if (f.resume && !existsSync(join(f.out!, 'config.json'))) {
         throw new ConfigError(`cannot resume ${f.out}: it holds no config.json (not a run folder)`);
@@ -341,22 +350,33 @@ export function buildProgram(): Command {
     program.command('compare').description('several algorithms on one task: one table, one report'),
     false,
   )
-    .option('--task <name>', `task: ${TASK_NAMES.join(', ')}`, 'checkerboard')
-    .option('--algorithms <list>', 'comma-separated algorithms', DEFAULT_COMPARE_ALGORITHMS.join(','))
-    .option('--seeds <list>', 'comma-separated seeds', '0')
+    .option('--task <name>', `task: ${TASK_NAMES.join(', ')} (default checkerboard, or the preset's)`)
+    .option(
+      '--algorithms <list>',
+      `comma-separated algorithms (default ${DEFAULT_COMPARE_ALGORITHMS.join(',')}, or the preset's)`,
+    )
+    .option('--seeds <list>', "comma-separated seeds (default 0, or the preset's)")
     .option('--out <dir>', 'results folder (default runs/compare-<time>)')
     .option('--workers <n>', 'worker processes (default: one per core, at most one per run)')
     .option('--json <file>', 'also write the result rows to this file')
-    .action(async (f: CommonFlags & { algorithms: string; seeds: string }) => {
+    .action(async (f: CommonFlags & { algorithms?: string; seeds?: string }) => {
       const backend = backendOf(f);
-      checkChoice('task', f.task!, TASK_NAMES);
-      const seeds = list(f.seeds).map((s) => parseNumberFlag('--seeds', s));
+      const preset = f.preset ? readPreset(f.preset, { dataGiven: f.data !== undefined }) : null;
+      const file = fileFields(f);
+      const task = f.task ?? (file.task as string | undefined) ?? 'checkerboard';
+      checkChoice('task', task, TASK_NAMES);
+      const seeds =
+        f.seeds !== undefined
+          ? list(f.seeds).map((s) => parseNumberFlag('--seeds', s))
+          : (preset?.seeds ?? [0]);
       const flags = runFlags({ ...f, task: undefined });
       const { seconds } = await compare({
-        task: f.task!,
-        algorithms: list(f.algorithms),
+        task,
+        algorithms: f.algorithms
+          ? list(f.algorithms)
+          : (preset?.algorithms ?? [...DEFAULT_COMPARE_ALGORITHMS]),
         seeds,
-        file: f.config ? readConfigFile(f.config) : {},
+        file,
         flags,
         backend,
         out: f.out,
@@ -394,7 +414,7 @@ export function buildProgram(): Command {
         tasks,
         seeds,
         sets: (f.set ?? []).map(parseSetFlag),
-        file: f.config ? readConfigFile(f.config) : {},
+        file: fileFields(f),
         flags: runFlags({ ...f, task: undefined }),
         backend,
         out: f.out ?? join('runs', `sweep-${timestamp()}`),
