@@ -90,6 +90,7 @@ export default defineConfig({
             { text: 'Choose a backend', link: '/guides/backends' },
             { text: 'Run a policy in the browser', link: '/guides/browser' },
             { text: 'The PushT environment', link: '/guides/pusht' },
+            { text: 'Evaluate in closed loop', link: '/guides/closed-loop' },
             { text: 'The playground', link: '/guides/playground' },
           ],
         },
