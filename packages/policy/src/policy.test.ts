@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy, loadPolicyFromUrl } from './load.js';
 import { parsePolicyManifest } from './manifest.js';
 import { loadPolicyFromRun, readPolicyFiles, readPolicyManifest, writePolicyManifest } from './node/index.js';
-import type { Policy } from './policy.js';
+import { Policy } from './policy.js';
 import { PolicyError } from './policy-error.js';
 import { manifestFor, observations, SHAPE, writeRun } from './test-utils/fixture.js';
 
@@ -116,6 +116,25 @@ describe('loadPolicyFromRun', () => {
     p.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect((await policyError(() => p.act(observations(1)))).code).toBe('disposed');
+  });
+
+  it('a policy built with ownsWeights: false leaves the weights to their owner on dispose', async () => {
+    const p = await loadPolicyFromRun(run);
+    const loaded = tf.memory().numTensors;
+    const view = new Policy({
+      manifest: p.manifest,
+      network: p.network,
+      encoder: p.encoder,
+      normalizers: p.normalizers,
+      sampler: p.sampler,
+      ownsWeights: false,
+    });
+    const obs = observations(2, 1);
+    expect(view.act(obs, { seed: 3 }).data).toEqual(p.act(obs, { seed: 3 }).data);
+    view.dispose();
+    expect(tf.memory().numTensors).toBe(loaded);
+    expect(p.act(obs, { seed: 3 }).data.length).toBeGreaterThan(0);
+    p.dispose();
   });
 
   it('actAsync gives the same chunk as act', async () => {

@@ -36,6 +36,12 @@ export interface PolicyParts {
   /** `obs` (when the task has observations) and `action`; null: identity (no normalisation). */
   normalizers: { obs?: Normalizer; action: Normalizer } | null;
   sampler: PolicySampler;
+  /**
+   * Whether {@link Policy.dispose} frees the network's and the encoder's variables. Default true;
+   * false for a policy built over weights someone else owns (the bench's evaluation of the EMA
+   * model during training).
+   */
+  ownsWeights?: boolean;
 }
 
 /**
@@ -64,8 +70,10 @@ export class Policy {
   readonly sampler: PolicySampler;
   readonly interpolant: Interpolant;
   private disposed = false;
+  private readonly ownsWeights: boolean;
 
   constructor(parts: PolicyParts) {
+    this.ownsWeights = parts.ownsWeights ?? true;
     this.manifest = parts.manifest;
     this.network = parts.network;
     this.flowMap = new FlowMap(parts.network);
@@ -196,10 +204,11 @@ export class Policy {
     }
   }
 
-  /** Frees the network's and the encoder's variables. */
+  /** Frees the network's and the encoder's variables (unless built with `ownsWeights: false`). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (!this.ownsWeights) return;
     this.network.dispose();
     this.encoder?.dispose();
   }
