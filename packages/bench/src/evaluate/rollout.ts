@@ -6,7 +6,7 @@ import { encodePng } from '@mipjs/envs/node';
 import type { Policy } from '@mipjs/policy';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import * as tf from '@tensorflow/tfjs';
-import gifenc from 'gifenc';
+import * as gifencModule from 'gifenc';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, validateRunConfig } from '../config/config.js';
@@ -18,6 +18,15 @@ import {
   evaluatePushT,
   PUSHT_TEST_SEED,
 } from './closed-loop.js';
+
+/**
+ * gifenc's functions: Node loads its CommonJS build (everything on `default`), bundlers and vitest
+ * its ES build (named exports).
+ */
+const gifenc: typeof gifencModule =
+  'quantize' in gifencModule
+    ? gifencModule
+    : (gifencModule as unknown as { default: typeof gifencModule }).default;
 
 /** One picture of an episode: the state, the action about to be executed and the plan it comes from. */
 export interface RolloutFrame {

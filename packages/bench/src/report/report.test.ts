@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../evaluate/results.js';
 import { writeJsonAtomic } from '../io/io.js';
 import { tempDir } from '../test-utils/fixtures.js';
+import { HAVE_PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
 import { markdownTable, writeReport } from './report.js';
 
 const rows: ResultRow[] = [1, 2, 4].flatMap((nfe) =>
@@ -56,4 +57,39 @@ describe('report', () => {
   it('formats the table', () => {
     expect(markdownTable(rows.slice(0, 1)).split('\n')).toHaveLength(3);
   });
+
+  it.skipIf(!HAVE_PUSHT_DATA)(
+    'embeds two rollout GIFs per pusht algorithm with their scores, and notes a run without policy.json',
+    async () => {
+      const dir = tempDir();
+      const { rows } = await trainTinyPushTRun(join(dir, 'mip-s0'));
+      writeJsonAtomic(join(dir, 'results.json'), rows);
+      const bare = join(dir, 'a-no-policy');
+      mkdirSync(bare);
+      for (const f of ['config.json', 'metrics.jsonl']) cpSync(join(dir, 'mip-s0', f), join(bare, f));
+      const t0 = performance.now();
+      const files = await writeReport(dir, { title: 'pusht' });
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      const md = readFileSync(join(dir, 'report.md'), 'utf8');
+      expect(md).toMatch(/## Rollouts/);
+      expect(md).toMatch(/`a-no-policy` \(mip\/pusht\/s0\): no policy.json, no rollout/);
+      for (const seed of [100000, 100001]) {
+        const gif = join(dir, 'rollouts', `mip-pusht-s0-seed${seed}.gif`);
+        expect(files).toContain(gif);
+        expect(String.fromCharCode(...readFileSync(gif).subarray(0, 6))).toBe('GIF89a');
+        expect(md).toMatch(
+          new RegExp(`!\\[mip seed ${seed}\\]\\(rollouts/mip-pusht-s0-seed${seed}\\.gif\\)`),
+        );
+      }
+      expect(md).toMatch(/### mip \(`mip-s0`, NFE 2\)\n\n\| seed 100000 \| seed 100001 \|/);
+      expect(md).toMatch(
+        /\| max reward \d\.\d{3}, (no )?success, \d+ steps \| max reward \d\.\d{3}, (no )?success, \d+ steps \|/,
+      );
+      // The rollouts folder is not mistaken for a run folder, and a rollout-free report is possible.
+      const again = await writeReport(dir, { rollouts: false });
+      expect(again.some((f) => f.endsWith('.gif'))).toBe(false);
+      expect(readFileSync(join(dir, 'report.md'), 'utf8')).not.toMatch(/## Rollouts/);
+    },
+    120_000,
+  );
 });

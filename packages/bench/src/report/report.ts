@@ -135,7 +135,10 @@ async function writeRollouts(
     }
     seen.add(c.algorithm ?? '?');
     const nfe = Array.isArray(c.evalNfe) && c.evalNfe.length > 0 ? c.evalNfe[0] : undefined;
-    const cells: string[] = [];
+    const head: string[] = [];
+    const gifs: string[] = [];
+    const scores: string[] = [];
+    let usedNfe = 0;
     for (const seed of seeds) {
       const name = `${runLabel(run).replace(/[^a-zA-Z0-9_-]+/g, '-')}-seed${seed}.gif`;
       const file = join(root, 'rollouts', name);
@@ -148,12 +151,23 @@ async function writeRollouts(
         stride: REPORT_ROLLOUT_STRIDE,
       });
       written.push(file);
-      cells.push(
-        `![${c.algorithm} seed ${seed}](rollouts/${name})<br>seed ${seed}: max reward ${r.maxReward.toFixed(3)}, ` +
-          `${r.success ? 'success' : 'no success'}, ${r.steps} steps`,
+      usedNfe = r.nfe;
+      head.push(`seed ${seed}`);
+      gifs.push(`![${c.algorithm} seed ${seed}](rollouts/${name})`);
+      scores.push(
+        `max reward ${r.maxReward.toFixed(3)}, ${r.success ? 'success' : 'no success'}, ${r.steps} steps`,
       );
     }
-    md.push(`### ${c.algorithm} (\`${where}\`, NFE ${nfe ?? 'default'})`, '', cells.join(' '), '');
+    const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    md.push(
+      `### ${c.algorithm} (\`${where}\`, NFE ${usedNfe})`,
+      '',
+      row(head),
+      `|${head.map(() => '---').join('|')}|`,
+      row(gifs),
+      row(scores),
+      '',
+    );
   }
   return md;
 }
