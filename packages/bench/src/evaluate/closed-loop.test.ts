@@ -99,7 +99,7 @@ describe('a trained run in closed loop', () => {
       // The receding horizon by hand: chunk k (seed k) from the last two observations, rows 1..8 executed.
       for (let i = 0; i < 2; i++) {
         let history: number[][] = [];
-        let queue: number[][] = [];
+        const queue: number[][] = [];
         let chunks = 0;
         const o = oneByOne((env) => {
           const s = Array.from(env.getState());
