@@ -87,7 +87,26 @@ beforeAll(() => {
           noEmit: true,
           types: ['node'],
           // @mipjs/bench is an application, not a dependency of the docs: its types come from its build.
-          paths: { '@mipjs/bench': [benchTypes] },
+          // So do those of @mipjs/policy and @mipjs/envs (and the wasm backend the browser guide
+          // shows), which only `no-run` samples import: type-checked, not executed.
+          paths: {
+            '@mipjs/bench': [benchTypes],
+            '@mipjs/policy': [join(repoRoot, 'packages', 'policy', 'dist', 'index.d.ts')],
+            '@mipjs/policy/node': [join(repoRoot, 'packages', 'policy', 'dist', 'node', 'index.d.ts')],
+            '@mipjs/envs': [join(repoRoot, 'packages', 'envs', 'dist', 'index.d.ts')],
+            '@tensorflow/tfjs-backend-wasm': [
+              join(
+                repoRoot,
+                'packages',
+                'policy',
+                'node_modules',
+                '@tensorflow',
+                'tfjs-backend-wasm',
+                'dist',
+                'index.d.ts',
+              ),
+            ],
+          },
         },
         files: samples.map((s) => s.file),
       },
