@@ -72,11 +72,17 @@ export { openTask, TASK_DESCRIPTIONS } from './tasks/tasks.js';
 export { AdamW, type AdamWOptions } from './train/optim/adamw.js';
 export { cosineLr } from './train/optim/schedule.js';
 export {
+  BEST_FILE,
+  type BestState,
   CHECKPOINT_FILES,
+  type ClosedLoopLine,
+  type EvaluateEvery,
   type MetricLine,
+  type MetricsFileLine,
   NonFiniteError,
   ResumeError,
   RUN_FILES,
+  readBest,
   type TrainOptions,
   type TrainResult,
   train,

@@ -7,7 +7,6 @@ import { builtinAlgorithms } from '../algorithms/algorithms.js';
 import { BACKEND_NAMES, type BackendName, probeBackends } from '../backend/backend.js';
 import { tuneGarbageCollector } from '../backend/gc-tuning.js';
 import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
-import { presetNames, readPreset } from '../config/presets.js';
 import {
   ConfigError,
   NETWORK_NAMES,
@@ -17,6 +16,7 @@ import {
   resolveRunConfig,
   TASK_NAMES,
 } from '../config/config.js';
+import { presetNames, readPreset } from '../config/presets.js';
 import {
   closedLoopTable,
   ENVIRONMENT_NAMES,
@@ -83,6 +83,7 @@ interface CommonFlags {
   nfe?: string;
   evalSamples?: string;
   episodes?: string;
+  evalEvery?: string;
   teacher?: string;
   teacherSteps?: string;
   backend: string;
@@ -115,6 +116,7 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
     evalNfe: f.nfe === undefined ? undefined : parseIntListFlag('--nfe', f.nfe),
     evalSamples: n('--eval-samples', f.evalSamples),
     evalEpisodes: n('--episodes', f.episodes),
+    evalEvery: n('--eval-every', f.evalEvery),
     teacher: f.teacher,
     teacherSteps: n('--teacher-steps', f.teacherSteps),
   };
@@ -147,6 +149,10 @@ function addRunOptions(cmd: Command, withAlgorithm = true): Command {
     .option('--nfe <list>', 'NFE values to evaluate, e.g. 1,2,4,8,16')
     .option('--eval-samples <n>', 'samples per evaluation')
     .option('--episodes <n>', 'closed-loop episodes per NFE on tasks with an environment (pusht; 0 = off)')
+    .option(
+      '--eval-every <n>',
+      'steps between closed-loop evaluations during training (pusht; best weights kept in checkpoint-best/; 0 = off)',
+    )
     .option('--algorithm-package <name...>', 'load extra algorithms from a package (repeatable)')
     .option('--teacher <dir>', 'trained flow-matching run folder used as teacher by ctm / lmd')
     .option('--teacher-steps <n>', 'steps of the teacher trained first when --teacher is not given')

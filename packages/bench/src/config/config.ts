@@ -88,6 +88,12 @@ export const runConfigSchema = z
      * protocol, seeds 100000 onwards. 0 = off.
      */
     evalEpisodes: z.number().int().min(0).default(50),
+    /**
+     * Steps between closed-loop evaluations during training (`evalEpisodes` episodes at the first
+     * NFE) on tasks with an environment: the curve goes into metrics.jsonl, the best EMA weights
+     * by mean max reward into `checkpoint-best/`. 0 = off.
+     */
+    evalEvery: z.number().int().min(0).default(0),
     logEvery: positiveInt,
     checkpointEvery: positiveInt,
     /** A trained flow-matching teacher (run folder or checkpoint) for ctm / lmd. */
@@ -313,6 +319,7 @@ export function configMismatch(saved: RunConfig, now: RunConfig): string[] {
     'evalNfe',
     'evalSamples',
     'evalEpisodes',
+    'evalEvery',
     'algorithmPackages',
   ]);
   const diffs: string[] = [];

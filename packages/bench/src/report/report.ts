@@ -48,6 +48,7 @@ export function findRunFolders(root: string, depth = 4): RunFolder[] {
       if (
         name.startsWith('.') ||
         name === 'checkpoint' ||
+        name === 'checkpoint-best' ||
         name === 'teacher' ||
         name === 'plots' ||
         name === 'rollouts'
@@ -88,6 +89,31 @@ export function markdownTable(rows: readonly ResultRow[]): string {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** The `{ step, closedLoop }` lines of a run's metrics.jsonl (evaluation during training), by step. */
+export function closedLoopCurve(run: RunFolder): { step: number; metrics: Record<string, number> }[] {
+  return run.metrics
+    .filter(
+      (m) =>
+        typeof m.step === 'number' &&
+        m.closedLoop !== null &&
+        typeof m.closedLoop === 'object' &&
+        typeof (m.closedLoop as Record<string, unknown>).meanMaxReward === 'number',
+    )
+    .map((m) => ({ step: m.step as number, metrics: m.closedLoop as Record<string, number> }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** `checkpoint-best/best.json` of a run folder, or null (missing or unreadable). */
+function readBestRecord(dir: string): { step: number; score: number } | null {
+  const path = join(dir, 'checkpoint-best', 'best.json');
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { step: number; score: number };
+  } catch {
+    return null;
+  }
 }
 
 function runLabel(run: RunFolder): string {
@@ -215,6 +241,34 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
     });
   }
 
+  const curves = runs
+    .map((run) => ({ run, points: closedLoopCurve(run) }))
+    .filter((c) => c.points.length > 0);
+  if (curves.length > 0) {
+    await save('closed-loop', 'Closed-loop score during training', {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Closed-loop mean max reward during training (EMA weights)',
+      width: 480,
+      height: 280,
+      data: {
+        values: curves.flatMap(({ run, points }) =>
+          points.map((p) => ({ step: p.step, meanMaxReward: p.metrics.meanMaxReward, run: runLabel(run) })),
+        ),
+      },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative' },
+        y: {
+          field: 'meanMaxReward',
+          type: 'quantitative',
+          scale: { domain: [0, 1] },
+          title: 'mean max reward',
+        },
+        color: { field: 'run', type: 'nominal' },
+      },
+    });
+  }
+
   const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
   for (const key of metricKeys) {
     const values = rows
@@ -287,6 +341,30 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
       );
     }
     md.push('');
+  }
+  if (curves.length > 0) {
+    md.push(
+      '## Closed loop during training',
+      '',
+      'The EMA weights evaluated in their environment every `evalEvery` steps; the best of them are ' +
+        'kept in `checkpoint-best/` (load with `loadPolicyFromRun(RUN/checkpoint-best)`).',
+      '',
+    );
+    for (const { run, points } of curves) {
+      const best = readBestRecord(run.dir);
+      md.push(
+        `### ${runLabel(run)} (\`${relative(root, run.dir) || '.'}\`)`,
+        '',
+        '| step | mean max reward | success | final coverage | episodes |',
+        '|---|---|---|---|---|',
+        ...points.map(
+          (p) =>
+            `| ${p.step}${best?.step === p.step ? ' (best)' : ''} | ${fmt(p.metrics.meanMaxReward)} | ` +
+            `${fmt(p.metrics.successRate)} | ${fmt(p.metrics.meanFinalCoverage)} | ${fmt(p.metrics.episodes)} |`,
+        ),
+        '',
+      );
+    }
   }
   if (rolloutLines.length > 0) {
     md.push(

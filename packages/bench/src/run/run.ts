@@ -13,6 +13,7 @@ import { createProgress, type Progress, silentProgress } from '../io/progress.js
 import { loadTeacher, type Teacher } from '../model/model.js';
 import { openTask } from '../tasks/tasks.js';
 import { train } from '../train/trainer.js';
+import { checkEvalEvery, evaluateEveryFor } from './eval-every.js';
 import { writeRunPolicyManifest } from './policy-manifest.js';
 
 /** One run to execute (what a worker receives). */
@@ -63,6 +64,7 @@ export function readOutcome(dir: string): RunOutcome | null {
  */
 export async function executeRun(job: RunJob, log: (line: string) => void = () => {}): Promise<RunOutcome> {
   const { config, dir } = job;
+  checkEvalEvery(config);
   const backend = await prepareBackend(job.backend, job.quiet ? () => {} : log);
   const algorithm = await algorithmFor(config);
   const task = await openTask(config);
@@ -119,6 +121,10 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
         teacher = await loadTeacher(teacherDir, task);
       }
     }
+    // Closed-loop evaluation during training (evalEvery): the curve and checkpoint-best/.
+    const evaluateEvery =
+      evaluateEveryFor(dir, config, algorithm, task, artifacts, (line) => log(`${label}: ${line}`)) ??
+      undefined;
     const result = await train({
       config,
       algorithm,
@@ -129,6 +135,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       teacher: teacher?.flowMap,
       progress: progress(label),
       log,
+      evaluateEvery,
     });
     try {
       // The checkpoint's EMA weights are saved: describe them for @mipjs/policy's loadPolicy.

@@ -28,7 +28,47 @@ export const RUN_FILES = {
   config: 'config.json',
   metrics: 'metrics.jsonl',
   checkpoint: 'checkpoint',
+  /** The EMA weights that scored best in closed loop during training (`evalEvery`), beside `checkpoint/`. */
+  best: 'checkpoint-best',
 } as const;
+
+/** `checkpoint-best/best.json`: the step, score and metrics of the best closed-loop evaluation. */
+export const BEST_FILE = 'best.json';
+
+/** What `checkpoint-best/best.json` holds. */
+export interface BestState {
+  step: number;
+  score: number;
+  metrics: Record<string, number>;
+}
+
+/** The best closed-loop evaluation so far of a run folder (`checkpoint-best/best.json`), or null. */
+export function readBest(dir: string): BestState | null {
+  const path = join(dir, RUN_FILES.best, BEST_FILE);
+  if (!existsSync(path)) return null;
+  const best = JSON.parse(readFileSync(path, 'utf8')) as BestState;
+  if (typeof best.step !== 'number' || typeof best.score !== 'number')
+    throw new ResumeError(`${path} is not a best-checkpoint record (step, score, metrics)`);
+  return best;
+}
+
+/**
+ * Writes `dir/checkpoint-best/` atomically: the EMA model's weights (`network/`, `encoder/`),
+ * `best.json`, and whatever `extra` writes into the folder (run/ adds `policy.json` and the
+ * normalizers so the folder loads as a policy on its own).
+ */
+export async function writeBestCheckpoint(
+  dir: string,
+  ema: Model,
+  best: BestState,
+  extra?: (tmpDir: string) => void | Promise<void>,
+): Promise<void> {
+  await writeDirAtomic(join(dir, RUN_FILES.best), async (tmp) => {
+    await saveModel(ema, tmp);
+    await extra?.(tmp);
+    writeJsonAtomic(join(tmp, BEST_FILE), best);
+  });
+}
 
 /**
  * Paths inside `checkpoint/`: the trained and EMA weights as @mipjs/nets weights directories

@@ -40,6 +40,64 @@ describe('train', () => {
     resumed.dispose();
   });
 
+  it('evaluates every N steps, keeps the best EMA weights beside the latest checkpoint, and resumes the best score', async () => {
+    const task = blobTask();
+    const config = tinyConfig({ algorithm: 'flow', steps: 8 });
+    const scores: Record<number, number> = { 2: 0.3, 4: 0.7, 6: 0.5, 8: 0.6 };
+    const calls: number[] = [];
+    const hook = {
+      every: 2,
+      evaluate: (step: number) => {
+        calls.push(step);
+        return { meanMaxReward: scores[step]!, episodes: 2 };
+      },
+      score: (m: Record<string, number>) => m.meanMaxReward!,
+    };
+    const dir = tempDir();
+    const half = await train({
+      config,
+      algorithm: algo('flow'),
+      task,
+      dir,
+      stopAfterStep: 4,
+      evaluateEvery: hook,
+    });
+    half.dispose();
+    expect(calls).toEqual([2, 4]);
+    expect(JSON.parse(readFileSync(join(dir, 'checkpoint-best', 'best.json'), 'utf8'))).toMatchObject({
+      step: 4,
+      score: 0.7,
+    });
+    const bestWeights = readFileSync(join(dir, 'checkpoint-best', 'network', 'weights.bin'));
+    const resumed = await train({
+      config,
+      algorithm: algo('flow'),
+      task,
+      dir,
+      resume: true,
+      evaluateEvery: hook,
+    });
+    expect(calls).toEqual([2, 4, 6, 8]);
+    // 0.5 and 0.6 after the resume do not beat the 0.7 read back from best.json.
+    expect(resumed.best).toMatchObject({ step: 4, score: 0.7 });
+    expect(readFileSync(join(dir, 'checkpoint-best', 'network', 'weights.bin'))).toEqual(bestWeights);
+    expect(JSON.parse(readFileSync(join(dir, 'checkpoint', 'state.json'), 'utf8')).step).toBe(8);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => 'loss' in l).map((l) => l.step)).toEqual([2, 4, 6, 8]);
+    expect(lines.filter((l) => 'closedLoop' in l).map((l) => [l.step, l.closedLoop.meanMaxReward])).toEqual([
+      [2, 0.3],
+      [4, 0.7],
+      [6, 0.5],
+      [8, 0.6],
+    ]);
+    expect(resumed.metrics.every((m) => typeof m.loss === 'number')).toBe(true);
+    expect(resumed.closedLoop.map((l) => l.step)).toEqual([2, 4, 6, 8]);
+    resumed.dispose();
+  });
+
   it('keeps numTensors flat across steps', async () => {
     const task = blobTask();
     const counts: number[] = [];

@@ -1,5 +1,5 @@
 // train/ owns training: the trainer loop, the optimizer and its schedule, checkpoints and their tensor store.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
@@ -12,18 +12,29 @@ import type { Progress } from '../io/progress.js';
 import { buildModel, encoderAsWeights, loadModelInto, type Model } from '../model/model.js';
 import { mixSeed, type Task } from '../tasks/task.js';
 import {
+  type BestState,
   CHECKPOINT_FILES,
   type CheckpointState,
   ResumeError,
   RUN_FILES,
+  readBest,
   readCheckpoint,
+  writeBestCheckpoint,
   writeCheckpoint,
 } from './checkpoint.js';
 import { AdamW } from './optim/adamw.js';
 import { cosineLr } from './optim/schedule.js';
 import { readTensorStore } from './tensor-store.js';
 
-export { CHECKPOINT_FILES, clearCheckpoint, ResumeError, RUN_FILES } from './checkpoint.js';
+export {
+  BEST_FILE,
+  type BestState,
+  CHECKPOINT_FILES,
+  clearCheckpoint,
+  ResumeError,
+  RUN_FILES,
+  readBest,
+} from './checkpoint.js';
 
 /** A non-finite loss or gradient: the run stops, the last good checkpoint stays. */
 export class NonFiniteError extends Error {
@@ -42,6 +53,30 @@ export interface MetricLine {
   elapsedSeconds: number;
 }
 
+/** A metrics.jsonl line of a closed-loop evaluation during training (`evalEvery`). */
+export interface ClosedLoopLine {
+  step: number;
+  closedLoop: Record<string, number>;
+}
+
+/** A line of metrics.jsonl: a loss line or a closed-loop line. */
+export type MetricsFileLine = MetricLine | ClosedLoopLine;
+
+/**
+ * Evaluation during training: every `every` steps (not at step 0) `evaluate` runs on the EMA
+ * model; its metrics become a `{ step, closedLoop }` line of metrics.jsonl, and when `score` of
+ * them beats the best so far the EMA weights go to `checkpoint-best/` (with `best.json`). The
+ * regular `checkpoint/` is untouched by this; a resume continues from it and reads the best score
+ * back from `best.json`.
+ */
+export interface EvaluateEvery {
+  every: number;
+  evaluate(step: number, ema: Model): Promise<Record<string, number>> | Record<string, number>;
+  score(metrics: Record<string, number>): number;
+  /** Writes extra files into the temporary folder of a new `checkpoint-best/` (e.g. `policy.json`). */
+  writeBestFiles?(tmpDir: string): void | Promise<void>;
+}
+
 /** Options of {@link train}. */
 export interface TrainOptions {
   config: RunConfig;
@@ -57,6 +92,8 @@ export interface TrainOptions {
   teacher?: FlowMap;
   progress?: Progress;
   log?: (line: string) => void;
+  /** Closed-loop evaluation during training (run/ builds it for tasks with an environment). */
+  evaluateEvery?: EvaluateEvery;
 }
 
 /** What a finished (or stopped) run leaves in memory. */
@@ -67,6 +104,10 @@ export interface TrainResult {
   step: number;
   trainSeconds: number;
   metrics: MetricLine[];
+  /** The closed-loop evaluations during training (`evaluateEvery`), resumed ones included. */
+  closedLoop: ClosedLoopLine[];
+  /** The best of them (`checkpoint-best/best.json`), or null. */
+  best: BestState | null;
   dispose(): void;
 }
 
@@ -98,7 +139,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ema: run.ema,
       step: end.step,
       trainSeconds,
-      metrics: start.metrics,
+      metrics: start.metrics.filter(isLossLine),
+      closedLoop: start.metrics.filter((m): m is ClosedLoopLine => !isLossLine(m)),
+      best: start.best,
       dispose: run.dispose,
     };
   } catch (error) {
@@ -127,7 +170,13 @@ interface StartPoint {
   step: number;
   trainSeconds: number;
   /** metrics.jsonl so far; the step loop appends to it. */
-  metrics: MetricLine[];
+  metrics: MetricsFileLine[];
+  /** The best closed-loop evaluation so far (read back from `checkpoint-best/best.json` on resume). */
+  best: BestState | null;
+}
+
+function isLossLine(m: MetricsFileLine): m is MetricLine {
+  return !('closedLoop' in m);
 }
 
 /**
@@ -190,22 +239,31 @@ async function resume(
   run: TrainingRun,
   saved: { state: CheckpointState; path: string } | null,
 ): Promise<StartPoint> {
-  if (!saved) return { step: 0, trainSeconds: 0, metrics: [] };
+  if (!saved) {
+    // A run started over: a best checkpoint left from before is not this run's.
+    rmSync(join(run.dir, RUN_FILES.best), { recursive: true, force: true });
+    return { step: 0, trainSeconds: 0, metrics: [], best: null };
+  }
   const { dir } = run;
   await loadModelInto(run.model, join(saved.path, CHECKPOINT_FILES.model));
   await loadModelInto(run.ema, join(saved.path, CHECKPOINT_FILES.ema));
   run.optimizer.setState(saved.state.optimizerStep, readTensorStore(saved.path, CHECKPOINT_FILES.optimizer));
   const step = saved.state.step;
-  let metrics: MetricLine[] = [];
+  let metrics: MetricsFileLine[] = [];
   if (existsSync(join(dir, RUN_FILES.metrics))) {
     metrics = readFileSync(join(dir, RUN_FILES.metrics), 'utf8')
       .split('\n')
       .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as MetricLine)
+      .map((l) => JSON.parse(l) as MetricsFileLine)
       .filter((m) => m.step <= step);
   }
-  run.log(`resuming ${dir} at step ${step}`);
-  return { step, trainSeconds: saved.state.trainSeconds, metrics };
+  // The best weights may come from a step past the checkpoint (killed in between): training
+  // replays the same draws, so that score stays the one to beat.
+  const best = readBest(dir);
+  run.log(
+    `resuming ${dir} at step ${step}${best ? ` (best closed-loop score ${best.score} at step ${best.step})` : ''}`,
+  );
+  return { step, trainSeconds: saved.state.trainSeconds, metrics, best };
 }
 
 /** What one optimizer step reports. */
@@ -291,12 +349,38 @@ async function stepLoop(
       start.metrics.push(window.close(done, { gradNorm: report.gradNorm, lr, deltaT: dT }, seconds));
       flushMetrics();
     }
+    const hook = options.evaluateEvery;
+    if (hook && hook.every > 0 && done % hook.every === 0) {
+      await evaluateDuringTraining(run, start, hook, done);
+      flushMetrics();
+    }
     if (done % config.checkpointEvery === 0 || done === config.steps || done === options.stopAfterStep) {
       await writeCheckpoint(checkpointParts(run), done, seconds(performance.now()));
     }
     if (done === options.stopAfterStep) return { step: done, stopped: true, t0 };
   }
   return { step: config.steps, stopped: false, t0 };
+}
+
+/**
+ * A closed-loop evaluation of the EMA model at step `step`: a `{ step, closedLoop }` metrics line,
+ * and `checkpoint-best/` when its score beats the best so far. Runs before the step's regular
+ * checkpoint, so a kill in between repeats the evaluation on resume.
+ */
+async function evaluateDuringTraining(
+  run: TrainingRun,
+  start: StartPoint,
+  hook: EvaluateEvery,
+  step: number,
+): Promise<void> {
+  const metrics = await hook.evaluate(step, run.ema);
+  start.metrics.push({ step, closedLoop: metrics });
+  const score = hook.score(metrics);
+  if (Number.isFinite(score) && (start.best === null || score > start.best.score)) {
+    start.best = { step, score, metrics };
+    await writeBestCheckpoint(run.dir, run.ema, start.best, hook.writeBestFiles);
+    run.log(`step ${step}: best closed-loop score ${score} (checkpoint-best/)`);
+  }
 }
 
 /**
