@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { algorithmFor } from '../algorithms/algorithms.js';
 import { ConfigError, resolveRunConfig } from '../config/config.js';
 import { buildModel } from '../model/model.js';
+import { writeReport } from '../report/report.js';
 import { openTask } from '../tasks/tasks.js';
 import { HAVE_PUSHT_DATA, PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
 import { evaluateEveryFor } from './eval-every.js';
@@ -55,6 +56,13 @@ describe('evaluation during training (evalEvery)', () => {
       const chunk = policy.act(new Float32Array(2 * 5).fill(200), { seed: 0 });
       expect(chunk.shape).toEqual([1, 16, 2]);
       policy.dispose();
+      // The report plots the curve and lists it step by step.
+      const written = await writeReport(dir, { rollouts: false });
+      expect(written).toContain(join(dir, 'plots', 'closed-loop.png'));
+      const md = readFileSync(join(dir, 'report.md'), 'utf8');
+      expect(md).toContain('## Closed loop during training');
+      expect(md).toMatch(new RegExp(`\\| ${best.step} \\(best\\) \\|`));
+      expect(md).toMatch(/\| 10( \(best\))? \| [0-9.e-]+ \|/);
     },
     120_000,
   );
