@@ -71,7 +71,7 @@ export const METRIC_NOTES: Record<string, string[]> = {
   ],
   pusht: [
     'Closed loop in the PushT simulator (Diffusion Policy test protocol: seeds 100000 onwards, legacy reset, 300 steps, receding horizon To 2 / H 16 / Ta 8):',
-    'meanMaxReward: mean over episodes of max_t clip(coverage / 0.95, 0, 1) (higher is better; the demonstrations themselves score 0.89, holding the agent still about 0.1);',
+    'meanMaxReward: mean over episodes of max_t clip(coverage / 0.95, 0, 1) (higher is better; the demonstrations themselves score 0.89, holding the agent still 0.08);',
     'successRate: episodes whose coverage passed 0.95 (no demonstration does); meanFinalCoverage: coverage of the goal at the end; chunkLatencyMs: one batched chunk (all episodes) on this machine.',
     "valLoss: the algorithm's loss on held-out episodes; actionMse / actionMseExecuted: MSE of sampled chunks vs the recorded ones, normalised units (lower is better).",
   ],
