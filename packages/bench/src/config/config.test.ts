@@ -51,6 +51,8 @@ describe('config', () => {
   it('detects a resume from another config', () => {
     const a = resolveRunConfig({}, { steps: 10 });
     expect(configMismatch(a, resolveRunConfig({}, { steps: 10, logEvery: 5 }))).toEqual([]);
+    // Evaluation during training may be switched on or off on a resume.
+    expect(configMismatch(a, resolveRunConfig({}, { steps: 10, evalEvery: 100 }))).toEqual([]);
     expect(configMismatch(a, resolveRunConfig({}, { steps: 20 }))).toEqual(['steps: saved 10, now 20']);
   });
 });

@@ -7,6 +7,7 @@ import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { oversubscription, requestedWasmThreads } from '../backend/wasm-threads.js';
 import { ConfigError, type RunConfig } from '../config/config.js';
+import { checkEvalEvery } from '../run/eval-every.js';
 import { executeRun, type RunJob, type RunOutcome } from '../run/run.js';
 import { checkTaskInput } from '../tasks/tasks.js';
 import { forkWorker, type PoolJob, type PoolWorker, releaseWorkers, runPool } from './pool.js';
@@ -26,6 +27,7 @@ export async function preflight(
   log: (l: string) => void,
 ): Promise<BackendName> {
   for (const c of configs) {
+    checkEvalEvery(c);
     const table = await resolveAlgorithms(c.algorithmPackages);
     if (!table.has(c.algorithm)) {
       throw new AlgorithmError(
