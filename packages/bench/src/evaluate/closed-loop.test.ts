@@ -1,15 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadZarrReplayBuffer } from '@mipjs/data';
 import { PushTEnv, pushTCoverage, pushTReward } from '@mipjs/envs';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveRunConfig } from '../config/config.js';
-import { executeRun } from '../run/run.js';
+import type { executeRun } from '../run/run.js';
+import { HAVE_PUSHT_DATA, PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
 import { demonstrationLevel, evaluatePushT, HOLD_STILL } from './closed-loop.js';
-
-const DATA = join(import.meta.dirname, '../../../../datasets/pusht/pusht_cchi_v7_lowdim.zarr');
 
 /** One episode at a time in a plain PushTEnv: the oracle of the batched evaluation. */
 function oneByOne(act: (env: PushTEnv, step: number) => [number, number], seed: number, maxSteps = 300) {
@@ -46,8 +44,8 @@ describe('evaluatePushT', () => {
 });
 
 describe('demonstrationLevel', () => {
-  it.skipIf(!existsSync(DATA))('scores the recorded PushT demonstrations from their states', async () => {
-    const store = await loadZarrReplayBuffer(DATA, { keys: ['state'] });
+  it.skipIf(!HAVE_PUSHT_DATA)('scores the recorded PushT demonstrations from their states', async () => {
+    const store = await loadZarrReplayBuffer(PUSHT_DATA, { keys: ['state'] });
     const state = store.get('state').data;
     const ends = store.episodeEnds;
     const level = demonstrationLevel(state, ends);
@@ -70,26 +68,12 @@ describe('a trained run in closed loop', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mipjs-closed-loop-'));
   let rows: Awaited<ReturnType<typeof executeRun>>['rows'] = [];
   beforeAll(async () => {
-    if (!existsSync(DATA)) return;
-    const config = resolveRunConfig(
-      {},
-      {
-        task: 'pusht',
-        data: DATA,
-        algorithm: 'mip',
-        network: 'vanilla_mlp',
-        networkOptions: { embDim: 32, nLayers: 1 },
-        steps: 20,
-        batchSize: 16,
-        evalSamples: 32,
-        evalEpisodes: 2,
-      },
-    );
-    ({ rows } = await executeRun({ config, dir, backend: 'cpu', quiet: true }));
+    if (!HAVE_PUSHT_DATA) return;
+    ({ rows } = await trainTinyPushTRun(dir, { evalEpisodes: 2 }));
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!existsSync(DATA))(
+  it.skipIf(!HAVE_PUSHT_DATA)(
     'adds closed-loop metrics that equal its policy stepped episode by episode',
     async () => {
       expect(rows).toHaveLength(1);

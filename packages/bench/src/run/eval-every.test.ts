@@ -9,7 +9,7 @@ import { ConfigError, resolveRunConfig } from '../config/config.js';
 import { buildModel } from '../model/model.js';
 import { writeReport } from '../report/report.js';
 import { openTask } from '../tasks/tasks.js';
-import { HAVE_PUSHT_DATA, PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
+import { HAVE_PUSHT_DATA, tinyPushTConfig, trainTinyPushTRun } from '../test-utils/pusht-run.js';
 import { evaluateEveryFor } from './eval-every.js';
 import { executeRun } from './run.js';
 
@@ -71,21 +71,7 @@ describe('evaluation during training (evalEvery)', () => {
     'a resume continues from checkpoint/ and keeps the best score of best.json',
     async () => {
       const dir = temp();
-      const config = resolveRunConfig(
-        {},
-        {
-          task: 'pusht',
-          data: PUSHT_DATA,
-          algorithm: 'mip',
-          network: 'vanilla_mlp',
-          networkOptions: { embDim: 32, nLayers: 1 },
-          steps: 20,
-          batchSize: 16,
-          evalSamples: 32,
-          evalEpisodes: 2,
-          evalEvery: 10,
-        },
-      );
+      const config = tinyPushTConfig({ evalEpisodes: 2, evalEvery: 10 });
       await executeRun({ config, dir, backend: 'cpu', quiet: true, stopAfterStep: 10 });
       expect(json(join(dir, 'checkpoint-best', 'best.json')).step).toBe(10);
       // A score no evaluation can reach (rewards are at most 1): the resumed run must not replace it.
@@ -105,18 +91,7 @@ describe('evaluation during training (evalEvery)', () => {
 
   it.skipIf(!HAVE_PUSHT_DATA)('keeps the tensor count flat across an evaluation', async () => {
     const dir = temp();
-    const config = resolveRunConfig(
-      {},
-      {
-        task: 'pusht',
-        data: PUSHT_DATA,
-        algorithm: 'mip',
-        network: 'vanilla_mlp',
-        networkOptions: { embDim: 32, nLayers: 1 },
-        evalEpisodes: 2,
-        evalEvery: 10,
-      },
-    );
+    const config = tinyPushTConfig({ evalEpisodes: 2, evalEvery: 10 });
     const task = await openTask(config);
     const artifacts = (await task.writeArtifacts?.(dir)) ?? [];
     const model = buildModel(config, task);

@@ -7,12 +7,9 @@ import { executeRun } from '../run/run.js';
 export const PUSHT_DATA = join(import.meta.dirname, '../../../../datasets/pusht/pusht_cchi_v7_lowdim.zarr');
 export const HAVE_PUSHT_DATA = existsSync(PUSHT_DATA);
 
-/**
- * Trains a tiny PushT run into `dir` (mip, a 1-layer vanilla_mlp, 20 steps, no closed-loop
- * evaluation): a run folder with a `policy.json`, in about two seconds.
- */
-export async function trainTinyPushTRun(dir: string, overrides: Record<string, unknown> = {}) {
-  const config = resolveRunConfig(
+/** The config of a tiny PushT run (mip, a 1-layer vanilla_mlp, 20 steps, no closed-loop evaluation). */
+export function tinyPushTConfig(overrides: Record<string, unknown> = {}) {
+  return resolveRunConfig(
     {},
     {
       task: 'pusht',
@@ -27,5 +24,9 @@ export async function trainTinyPushTRun(dir: string, overrides: Record<string, u
       ...overrides,
     },
   );
-  return executeRun({ config, dir, backend: 'cpu', quiet: true });
+}
+
+/** Trains {@link tinyPushTConfig} into `dir`: a run folder with a `policy.json`, in about two seconds. */
+export async function trainTinyPushTRun(dir: string, overrides: Record<string, unknown> = {}) {
+  return executeRun({ config: tinyPushTConfig(overrides), dir, backend: 'cpu', quiet: true });
 }
