@@ -1,11 +1,12 @@
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sampleCheckerboard } from '@mipjs/data';
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../evaluate/results.js';
 import { writeJsonAtomic } from '../io/io.js';
 import { tempDir } from '../test-utils/fixtures.js';
 import { HAVE_PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
-import { markdownTable, writeReport } from './report.js';
+import { checkerboardSupportRects, markdownTable, writeReport } from './report.js';
 
 const rows: ResultRow[] = [1, 2, 4].flatMap((nfe) =>
   ['flow', 'lsd'].map((algorithm) => ({
@@ -40,6 +41,30 @@ describe('report', () => {
       expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       expect(readFileSync(join(dir, 'plots', `${name}.svg`), 'utf8')).toMatch(/^<svg/);
     }
+    // Checkerboard: a data panel first, then NFE 1, each over the 8 support cells.
+    const svg = readFileSync(join(dir, 'plots', 'samples.svg'), 'utf8');
+    expect([...svg.matchAll(/>(data|NFE \d+)</g)].map((m) => m[1])).toEqual(['data', 'NFE 1']);
+    const rects = [
+      ...svg.matchAll(
+        /aria-label="x: ([^;]+); y: ([^;]+); x2: ([^;]+); y2: ([^"]+)"[^>]*aria-roledescription="rect mark"/g,
+      ),
+    ];
+    expect(rects).toHaveLength(2 * 8);
+    const num = (s: string) => Number(s.replace('\u2212', '-'));
+    const cells = rects.slice(0, 8).map((m) => m.slice(1, 5).map(num));
+    expect(cells).toEqual(checkerboardSupportRects().map((r) => [r.x, r.y, r.x2, r.y2]));
+    // The data panel's points: sampleCheckerboard, seed 0, as many as the largest NFE column (2).
+    const circles = [
+      ...svg.matchAll(
+        /aria-label="x: ([^;]+); y: ([^"]+)" role="graphics-symbol" aria-roledescription="circle"/g,
+      ),
+    ];
+    expect(circles).toHaveLength(2 + 2);
+    const data = sampleCheckerboard(2, { seed: 0 }).data;
+    circles.slice(0, 2).forEach((m, k) => {
+      expect(num(m[1]!)).toBeCloseTo(data[2 * k]!, 3);
+      expect(num(m[2]!)).toBeCloseTo(data[2 * k + 1]!, 3);
+    });
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toMatch(/^# test/);
     expect(md).toMatch(
@@ -48,6 +73,18 @@ describe('report', () => {
     expect(md).toMatch(/\| lsd \| mlp \| checkerboard \| 0 \| 4 \| 0\.2500 \|/);
     expect(md).toMatch(/!\[Training loss\]\(plots\/loss\.png\)/);
     expect(files.every((f) => existsSync(f))).toBe(true);
+  });
+
+  it('gives the 8 support cells of the checkerboard (4 per side, i + j even)', () => {
+    const rects = checkerboardSupportRects();
+    expect(rects).toHaveLength(8);
+    const edges = [-1, -0.5, 0, 0.5, 1];
+    const expected = [];
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++)
+        if ((i + j) % 2 === 0)
+          expected.push({ x: edges[i], x2: edges[i + 1], y: edges[j], y2: edges[j + 1] });
+    expect(rects).toEqual(expected);
   });
 
   it('fails clearly on a folder with no results', async () => {

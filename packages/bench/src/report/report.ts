@@ -1,6 +1,7 @@
 // report/ owns the results report: `report.md`, markdown tables and the plots of a results folder.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { checkerboardCell, inCheckerboardSupport, sampleCheckerboard } from '@mipjs/data';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
@@ -198,10 +199,88 @@ async function writeRollouts(
   return md;
 }
 
+/** At most this many samples per run and NFE in the samples plot (and as many data points). */
+const REPORT_MAX_SAMPLES = 1500;
+/** Seed of the report's checkerboard data panel (`sampleCheckerboard`). */
+const REPORT_DATA_SEED = 0;
+
+/** A support cell of the checkerboard as a rectangle `[x, x2] x [y, y2]`. */
+export interface SupportRect {
+  x: number;
+  x2: number;
+  y: number;
+  y2: number;
+}
+
+/**
+ * The support cells of the checkerboard of `@mipjs/data` at its default cells per side (`bench`'s
+ * task uses the default): the cells `(i, j)` whose centre `checkerboardCell` maps back to `(i, j)`
+ * and `inCheckerboardSupport` accepts; 8 of 16 with the default 4 per side.
+ */
+export function checkerboardSupportRects(): SupportRect[] {
+  // checkerboardCell(1) is the last cell at the default cells per side.
+  const cells = checkerboardCell(1) + 1;
+  const edge = (k: number) => -1 + (2 * k) / cells;
+  const rects: SupportRect[] = [];
+  for (let i = 0; i < cells; i++) {
+    for (let j = 0; j < cells; j++) {
+      const cx = (edge(i) + edge(i + 1)) / 2;
+      const cy = (edge(j) + edge(j + 1)) / 2;
+      if (checkerboardCell(cx) !== i || checkerboardCell(cy) !== j) {
+        throw new Error(`checkerboardSupportRects: cell (${i}, ${j}) does not hold its centre`);
+      }
+      if (inCheckerboardSupport(cx, cy))
+        rects.push({ x: edge(i), x2: edge(i + 1), y: edge(j), y2: edge(j + 1) });
+    }
+  }
+  return rects;
+}
+
+/**
+ * The rows of the samples plot: each run's 2-D samples by NFE (column `NFE n`) and, for
+ * checkerboard runs, a first column `data` with as many `sampleCheckerboard` points (seeded) as
+ * the run's largest plotted NFE column, and the support cells (`kind: 'cell'`) in every column.
+ */
+function samplesPlotValues(runs: readonly RunFolder[]): {
+  values: Record<string, unknown>[];
+  panels: string[];
+  checkerboard: boolean;
+} {
+  const values: Record<string, unknown>[] = [];
+  const nfes = new Set<number>();
+  let checkerboard = false;
+  const rects = checkerboardSupportRects();
+  for (const run of runs) {
+    const entries = Object.entries(run.samples ?? {});
+    if (entries.length === 0) continue;
+    const label = runLabel(run);
+    const isCheckerboard = (run.config as { task?: string }).task === 'checkerboard';
+    const panels: [string, number[][]][] = entries.map(([nfe, pts]) => {
+      nfes.add(Number(nfe));
+      return [`NFE ${Number(nfe)}`, pts.slice(0, REPORT_MAX_SAMPLES)];
+    });
+    if (isCheckerboard) {
+      checkerboard = true;
+      const n = Math.max(...panels.map(([, pts]) => pts.length));
+      const { data } = sampleCheckerboard(n, { seed: REPORT_DATA_SEED });
+      const pts: number[][] = [];
+      for (let k = 0; k < n; k++) pts.push([data[2 * k]!, data[2 * k + 1]!]);
+      panels.unshift(['data', pts]);
+    }
+    for (const [panel, pts] of panels) {
+      if (isCheckerboard) for (const r of rects) values.push({ kind: 'cell', ...r, panel, run: label });
+      for (const [x, y] of pts) values.push({ kind: 'point', x, y, panel, run: label });
+    }
+  }
+  const panels = [...nfes].sort((a, b) => a - b).map((nfe) => `NFE ${nfe}`);
+  return { values, panels: checkerboard ? ['data', ...panels] : panels, checkerboard };
+}
+
 /**
  * Writes `report.md` and `plots/*.svg|png` for a results folder: the results table (from
  * `results.json` rows), loss curves of every run folder below it, metric-vs-NFE plots and the 2-D
- * samples of 2-D tasks. Returns the written paths.
+ * samples of 2-D tasks (checkerboard: after a data panel, over the support cells). Returns the
+ * written paths.
  */
 export async function writeReport(root: string, options: ReportOptions = {}): Promise<string[]> {
   const rowsPath = join(root, 'results.json');
@@ -298,28 +377,36 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
     });
   }
 
-  const sampleValues = runs.flatMap((run) =>
-    Object.entries(run.samples ?? {}).flatMap(([nfe, pts]) =>
-      pts.slice(0, 1500).map(([x, y]) => ({ x, y, nfe: Number(nfe), run: runLabel(run) })),
-    ),
-  );
-  if (sampleValues.length > 0) {
+  const samplePlot = samplesPlotValues(runs);
+  if (samplePlot.values.length > 0) {
     await save('samples', '2-D samples', {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: '2-D samples (EMA weights) by run and NFE',
-      data: { values: sampleValues },
+      title: samplePlot.checkerboard
+        ? '2-D samples (EMA weights) by run and NFE; data first, support cells shaded'
+        : '2-D samples (EMA weights) by run and NFE',
+      data: { values: samplePlot.values },
       facet: {
         row: { field: 'run', type: 'nominal' },
-        column: { field: 'nfe', type: 'ordinal', title: 'NFE' },
+        column: { field: 'panel', type: 'nominal', sort: samplePlot.panels, title: null },
       },
       spec: {
         width: 130,
         height: 130,
-        mark: { type: 'circle', size: 3, opacity: 0.5, clip: true },
         encoding: {
-          x: { field: 'x', type: 'quantitative', scale: { domain: [-1.5, 1.5] } },
-          y: { field: 'y', type: 'quantitative', scale: { domain: [-1.5, 1.5] } },
+          x: { field: 'x', type: 'quantitative', scale: { domain: [-1.5, 1.5] }, title: 'x' },
+          y: { field: 'y', type: 'quantitative', scale: { domain: [-1.5, 1.5] }, title: 'y' },
         },
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'cell'" }],
+            mark: { type: 'rect', color: '#dde6f0', clip: true },
+            encoding: { x2: { field: 'x2' }, y2: { field: 'y2' } },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'point'" }],
+            mark: { type: 'circle', size: 3, opacity: 0.5, clip: true },
+          },
+        ],
       },
     } as vl.TopLevelSpec);
   }
