@@ -273,7 +273,16 @@ function samplesPlotValues(runs: readonly RunFolder[]): {
     }
   }
   const panels = [...nfes].sort((a, b) => a - b).map((nfe) => `NFE ${nfe}`);
-  return { values, panels: checkerboard ? ['data', ...panels] : panels, checkerboard };
+  const columns = checkerboard ? ['data', ...panels] : panels;
+  // Vega lays a faceted row's panels out left-aligned by count when the row lacks some columns
+  // (mip's one NFE landed under the last headers): one undrawn datum per missing cell fills the grid.
+  const present = new Set(values.map((v) => `${v.run}\u0000${v.panel}`));
+  for (const run of new Set(values.map((v) => v.run as string))) {
+    for (const panel of columns) {
+      if (!present.has(`${run}\u0000${panel}`)) values.push({ kind: 'empty', panel, run });
+    }
+  }
+  return { values, panels: columns, checkerboard };
 }
 
 /**
