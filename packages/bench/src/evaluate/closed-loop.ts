@@ -13,7 +13,7 @@ import { type ChunkPolicy, type Policy, RecedingHorizon } from '@mipjs/policy';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
-import { ConfigError, validateRunConfig } from '../config/config.js';
+import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
 import type { ResultRow } from './results.js';
 
 /** Diffusion Policy's first test seed (its test envs use seeds 100000 onwards, legacy reset order). */
@@ -270,6 +270,30 @@ export async function evaluateRunInEnvironment(
   }
 }
 
+/**
+ * The run config of `runDir`, checked to be a run of a task that `env` serves: a one-line
+ * ConfigError naming the folder (`cannot <verb> ...`), the file or the task otherwise.
+ */
+export function readEnvironmentRunConfig(runDir: string, env: EnvironmentName, verb: string): RunConfig {
+  const configPath = join(runDir, 'config.json');
+  if (!existsSync(configPath))
+    throw new ConfigError(`cannot ${verb} ${runDir}: not a run folder (no config.json)`);
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${configPath}: not valid JSON (${(error as Error).message})`);
+  }
+  const config = validateRunConfig(saved);
+  const tasks = ENVIRONMENTS[env].tasks;
+  if (!tasks.includes(config.task)) {
+    throw new ConfigError(
+      `--env ${env}: ${runDir} was trained on task '${config.task}'; ${env} runs policies of task(s) ${tasks.join(', ')}`,
+    );
+  }
+  return config;
+}
+
 /** Options of {@link evaluateCheckpointInEnvironment} (`mipjs eval RUN --env NAME`). */
 export interface CheckpointInEnvironmentOptions {
   env: EnvironmentName;
@@ -290,23 +314,7 @@ export async function evaluateCheckpointInEnvironment(
   runDir: string,
   o: CheckpointInEnvironmentOptions,
 ): Promise<ResultRow[]> {
-  const configPath = join(runDir, 'config.json');
-  if (!existsSync(configPath)) {
-    throw new ConfigError(`cannot evaluate ${runDir}: not a run folder (no config.json)`);
-  }
-  let saved: Record<string, unknown>;
-  try {
-    saved = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${configPath}: not valid JSON (${(error as Error).message})`);
-  }
-  const config = validateRunConfig(saved);
-  if (!ENVIRONMENTS[o.env].tasks.includes(config.task)) {
-    throw new ConfigError(
-      `--env ${o.env}: ${runDir} was trained on task '${config.task}'; ${o.env} runs policies of task(s) ` +
-        ENVIRONMENTS[o.env].tasks.join(', '),
-    );
-  }
+  const config = readEnvironmentRunConfig(runDir, o.env, 'evaluate');
   await prepareBackend(o.backend, o.log);
   const state = readJsonIfPresent(join(runDir, 'checkpoint', 'state.json')) as {
     step?: number;

@@ -1,5 +1,5 @@
 // evaluate/rollout.ts: one closed-loop PushT episode as pictures (`mipjs rollout`): an animated GIF or a still strip.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { PushTEnv, pushTCoverage, renderPushT } from '@mipjs/envs';
 import { encodePng } from '@mipjs/envs/node';
@@ -9,14 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import * as gifencModule from 'gifenc';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
-import { ConfigError, validateRunConfig } from '../config/config.js';
+import { ConfigError } from '../config/config.js';
 import { writeFileAtomic } from '../io/io.js';
 import {
   ENVIRONMENT_NAMES,
-  ENVIRONMENTS,
   type EnvironmentName,
   evaluatePushT,
   PUSHT_TEST_SEED,
+  readEnvironmentRunConfig,
 } from './closed-loop.js';
 
 /**
@@ -268,22 +268,7 @@ export function checkRolloutRun(runDir: string, env: string): string {
   if (!(ENVIRONMENT_NAMES as readonly string[]).includes(env)) {
     throw new ConfigError(`unknown env '${env}'; valid: ${ENVIRONMENT_NAMES.join(', ')}`);
   }
-  const configPath = join(runDir, 'config.json');
-  if (!existsSync(configPath))
-    throw new ConfigError(`cannot roll out ${runDir}: not a run folder (no config.json)`);
-  let saved: Record<string, unknown>;
-  try {
-    saved = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${configPath}: not valid JSON (${(error as Error).message})`);
-  }
-  const config = validateRunConfig(saved);
-  const tasks = ENVIRONMENTS[env as EnvironmentName].tasks;
-  if (!tasks.includes(config.task)) {
-    throw new ConfigError(
-      `--env ${env}: ${runDir} was trained on task '${config.task}'; ${env} runs policies of task(s) ${tasks.join(', ')}`,
-    );
-  }
+  const config = readEnvironmentRunConfig(runDir, env as EnvironmentName, 'roll out');
   if (!existsSync(join(runDir, 'policy.json'))) {
     throw new ConfigError(
       `cannot roll out ${runDir}: no policy.json (its algorithm declares no policy sampler)`,
