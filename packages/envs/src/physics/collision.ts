@@ -384,30 +384,20 @@ function supportEdgeForPoly(poly: Shape, nx: number, ny: number): Edge {
   const i1 = polySupportIndex(poly, nx, ny);
   const i0 = (i1 - 1 + count) % count;
   const i2 = (i1 + 1) % count;
+  // The edge from the support vertex to whichever neighbour's edge normal points more along n.
+  const [a, b] =
+    nx * poly.pnx[i1]! + ny * poly.pny[i1]! > nx * poly.pnx[i2]! + ny * poly.pny[i2]! ? [i0, i1] : [i1, i2];
   const h = poly.hashid;
-  if (nx * poly.pnx[i1]! + ny * poly.pny[i1]! > nx * poly.pnx[i2]! + ny * poly.pny[i2]!) {
-    return {
-      ax: poly.vx[i0]!,
-      ay: poly.vy[i0]!,
-      ahash: hashPoint(h, i0),
-      bx: poly.vx[i1]!,
-      by: poly.vy[i1]!,
-      bhash: hashPoint(h, i1),
-      r: poly.r,
-      nx: poly.pnx[i1]!,
-      ny: poly.pny[i1]!,
-    };
-  }
   return {
-    ax: poly.vx[i1]!,
-    ay: poly.vy[i1]!,
-    ahash: hashPoint(h, i1),
-    bx: poly.vx[i2]!,
-    by: poly.vy[i2]!,
-    bhash: hashPoint(h, i2),
+    ax: poly.vx[a]!,
+    ay: poly.vy[a]!,
+    ahash: hashPoint(h, a),
+    bx: poly.vx[b]!,
+    by: poly.vy[b]!,
+    bhash: hashPoint(h, b),
     r: poly.r,
-    nx: poly.pnx[i2]!,
-    ny: poly.pny[i2]!,
+    nx: poly.pnx[b]!,
+    ny: poly.pny[b]!,
   };
 }
 
