@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oracleReplayInput } from '@mipjs/envs/node';
 
 /** The C steps/s of the Chipmunk oracle, or why it could not be measured. */
 export type ChipmunkSpeed = { stepsPerSecond: number } | { unavailable: string };
@@ -48,17 +49,8 @@ export function measureChipmunkSpeed(
       const why = err.code === 'ENOENT' ? 'gcc not found' : String(err.stderr ?? e).split('\n')[0];
       return { unavailable: `gcc could not build the C oracle: ${why}` };
     }
-    const num = (x: number) => x.toPrecision(17);
-    const lines: string[] = [String(episodeEnds.length)];
-    let start = 0;
-    for (const end of episodeEnds) {
-      const s = [0, 1, 2, 3, 4].map((j) => num(states[5 * start + j]!));
-      lines.push(`${end - start} ${s.join(' ')}`);
-      for (let t = start; t < end; t++) lines.push(`${num(actions[2 * t]!)} ${num(actions[2 * t + 1]!)}`);
-      start = end;
-    }
     const r = spawnSync(bin, ['bench'], {
-      input: `${lines.join('\n')}\n`,
+      input: oracleReplayInput(states, actions, episodeEnds),
       maxBuffer: 1 << 30,
       encoding: 'utf8',
     });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oracleNumber, oracleReplayInput } from '../../node/oracle-input.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The C harness source (packages/envs/oracle/pusht_oracle.c). */
@@ -73,9 +74,7 @@ export function runOracle(commands: string[]): { states: OracleState[]; debug: s
 }
 
 /** Formats a number so the oracle parses it back to the same double. */
-export function num(x: number): string {
-  return x.toPrecision(17);
-}
+export const num = oracleNumber;
 
 /**
  * Runs the oracle's bench mode: open-loop replay of every episode from its first state.
@@ -88,16 +87,8 @@ export function runOracleBench(
 ): { poses: Float64Array; seconds: number } {
   const bin = buildOracle();
   if (!bin) throw new Error(oracleSkipReason());
-  const lines: string[] = [String(episodeEnds.length)];
-  let start = 0;
-  for (const end of episodeEnds) {
-    const s = [0, 1, 2, 3, 4].map((j) => num(states[start * 5 + j]!));
-    lines.push(`${end - start} ${s.join(' ')}`);
-    for (let t = start; t < end; t++) lines.push(`${num(actions[2 * t]!)} ${num(actions[2 * t + 1]!)}`);
-    start = end;
-  }
   const r = spawnSync(bin, ['bench'], {
-    input: `${lines.join('\n')}\n`,
+    input: oracleReplayInput(states, actions, episodeEnds),
     maxBuffer: 1 << 30,
     encoding: 'utf8',
   });
