@@ -52,11 +52,22 @@ export interface SweepOptions {
   print: (text: string) => void;
 }
 
+/** What a sweep's grid is made of (the grid part of {@link SweepOptions}). */
+export type SweepGridSpec = Pick<SweepOptions, 'algorithms' | 'tasks' | 'seeds' | 'sets' | 'file' | 'flags'>;
+
+/** One run of a sweep's grid: its resolved config and its folder relative to the sweep folder. */
+export interface SweepGridRun {
+  config: RunConfig;
+  /** `<task>/<algorithm>[_<key>=<value>...]_s<seed>`, the same on every machine. */
+  run: string;
+}
+
 /**
- * `mipjs sweep`: the grid algorithms x tasks x seeds x options. Resumable: a run folder with
- * result.json is skipped, one with a checkpoint continues from it.
+ * The runs of a sweep's grid, tasks x algorithms x option combinations x seeds, in that order
+ * (the order of `results.json`). The local sweep and the queue (`sweep/queue/`) both start here,
+ * so a run has the same config and folder name whichever of them trains it.
  */
-export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipped: number }> {
+export function sweepGrid(o: SweepGridSpec): SweepGridRun[] {
   let combos: { name: string; flags: Record<string, unknown> }[] = [{ name: '', flags: {} }];
   for (const { key, values } of o.sets) {
     combos = combos.flatMap((c) =>
@@ -66,7 +77,7 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
       })),
     );
   }
-  const entries: { config: RunConfig; dir: string }[] = [];
+  const runs: SweepGridRun[] = [];
   for (const task of o.tasks)
     for (const algorithm of o.algorithms)
       for (const combo of combos)
@@ -82,8 +93,17 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
             .filter(Boolean)
             .join('_')
             .replace(/[^A-Za-z0-9_.=-]/g, '-');
-          entries.push({ config, dir: join(o.out, task, name) });
+          runs.push({ config, run: `${task}/${name}` });
         }
+  return runs;
+}
+
+/**
+ * `mipjs sweep`: the grid algorithms x tasks x seeds x options. Resumable: a run folder with
+ * result.json is skipped, one with a checkpoint continues from it.
+ */
+export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipped: number }> {
+  const entries = sweepGrid(o).map(({ config, run }) => ({ config, dir: join(o.out, ...run.split('/')) }));
   const pending = entries.filter((e) => !existsSync(join(e.dir, RESULT_FILE))).length;
   const workers = o.workers ?? defaultWorkers(pending);
   const early = forkWorkersEarly(workers, pending);
