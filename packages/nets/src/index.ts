@@ -1,7 +1,9 @@
 export { countParameters } from './count-parameters.js';
 export {
+  checkNetworkOptions,
   createNetwork,
   NETWORK_KINDS,
+  NETWORK_OPTIONS_SCHEMAS,
   type NetworkKind,
   type NetworkOptionsByKind,
 } from './create-network.js';
@@ -19,6 +21,7 @@ export {
   uniformFrequencyEmbedding,
   untrainableFourierEmbedding,
 } from './embeddings.js';
+export { checkEncoderOptions, ENCODER_OPTIONS_SCHEMAS } from './encoder-options-schema.js';
 export {
   createEncoder,
   ENCODER_KINDS,
@@ -36,6 +39,7 @@ export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './n
 export { type ChiTransformerOptions, createChiTransformer } from './networks/chitransformer.js';
 export { type ChiUNetOptions, createChiUNet } from './networks/chiunet.js';
 export {
+  COMMON_NETWORK_OPTIONS_SCHEMA,
   type CommonNetworkOptions,
   flattenCond,
   type NetworkShape,
@@ -51,6 +55,13 @@ export {
   type VanillaMlpConfig,
   type VanillaMlpOptions,
 } from './networks/vanilla-mlp.js';
+export {
+  assertOptions,
+  checkOptions,
+  type OptionSpec,
+  OptionsError,
+  type OptionsSchema,
+} from './options-schema.js';
 export { stopGradient } from './stop-gradient.js';
 export { installFastWasmKernels } from './wasm-kernels.js';
 export {
@@ -63,6 +74,9 @@ export {
   saveWeights,
   serializeWeights,
   variableNames,
+  verifyWeightsChecksum,
   type WeightEntry,
+  WeightsError,
   type WeightsManifest,
+  weightsChecksum,
 } from './weights-io.js';

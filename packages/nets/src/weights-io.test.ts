@@ -2,11 +2,11 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNetwork } from './create-network.js';
 import { Ema } from './ema.js';
 import type { Network } from './network.js';
-import { loadWeights, loadWeightsInto, saveWeights } from './weights-io.js';
+import { loadWeights, loadWeightsInto, saveWeights, WeightsError } from './weights-io.js';
 
 let tmp = '';
 beforeAll(async () => {
@@ -62,6 +62,66 @@ describe('weights I/O', () => {
     net.dispose();
     wider.dispose();
     deeper.dispose();
+  });
+
+  it('a flipped byte or a NaN is refused by name; an old manifest without a checksum loads with one warning', async () => {
+    const net = createNetwork('mlp', { ...OPTS, seed: 1 });
+    const dir = path.join(tmp, 'c');
+    await saveWeights(net, dir);
+    const manifestPath = path.join(dir, 'manifest.json');
+    const binPath = path.join(dir, 'weights.bin');
+    const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8'));
+    expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const good = await fs.readFile(binPath);
+
+    // One bit of one float: a plausible weight, caught only by the checksum.
+    const flipped = Buffer.from(good);
+    flipped[41] ^= 0x01;
+    await fs.writeFile(binPath, flipped);
+    const err = await loadWeights(dir).catch((e) => e);
+    expect(err).toBeInstanceOf(WeightsError);
+    expect(err.message).toMatch(/weights\.bin: the weights data does not match its checksum/);
+    expect(err.message).toContain(dir);
+
+    // A NaN with a matching checksum (as a diverged run would save it) is refused by variable name.
+    const nan = Buffer.from(good);
+    nan.writeFloatLE(Number.NaN, 8);
+    await fs.writeFile(binPath, nan);
+    const { weightsChecksum } = await import('./weights-io.js');
+    await fs.writeFile(manifestPath, JSON.stringify({ ...manifest, sha256: await weightsChecksum(nan) }));
+    await expect(loadWeights(dir)).rejects.toThrow(
+      /variable 'in_proj\/kernel' holds a non-finite value \(NaN at index 2\)/,
+    );
+
+    // Saved before checksums existed: loads, and says so once per process.
+    await fs.writeFile(binPath, good);
+    const { sha256: _dropped, ...old } = manifest;
+    await fs.writeFile(manifestPath, JSON.stringify(old));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const a = await loadWeights(dir);
+    const b = await loadWeights(dir);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/no weights checksum .* loaded without verifying/);
+    warn.mockRestore();
+    a.variables.forEach((v, i) =>
+      expect(Array.from(v.dataSync())).toEqual(Array.from(net.variables[i].dataSync())),
+    );
+    net.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('a corrupt manifest names the file; a folder that cannot be made fails at once', async () => {
+    const net = createNetwork('mlp', OPTS);
+    const dir = path.join(tmp, 'd');
+    await saveWeights(net, dir);
+    await fs.writeFile(path.join(dir, 'manifest.json'), '{"format": "mipjs-wei');
+    await expect(loadWeights(dir)).rejects.toThrow(/manifest\.json: expected a JSON weights manifest/);
+    // Node 20's recursive mkdir never returns here.
+    await expect(saveWeights(net, '/proc/mipjs-no/such/dir')).rejects.toThrow(
+      /cannot create directory \/proc\/mipjs-no/,
+    );
+    net.dispose();
   });
 });
 

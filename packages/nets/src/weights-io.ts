@@ -23,7 +23,62 @@ export interface WeightsManifest {
   /** Name of the binary file (little-endian float32, concatenated in `variables` order). */
   dataFile: string;
   byteLength: number;
+  /**
+   * Lower-case hex SHA-256 of the data file, checked on load ({@link verifyWeightsChecksum}).
+   * Written by {@link saveWeights}; absent in manifests saved before checksums existed (those load
+   * unverified, with one warning per process).
+   */
+  sha256?: string;
   variables: WeightEntry[];
+}
+
+/** Weights that cannot be loaded: a bad manifest, a corrupt or modified data file, non-finite values. */
+export class WeightsError extends Error {
+  override name = 'WeightsError';
+}
+
+/**
+ * The lower-case hex SHA-256 of `data`, by Web Crypto (`crypto.subtle`: browsers, Node >= 19),
+ * so the browser entry needs nothing from `node:`.
+ */
+export async function weightsChecksum(data: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+let warnedUnverified = false;
+
+/**
+ * Checks `data` against the manifest's `sha256`: a mismatch (flipped bytes, a truncated or
+ * replaced file) is a {@link WeightsError} naming `where`. A manifest without a checksum (saved
+ * before mip.js wrote one) is accepted, and the first such load of the process prints one warning.
+ * Returns whether the data was verified.
+ *
+ * ```ts
+ * const verified = await verifyWeightsChecksum(manifest, data, 'runs/a/checkpoint/ema/network');
+ * ```
+ */
+export async function verifyWeightsChecksum(
+  manifest: WeightsManifest,
+  data: Uint8Array,
+  where: string,
+): Promise<boolean> {
+  if (manifest.sha256 === undefined) {
+    if (!warnedUnverified) {
+      warnedUnverified = true;
+      console.warn(
+        `mipjs: ${where} has no weights checksum (saved by an older mip.js); loaded without verifying it (this warning is shown once)`,
+      );
+    }
+    return false;
+  }
+  const actual = await weightsChecksum(data);
+  if (actual !== manifest.sha256) {
+    throw new WeightsError(
+      `${where}: the weights data does not match its checksum (sha256 ${actual}, the manifest says ${manifest.sha256}): the file is corrupt or was modified`,
+    );
+  }
+  return true;
 }
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -69,13 +124,15 @@ export function serializeWeights(net: Network): { manifest: WeightsManifest; dat
  * the manifest with the same shape and dtype; the error names the missing or mismatched one.
  */
 export function assignWeights(net: Network, manifest: WeightsManifest, data: Uint8Array): void {
-  if (manifest.format !== 'mipjs-weights' || manifest.version !== 1) {
-    throw new Error(
+  if (manifest?.format !== 'mipjs-weights' || manifest.version !== 1 || !Array.isArray(manifest.variables)) {
+    throw new WeightsError(
       `not a mipjs weights manifest (format ${String(manifest.format)}, version ${String(manifest.version)})`,
     );
   }
   if (data.byteLength !== manifest.byteLength) {
-    throw new Error(`weights data has ${data.byteLength} bytes, the manifest says ${manifest.byteLength}`);
+    throw new WeightsError(
+      `weights data has ${data.byteLength} bytes, the manifest says ${manifest.byteLength}`,
+    );
   }
   const byName = new Map(manifest.variables.map((e) => [e.name, e]));
   const names = variableNames(net);
@@ -84,11 +141,15 @@ export function assignWeights(net: Network, manifest: WeightsManifest, data: Uin
   const plan = net.variables.map((v, i) => {
     const e = byName.get(names[i]);
     if (!e)
-      throw new Error(`variable '${names[i]}' (shape [${v.shape.join(', ')}]) is missing from the weights`);
+      throw new WeightsError(
+        `variable '${names[i]}' (shape [${v.shape.join(', ')}]) is missing from the weights`,
+      );
     if (e.dtype !== v.dtype)
-      throw new Error(`variable '${names[i]}': dtype ${e.dtype} in the weights, ${v.dtype} in the network`);
+      throw new WeightsError(
+        `variable '${names[i]}': dtype ${e.dtype} in the weights, ${v.dtype} in the network`,
+      );
     if (e.shape.length !== v.shape.length || e.shape.some((d, k) => d !== v.shape[k])) {
-      throw new Error(
+      throw new WeightsError(
         `variable '${names[i]}': shape [${e.shape.join(', ')}] in the weights, [${v.shape.join(', ')}] in the network`,
       );
     }
@@ -98,15 +159,26 @@ export function assignWeights(net: Network, manifest: WeightsManifest, data: Uin
       e.offset + e.byteLength > data.byteLength ||
       e.byteLength !== v.size * 4
     ) {
-      throw new Error(`variable '${names[i]}': byte range ${e.offset}+${e.byteLength} is invalid`);
+      throw new WeightsError(`variable '${names[i]}': byte range ${e.offset}+${e.byteLength} is invalid`);
     }
     extra.delete(names[i]);
     return e;
   });
   if (extra.size > 0)
-    throw new Error(`the weights have variables the network lacks: ${[...extra].join(', ')}`);
+    throw new WeightsError(`the weights have variables the network lacks: ${[...extra].join(', ')}`);
   const aligned = data.byteOffset % 4 === 0 ? data : data.slice();
   const floats = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+  // Non-finite weights evaluate to NaN actions with no error anywhere else: refuse them by name.
+  plan.forEach((e, i) => {
+    const values = floats.subarray(e.offset / 4, (e.offset + e.byteLength) / 4);
+    for (let k = 0; k < values.length; k++) {
+      if (!Number.isFinite(values[k])) {
+        throw new WeightsError(
+          `variable '${names[i]}' holds a non-finite value (${values[k]} at index ${k}); the weights are corrupt or the training diverged`,
+        );
+      }
+    }
+  });
   net.variables.forEach((v, i) => {
     const e = plan[i];
     const t = tf.tensor(floats.subarray(e.offset / 4, (e.offset + e.byteLength) / 4), v.shape, 'float32');
@@ -136,9 +208,11 @@ export function deserializeWeights(manifest: WeightsManifest, data: Uint8Array):
 export async function saveWeights(net: Network, dir: string): Promise<void> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const { manifest, data } = serializeWeights(net);
+  const serialized = serializeWeights(net);
+  const { data } = serialized;
+  const manifest: WeightsManifest = { ...serialized.manifest, sha256: await weightsChecksum(data) };
   const target = path.resolve(dir);
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await makeParentDirs(target);
   const tmp = `${target}.tmp-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
   await fs.mkdir(tmp);
   try {
@@ -160,22 +234,92 @@ export async function saveWeights(net: Network, dir: string): Promise<void> {
   }
 }
 
+/**
+ * Creates the missing parents of `target` one level at a time. Node 20's recursive `mkdir` spins
+ * forever at 100% CPU where a directory cannot be made (e.g. under `/proc`); a plain `mkdir` per
+ * level fails at once, and the error names the directory.
+ */
+async function makeParentDirs(target: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const missing: string[] = [];
+  let dir = path.dirname(target);
+  for (;;) {
+    const stat = await fs.stat(dir).catch(() => null);
+    if (stat) {
+      if (!stat.isDirectory()) throw new WeightsError(`cannot create ${target}: ${dir} is not a directory`);
+      break;
+    }
+    missing.push(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await fs.mkdir(d);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new WeightsError(`cannot create directory ${d}: ${(error as Error).message}`);
+    }
+  }
+}
+
 async function readDir(dir: string): Promise<{ manifest: WeightsManifest; data: Uint8Array }> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as WeightsManifest;
-  const buf = await fs.readFile(path.join(dir, manifest.dataFile ?? DATA_FILE));
-  return { manifest, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+  const manifestPath = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(manifestPath, 'utf8');
+  } catch (error) {
+    throw new WeightsError(
+      `cannot read ${manifestPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  let manifest: WeightsManifest;
+  try {
+    manifest = JSON.parse(text) as WeightsManifest;
+  } catch (error) {
+    throw new WeightsError(`${manifestPath}: expected a JSON weights manifest (${(error as Error).message})`);
+  }
+  if (manifest?.format !== 'mipjs-weights')
+    throw new WeightsError(
+      `${manifestPath}: expected a mipjs weights manifest, found format ${String(manifest?.format)}`,
+    );
+  const dataPath = path.join(dir, manifest.dataFile ?? DATA_FILE);
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(dataPath);
+  } catch (error) {
+    throw new WeightsError(
+      `cannot read ${dataPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  await verifyWeightsChecksum(manifest, data, dataPath);
+  return { manifest, data };
+}
+
+/** Runs `fn`, prefixing a {@link WeightsError}'s message with the weights directory. */
+function naming<T>(dir: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof WeightsError && !error.message.startsWith(dir))
+      throw new WeightsError(`${dir}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Loads a network saved by {@link saveWeights} (rebuilt from the manifest's kind and config). */
 export async function loadWeights(dir: string): Promise<Network> {
   const { manifest, data } = await readDir(dir);
-  return deserializeWeights(manifest, data);
+  return naming(dir, () => deserializeWeights(manifest, data));
 }
 
 /** Loads saved weights into an existing network of the same architecture. */
 export async function loadWeightsInto(net: Network, dir: string): Promise<void> {
   const { manifest, data } = await readDir(dir);
-  assignWeights(net, manifest, data);
+  naming(dir, () => assignWeights(net, manifest, data));
 }

@@ -5,6 +5,7 @@ import {
   createNetwork,
   type Network,
   type ObsEncoder,
+  verifyWeightsChecksum,
   type WeightsManifest,
 } from '@mipjs/nets';
 import {
@@ -147,7 +148,14 @@ async function readWeights(
       `${label}: ${path} holds a '${manifest.kind}', the policy manifest says '${spec.kind}'`,
     );
   }
-  const data = bytes(await read(joinPath(spec.weights, manifest.dataFile ?? 'weights.bin')));
+  const dataPath = joinPath(spec.weights, manifest.dataFile ?? 'weights.bin');
+  const data = bytes(await read(dataPath));
+  try {
+    // Flipped bytes would load as plausible weights: the manifest's sha256 catches them.
+    await verifyWeightsChecksum(manifest, data, `${label}: ${dataPath}`);
+  } catch (error) {
+    throw new PolicyError('weights', (error as Error).message);
+  }
   return { manifest, data };
 }
 

@@ -215,6 +215,20 @@ describe('bad input: named one-line PolicyErrors', () => {
     p.dispose();
   });
 
+  it('weights with a flipped byte are refused by their checksum', async () => {
+    const flipped = join(root, 'flipped');
+    await writeRun(flipped, MIP);
+    const bin = join(flipped, 'checkpoint/ema/network/weights.bin');
+    const bytes = await readFile(bin);
+    bytes[101] ^= 0x10;
+    await writeFile(bin, bytes);
+    const e = await policyError(() => loadPolicyFromRun(flipped));
+    expect(e.code).toBe('weights');
+    expect(e.message).toMatch(
+      /checkpoint\/ema\/network\/weights\.bin: the weights data does not match its checksum/,
+    );
+  });
+
   it('a run trained for another task or shape', async () => {
     let e = await policyError(() => loadPolicyFromRun(run, { expect: { task: 'robomimic' } }));
     expect(e.code).toBe('task-mismatch');

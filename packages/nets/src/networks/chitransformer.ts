@@ -8,8 +8,9 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, constant, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
+import type { OptionsSchema } from '../options-schema.js';
 import { makeNetwork, timeFeatures } from './big-nets-shared.js';
-import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
+import { type CommonNetworkOptions, commonShape, DROPOUT_OPTION, positiveInt } from './common.js';
 
 /** Options of {@link createChiTransformer}; defaults are the reference's `chitransformer.yaml`. */
 export interface ChiTransformerOptions extends CommonNetworkOptions {
@@ -30,6 +31,20 @@ export interface ChiTransformerOptions extends CommonNetworkOptions {
   /** Replace the time token by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
 }
+
+/**
+ * The keys of {@link ChiTransformerOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const CHI_TRANSFORMER_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  nLayers: { type: 'integer', min: 1 },
+  nHeads: { type: 'integer', min: 1 },
+  dropout: DROPOUT_OPTION,
+  attnDropout: DROPOUT_OPTION,
+  nCondLayers: { type: 'integer', min: 0 },
+  disableTimeEmbedding: { type: 'boolean' },
+};
 
 const LINEAR = { init: 'normal-0.02', biasInit: 'zeros' } as const;
 

@@ -1,11 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Activation, type ActivationName, activationByName } from '../layers/activations.js';
+import {
+  ACTIVATION_NAMES,
+  type Activation,
+  type ActivationName,
+  activationByName,
+} from '../layers/activations.js';
 import { Conv1d, ConvTranspose1d } from '../layers/conv1d.js';
 import { Dense } from '../layers/dense.js';
 import { GroupNorm } from '../layers/group-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
+import type { OptionsSchema } from '../options-schema.js';
 import {
   flattenCond,
   makeNetwork,
@@ -32,6 +38,19 @@ export interface ChiUNetOptions extends CommonNetworkOptions {
   /** Replace the time features by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
 }
+
+/**
+ * The keys of {@link ChiUNetOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const CHI_UNET_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  modelDim: { type: 'integer', min: 1 },
+  kernelSize: { type: 'integer', min: 1 },
+  dimMult: { type: 'integer[]', min: 1 },
+  activation: { type: 'enum', values: ACTIVATION_NAMES },
+  disableTimeEmbedding: { type: 'boolean' },
+};
 
 /**
  * One residual block with FiLM conditioning (reference `ChiResidualBlock`), channels-last:

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputTangent } from '../network.js';
+import type { OptionSpec, OptionsSchema } from '../options-schema.js';
 
 /** The fixed sizes a network checks its inputs against. */
 export interface NetworkShape {
@@ -111,3 +112,20 @@ export function commonShape(kind: string, o: CommonNetworkOptions): NetworkShape
     condDim: positiveInt(kind, 'condDim', o.condDim),
   };
 }
+
+/** The schema of a dropout rate option, in [0, 1). */
+export const DROPOUT_OPTION = {
+  type: 'number',
+  min: 0,
+  max: 1,
+  exclusiveMax: true,
+} as const satisfies OptionSpec;
+
+/** The shape and seed keys every network takes (set by the caller from the task, not by a user). */
+export const COMMON_NETWORK_OPTIONS_SCHEMA: OptionsSchema = {
+  actDim: { type: 'integer', min: 1 },
+  horizon: { type: 'integer', min: 1 },
+  obsSteps: { type: 'integer', min: 1 },
+  condDim: { type: 'integer', min: 1 },
+  seed: { type: 'integer', min: 0 },
+};

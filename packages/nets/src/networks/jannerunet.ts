@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Activation, type ActivationName, activationByName } from '../layers/activations.js';
+import {
+  ACTIVATION_NAMES,
+  type Activation,
+  type ActivationName,
+  activationByName,
+} from '../layers/activations.js';
 import { LinearAttention } from '../layers/attention.js';
 import { Conv1d, ConvTranspose1d } from '../layers/conv1d.js';
 import { Dense } from '../layers/dense.js';
@@ -8,6 +13,7 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, concat, linear, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
+import type { OptionsSchema } from '../options-schema.js';
 import {
   flattenCond,
   makeNetwork,
@@ -42,6 +48,21 @@ export interface JannerUNetOptions extends CommonNetworkOptions {
   /** Replace the time features by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
 }
+
+/**
+ * The keys of {@link JannerUNetOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const JANNER_UNET_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  modelDim: { type: 'integer', min: 1 },
+  kernelSize: { type: 'integer', min: 1 },
+  dimMult: { type: 'integer[]', min: 1 },
+  normType: { type: 'enum', values: ['groupnorm', 'layernorm', 'none'] },
+  attention: { type: 'boolean' },
+  activation: { type: 'enum', values: ACTIVATION_NAMES },
+  disableTimeEmbedding: { type: 'boolean' },
+};
 
 type NormLayer = {
   apply(x: tf.Tensor): tf.Tensor;

@@ -1,13 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type SinCosFeatures, uniformFrequencyEmbedding } from '../embeddings.js';
-import { type Activation, type ActivationName, activationByName } from '../layers/activations.js';
+import {
+  ACTIVATION_NAMES,
+  type Activation,
+  type ActivationName,
+  activationByName,
+} from '../layers/activations.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import type { WeightInit } from '../layers/init.js';
+import { WEIGHT_INITS } from '../layers/init.js';
 import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, VariableStore } from '../layers/module.js';
 import { add, concat, constant, linear, run, type T } from '../layers/tangent-ops.js';
-import { type CommonNetworkOptions, commonShape, dropoutRate, flattenCond, positiveInt } from './common.js';
+import type { OptionsSchema } from '../options-schema.js';
+import {
+  type CommonNetworkOptions,
+  commonShape,
+  DROPOUT_OPTION,
+  dropoutRate,
+  flattenCond,
+  positiveInt,
+} from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createMlp} (defaults: `examples/configs/network/mlp.yaml`). */
@@ -29,6 +43,21 @@ export interface MlpOptions extends CommonNetworkOptions {
   /** Weight init of the input projection, block linears and head (default `'orthogonal'`). */
   init?: WeightInit;
 }
+
+/**
+ * The keys of {@link MlpOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const MLP_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  nLayers: { type: 'integer', min: 0 },
+  dropout: DROPOUT_OPTION,
+  timestepEmbDim: { type: 'integer', min: 1 },
+  maxFreq: { type: 'number', min: 0, exclusiveMin: true },
+  disableTimeEmbedding: { type: 'boolean' },
+  activation: { type: 'enum', values: ACTIVATION_NAMES },
+  init: { type: 'enum', values: WEIGHT_INITS },
+};
 
 /** A resolved MLP config (every option set). */
 export type MlpConfig = Required<MlpOptions> & { kind: 'mlp' };

@@ -7,7 +7,15 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, VariableStore } from '../layers/module.js';
 import { RECURRENT_TYPES, Recurrent, type RecurrentType } from '../layers/recurrent.js';
 import { concat, constant, linear, run, type T } from '../layers/tangent-ops.js';
-import { type CommonNetworkOptions, commonShape, dropoutRate, flattenCond, positiveInt } from './common.js';
+import type { OptionsSchema } from '../options-schema.js';
+import {
+  type CommonNetworkOptions,
+  commonShape,
+  DROPOUT_OPTION,
+  dropoutRate,
+  flattenCond,
+  positiveInt,
+} from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createRnn} / {@link createVanillaRnn} (defaults: `rnn.yaml`). */
@@ -27,6 +35,28 @@ export interface RnnOptions extends CommonNetworkOptions {
   /** Drop the time features (the net ignores s and t); `rnn` only. Default false. */
   disableTimeEmbedding?: boolean;
 }
+
+/**
+ * The keys of {@link RnnOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const RNN_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  nLayers: { type: 'integer', min: 1 },
+  rnnType: { type: 'enum', values: RECURRENT_TYPES },
+  dropout: DROPOUT_OPTION,
+  timestepEmbDim: { type: 'integer', min: 1 },
+  maxFreq: { type: 'number', min: 0, exclusiveMin: true },
+  disableTimeEmbedding: { type: 'boolean' },
+};
+
+/** The keys of {@link RnnOptions} that `vanilla_rnn` reads (it has no time features). */
+export const VANILLA_RNN_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  nLayers: { type: 'integer', min: 1 },
+  rnnType: { type: 'enum', values: RECURRENT_TYPES },
+  dropout: DROPOUT_OPTION,
+};
 
 export type RnnConfig = Required<RnnOptions> & { kind: 'rnn' | 'vanilla_rnn' };
 

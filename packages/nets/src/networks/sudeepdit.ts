@@ -7,8 +7,9 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { type ForwardContext, type VariableScope, VariableStore } from '../layers/module.js';
 import { add, constant, linear, mul, run, type T, tidyT } from '../layers/tangent-ops.js';
 import type { Network } from '../network.js';
+import type { OptionsSchema } from '../options-schema.js';
 import { flattenCond, makeNetwork, timeFeatures } from './big-nets-shared.js';
-import { type CommonNetworkOptions, commonShape, positiveInt } from './common.js';
+import { type CommonNetworkOptions, commonShape, DROPOUT_OPTION, positiveInt } from './common.js';
 
 /** Options of {@link createSudeepDiT}; defaults are the reference's `sudeepdit.yaml`. */
 export interface SudeepDiTOptions extends CommonNetworkOptions {
@@ -25,6 +26,18 @@ export interface SudeepDiTOptions extends CommonNetworkOptions {
   /** Replace the time features by zeros (the net ignores s and t). Default false. */
   disableTimeEmbedding?: boolean;
 }
+
+/**
+ * The keys of {@link SudeepDiTOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const SUDEEP_DIT_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  nLayers: { type: 'integer', min: 1 },
+  nHeads: { type: 'integer', min: 1 },
+  dropout: DROPOUT_OPTION,
+  disableTimeEmbedding: { type: 'boolean' },
+};
 
 /** Xavier-initialised matrix, PyTorch-default bias (what `xavier_uniform_` on `p.dim() > 1` leaves). */
 const XAVIER: DenseOptions = { init: 'xavier-uniform', biasInit: 'kaiming-uniform' };

@@ -4,7 +4,15 @@ import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { type ForwardContext, VariableStore } from '../layers/module.js';
 import { concat, constant, linear, run, type T } from '../layers/tangent-ops.js';
-import { type CommonNetworkOptions, commonShape, dropoutRate, flattenCond, positiveInt } from './common.js';
+import type { OptionsSchema } from '../options-schema.js';
+import {
+  type CommonNetworkOptions,
+  commonShape,
+  DROPOUT_OPTION,
+  dropoutRate,
+  flattenCond,
+  positiveInt,
+} from './common.js';
 import { DualNetwork } from './dual-network.js';
 
 /** Options of {@link createVanillaMlp} (defaults: `vanilla_mlp.yaml`). */
@@ -16,6 +24,16 @@ export interface VanillaMlpOptions extends CommonNetworkOptions {
   /** Dropout rate (default 0.1). */
   dropout?: number;
 }
+
+/**
+ * The keys of {@link VanillaMlpOptions} a user sets (the shape keys actDim, horizon, obsSteps, condDim and
+ * the seed come from the task and the run, see {@link COMMON_NETWORK_OPTIONS_SCHEMA}).
+ */
+export const VANILLA_MLP_OPTIONS_SCHEMA: OptionsSchema = {
+  embDim: { type: 'integer', min: 1 },
+  nLayers: { type: 'integer', min: 0 },
+  dropout: DROPOUT_OPTION,
+};
 
 export type VanillaMlpConfig = Required<VanillaMlpOptions> & { kind: 'vanilla_mlp' };
 
