@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import { stopGradient } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -10,6 +11,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { meanSquareLoss } from './norm.js';
 
 /** Options of {@link ctmLoss}. `norm` is ignored: ctm averages squares over all elements. */
@@ -22,6 +24,13 @@ export interface CtmLossOptions extends BaseLossOptions {
    */
   detachTarget?: boolean;
 }
+
+/** The options of {@link ctmLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const CTM_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+  discreteDt: { type: 'number', min: 0, exclusiveMin: true },
+  detachTarget: { type: 'boolean' },
+};
 
 /**
  * Consistency Trajectory Model (`ctm`, arXiv 2310.02279), distilling a frozen teacher velocity.

@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import { stopGradient } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -10,6 +11,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link esdLoss}. */
@@ -22,6 +24,13 @@ export interface EsdLossOptions extends BaseLossOptions {
   /** Stop the gradient through the transport velocity v (the reference computes it under no_grad). Default true. */
   stopGradients?: boolean;
 }
+
+/** The options of {@link esdLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const ESD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+  variant: { type: 'enum', values: ['page', 'reference'] },
+  stopGradients: { type: 'boolean' },
+};
 
 /**
  * Eulerian self-distillation (`esd`, arXiv 2505.18825).

@@ -1,8 +1,15 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import { common, drawNoise, drawTime, flowMatchingTerm, tidyResult } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 
 /** Options of {@link flowLoss}. */
 export type FlowLossOptions = BaseLossOptions;
+
+/** The options of {@link flowLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const FLOW_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+};
 
 /**
  * Flow matching (`flow`, arXiv 2210.02747).

@@ -1,10 +1,17 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import { callOptions, common, drawNoise, drawTimePair, requireTeacher, tidyResult } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { meanSquareLoss } from './norm.js';
 
 /** Options of {@link lmdLoss}. `norm` is ignored: lmd averages squares over all elements. */
 export type LmdLossOptions = BaseLossOptions;
+
+/** The options of {@link lmdLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const LMD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+};
 
 /**
  * Lagrangian map distillation (`lmd`, reference code only; not on the page): the student map

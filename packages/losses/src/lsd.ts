@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import { stopGradient } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -10,6 +11,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link lsdLoss}. */
@@ -20,6 +22,12 @@ export interface LsdLossOptions extends BaseLossOptions {
    */
   stopGradients?: boolean;
 }
+
+/** The options of {@link lsdLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const LSD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+  stopGradients: { type: 'boolean' },
+};
 
 /**
  * Lagrangian self-distillation (`lsd`, arXiv 2505.18825).

@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import { stopGradient } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -10,10 +11,16 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link mfLoss}. */
 export type MfLossOptions = BaseLossOptions;
+
+/** The options of {@link mfLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const MF_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+};
 
 /**
  * MeanFlow (`mf`, arXiv 2505.13447), with X_{s,t}(x) = x + (t - s) vbar_{s,t}(x):

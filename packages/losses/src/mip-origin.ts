@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   callOptions,
@@ -9,6 +10,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link mipOriginLoss}. */
@@ -16,6 +18,12 @@ export interface MipOriginLossOptions extends BaseLossOptions {
   /** The fixed second time t*, in (0, 1). Default 0.9. */
   tStar?: number;
 }
+
+/** The options of {@link mipOriginLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const MIP_ORIGIN_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+  tStar: { type: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+};
 
 /**
  * `mip_origin`: the reference code's unregistered `mip_origin_loss`, provided for completeness.

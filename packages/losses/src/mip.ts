@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   callOptions,
@@ -9,6 +10,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link mipLoss}. */
@@ -18,6 +20,13 @@ export interface MipLossOptions extends BaseLossOptions {
   /** `'page'` (default): the architecture page's loss; `'reference'`: the reference code's. */
   variant?: 'page' | 'reference';
 }
+
+/** The options of {@link mipLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const MIP_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+  tStar: { type: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+  variant: { type: 'enum', values: ['page', 'reference'] },
+};
 
 /**
  * Minimum Iterative Policy (`mip`).

@@ -1,3 +1,4 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import { stopGradient } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -12,6 +13,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link psdLoss}. */
@@ -24,6 +26,13 @@ export interface PsdLossOptions extends BaseLossOptions {
   /** Stop the gradient through the teacher. Default true for `'page'`, false for `'reference'`. */
   stopGradients?: boolean;
 }
+
+/** The options of {@link psdLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const PSD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+  variant: { type: 'enum', values: ['page', 'reference'] },
+  stopGradients: { type: 'boolean' },
+};
 
 /**
  * Progressive self-distillation (`psd`, arXiv 2505.18825).

@@ -1,10 +1,17 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import { callOptions, common, constantTime, tidyResult } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link regressionLoss}. */
 export type RegressionLossOptions = BaseLossOptions;
+
+/** The options of {@link regressionLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const REGRESSION_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+};
 
 /**
  * Regression (`regression`): learns the conditional mean of the action.

@@ -1,10 +1,17 @@
+import type { OptionsSchema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import { callOptions, common, constantTime, drawNoise, tidyResult } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
+import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link straightFlowLoss}. */
 export type StraightFlowLossOptions = BaseLossOptions;
+
+/** The options of {@link straightFlowLoss} as JSON (`--loss-options`, a config file) may set them. */
+export const STRAIGHT_FLOW_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
+  ...BASE_LOSS_OPTIONS_SCHEMA,
+};
 
 /**
  * Straight flow (`straight_flow`, reference code only; not on the page).
