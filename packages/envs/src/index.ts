@@ -47,10 +47,12 @@ export {
 } from './pusht/geometry.js';
 export {
   fitKeypointsLocal,
+  KEYPOINT_OBS_DIM,
   type KeypointErrorStats,
   keypointErrors,
   N_KEYPOINTS,
   PUSHT_KEYPOINTS_LOCAL,
+  pushTKeypointObservation,
   pushTKeypoints,
 } from './pusht/keypoints.js';
 export { createImage, type RgbImage, resizeLinear } from './pusht/raster.js';

@@ -12,12 +12,13 @@ export const TASK_NAMES = [
   'proj',
   'lie',
   'pusht',
+  'pusht_keypoint',
   'robomimic',
   'lerobot',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 /** Tasks read from files (`--data PATH`). */
-export const DATASET_TASKS: readonly TaskName[] = ['pusht', 'robomimic', 'lerobot'];
+export const DATASET_TASKS: readonly TaskName[] = ['pusht', 'pusht_keypoint', 'robomimic', 'lerobot'];
 
 /** Network kinds of `createNetwork` in @mipjs/nets. */
 export const NETWORK_NAMES = [
@@ -180,6 +181,7 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
     evalSamples: 2000,
   },
   pusht: DATASET_PRESET,
+  pusht_keypoint: DATASET_PRESET,
   robomimic: DATASET_PRESET,
   lerobot: DATASET_PRESET,
 };

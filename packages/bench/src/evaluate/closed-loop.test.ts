@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadZarrReplayBuffer } from '@mipjs/data';
-import { PushTEnv, pushTCoverage, pushTReward } from '@mipjs/envs';
+import { loadNormalizers, loadZarrReplayBuffer, type MinMaxNormalizer } from '@mipjs/data';
+import { PushTEnv, pushTCoverage, pushTKeypointObservation, pushTReward } from '@mipjs/envs';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { executeRun } from '../run/run.js';
 import { HAVE_PUSHT_DATA, PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
-import { demonstrationLevel, evaluatePushT, HOLD_STILL } from './closed-loop.js';
+import { demonstrationLevel, evaluatePushT, HOLD_STILL, pushTObservationFor } from './closed-loop.js';
 
 /** One episode at a time in a plain PushTEnv: the oracle of the batched evaluation. */
 function oneByOne(act: (env: PushTEnv, step: number) => [number, number], seed: number, maxSteps = 300) {
@@ -101,4 +101,54 @@ describe('a trained run in closed loop', () => {
       policy.dispose();
     },
   );
+});
+
+describe('a keypoint run (pusht_keypoint) in closed loop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mipjs-closed-loop-kp-'));
+  beforeAll(async () => {
+    if (!HAVE_PUSHT_DATA) return;
+    await trainTinyPushTRun(dir, { task: 'pusht_keypoint' });
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.skipIf(!HAVE_PUSHT_DATA)(
+    'reads the 9 keypoints + agent position, with one x range and one y range',
+    async () => {
+      const policy = await loadPolicyFromRun(dir);
+      expect([policy.manifest.task, policy.obsDim]).toEqual(['pusht_keypoint', 20]);
+      const { obs } = await loadNormalizers(join(dir, 'normalizers.json'));
+      const mm = obs as MinMaxNormalizer;
+      // The reference fits the keypoint MinMax on all (N·9, 2) points: every x column shares a range.
+      const store = await loadZarrReplayBuffer(PUSHT_DATA, { keys: ['keypoint'] });
+      const kp = store.get('keypoint').data;
+      let globalMin = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < kp.length; i += 2) globalMin = Math.min(globalMin, kp[i]!);
+      for (let c = 2; c < 18; c += 2) expect(mm.min[c]).toBe(mm.min[0]);
+      for (let c = 3; c < 18; c += 2) expect(mm.max[c]).toBe(mm.max[1]);
+      expect(mm.min[0]).toBeGreaterThanOrEqual(globalMin); // fitted on the training episodes only
+      expect(mm.min[18]).not.toBe(mm.min[0]); // agent_pos keeps its own range
+
+      // The batched evaluation feeds pushTKeypointObservation of the live state; by hand, one episode:
+      let history: number[][] = [];
+      const queue: number[][] = [];
+      let chunks = 0;
+      const o = oneByOne((env) => {
+        const kpObs = Array.from(pushTKeypointObservation(env.getState(), 1));
+        history = history.length === 0 ? [kpObs, kpObs] : [history[1]!, kpObs];
+        if (queue.length === 0) {
+          const c = policy.act([history.flat()], { seed: chunks++ });
+          for (let h = 1; h <= 8; h++) queue.push([c.data[h * 2]!, c.data[h * 2 + 1]!]);
+        }
+        return queue.shift() as [number, number];
+      }, 100000);
+      expect(evaluatePushT(policy, { episodes: 1 }).maxRewards[0]).toBeCloseTo(o.best, 4);
+      policy.dispose();
+    },
+  );
+
+  it('names the task when a policy of another task is put in PushT', () => {
+    expect(() => pushTObservationFor('recon')).toThrow(
+      "the policy was trained on task 'recon'; PushT observes the tasks pusht, pusht_keypoint",
+    );
+  });
 });

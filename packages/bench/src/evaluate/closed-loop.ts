@@ -3,9 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadZarrReplayBuffer } from '@mipjs/data';
 import {
+  KEYPOINT_OBS_DIM,
   MAX_EPISODE_STEPS,
   PushTVectorEnv,
   pushTCoverage,
+  pushTKeypointObservation,
   pushTReward,
   SUCCESS_THRESHOLD,
 } from '@mipjs/envs';
@@ -20,6 +22,33 @@ import type { ResultRow } from './results.js';
 export const PUSHT_TEST_SEED = 100000;
 /** Episodes of a closed-loop evaluation by default (Diffusion Policy's test protocol). */
 export const DEFAULT_EVAL_EPISODES = 50;
+
+/** What a PushT policy sees of the environment's states `[N, 5]`: the rows it reads, `[N, dim]`. */
+export interface PushTObservation {
+  dim: number;
+  observe: (states: ArrayLike<number>, n: number) => ArrayLike<number>;
+}
+
+/**
+ * The observation of each PushT task, by the task a policy was trained on (the edge table):
+ * `pusht` reads the state itself, `pusht_keypoint` the 9 keypoints and the agent position.
+ */
+export const PUSHT_OBSERVATIONS: Record<string, PushTObservation> = {
+  pusht: { dim: 5, observe: (states) => states },
+  pusht_keypoint: { dim: KEYPOINT_OBS_DIM, observe: pushTKeypointObservation },
+};
+
+/** The observation of a policy's task, or a RangeError naming the task and the ones PushT serves. */
+export function pushTObservationFor(task: string): PushTObservation {
+  const observation = PUSHT_OBSERVATIONS[task];
+  if (!observation) {
+    throw new RangeError(
+      `closed-loop evaluation on pusht: the policy was trained on task '${task}'; ` +
+        `PushT observes the tasks ${Object.keys(PUSHT_OBSERVATIONS).join(', ')}`,
+    );
+  }
+  return observation;
+}
 
 /** Options of {@link evaluatePushT}. */
 export interface ClosedLoopOptions {
@@ -96,11 +125,14 @@ export function evaluatePushT(
   const latencies: number[] = [];
   let nfe = 0;
   let control: RecedingHorizon | null = null;
+  let observation: PushTObservation = PUSHT_OBSERVATIONS.pusht!;
   if (policy !== HOLD_STILL) {
-    if (policy.obsDim !== 5 || policy.actDim !== 2) {
+    const task = policy.manifest.task;
+    observation = pushTObservationFor(task);
+    if (policy.obsDim !== observation.dim || policy.actDim !== 2) {
       throw new RangeError(
         `closed-loop evaluation on pusht: the policy reads ${policy.obsDim}-D observations and writes ` +
-          `${policy.actDim}-D actions; PushT's state task has 5-D observations and 2-D actions`,
+          `${policy.actDim}-D actions; PushT's task '${task}' has ${observation.dim}-D observations and 2-D actions`,
       );
     }
     // Times each chunk: the latency a robot would wait for at a chunk boundary (whole batch).
@@ -127,7 +159,9 @@ export function evaluatePushT(
   const succeeded = new Uint8Array(episodes);
   const t0 = performance.now();
   for (let step = 0; step < maxSteps && !venv.allDone; step++) {
-    const actions = control ? control.step(states) : agentPositions(states, episodes);
+    const actions = control
+      ? control.step(observation.observe(states, episodes))
+      : agentPositions(states, episodes);
     const result = venv.step(actions);
     for (let i = 0; i < episodes; i++) if (result.terminated[i]) succeeded[i] = 1;
     options.onFrame?.(Float64Array.from(result.observations), actions, control?.lastChunk?.data ?? null);
@@ -210,7 +244,7 @@ function mean(xs: readonly number[]): number {
 
 /** Environments the bench evaluates in, by the task they serve (the edge table of names). */
 export const ENVIRONMENTS = {
-  pusht: { tasks: ['pusht'] as readonly string[], evaluate: evaluatePushT },
+  pusht: { tasks: Object.keys(PUSHT_OBSERVATIONS) as readonly string[], evaluate: evaluatePushT },
 } as const;
 export type EnvironmentName = keyof typeof ENVIRONMENTS;
 export const ENVIRONMENT_NAMES = Object.keys(ENVIRONMENTS) as EnvironmentName[];

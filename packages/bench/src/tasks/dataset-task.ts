@@ -10,6 +10,7 @@ import {
   loadRobomimicHdf5,
   MinMaxNormalizer,
   type Normalizer,
+  pushTAgentPos,
   saveNormalizers,
   shuffleInPlace,
   WindowDataset,
@@ -26,6 +27,29 @@ interface DatasetSource {
   store: EpisodeStore;
   obsKeys: string[];
   actionKey: string;
+  /**
+   * Groups of observation columns that share one min and max (the reference fits the keypoint
+   * normaliser on all `(N·9, 2)` points: one range for every x, one for every y).
+   */
+  pooledObsColumns?: number[][];
+}
+
+/** Columns 0, 2, …, 16 (every keypoint's x) and 1, 3, …, 17 (every y) of the keypoint observation. */
+const KEYPOINT_XY_COLUMNS = [0, 1].map((axis) => Array.from({ length: 9 }, (_, i) => 2 * i + axis));
+
+/** A MinMax normaliser whose columns in each group share the group's overall min and max. */
+function pooledMinMax(fitted: MinMaxNormalizer, groups: readonly number[][]): MinMaxNormalizer {
+  const min = Array.from(fitted.min);
+  const max = Array.from(fitted.max);
+  for (const group of groups) {
+    const lo = Math.min(...group.map((c) => fitted.min[c]!));
+    const hi = Math.max(...group.map((c) => fitted.max[c]!));
+    for (const c of group) {
+      min[c] = lo;
+      max[c] = hi;
+    }
+  }
+  return new MinMaxNormalizer(min, max);
 }
 
 /** Spec §9: every task config uses To 2, Ta 8; PushT and lift-ph use H 16. */
@@ -55,7 +79,7 @@ function isHdf5File(path: string): boolean {
 function checkDatasetPath(task: string, path: string): void {
   const isDir = statSync(path).isDirectory();
   const problem =
-    task === 'pusht' && !isDir && !path.endsWith('.zip')
+    (task === 'pusht' || task === 'pusht_keypoint') && !isDir && !path.endsWith('.zip')
       ? 'expected a Zarr directory or a .zip of one (e.g. pusht_cchi_v7_replay.zarr.zip)'
       : task === 'robomimic' && (isDir || !isHdf5File(path))
         ? 'expected an HDF5 file (e.g. low_dim_abs.hdf5); this one has no HDF5 signature'
@@ -76,6 +100,18 @@ async function loadSource(config: RunConfig): Promise<DatasetSource> {
         obsKeys: ['state'],
         actionKey: 'action',
       };
+    case 'pusht_keypoint': {
+      // The reference's pusht_keypoint task (spec §7.3): obs = data/keypoint (9 x 2, flattened)
+      // then agent_pos = state[:, :2] (20-D), the same numbers as pushTKeypointObservation of
+      // @mipjs/envs gives for a live state; action 2-D.
+      const store = await loadPushTZarr(path, ['keypoint', 'state', 'action']);
+      return {
+        store: store.withArrays({ agent_pos: pushTAgentPos(store) }),
+        obsKeys: ['keypoint', 'agent_pos'],
+        actionKey: 'action',
+        pooledObsColumns: KEYPOINT_XY_COLUMNS,
+      };
+    }
     case 'robomimic': {
       // Low-dim obs keys [object, eef_pos, eef_quat, gripper_qpos]; absolute actions in rot6d (10-D).
       const { store } = await loadRobomimicHdf5(path, { actionSpace: 'rotation6d' });
@@ -126,8 +162,9 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
     normalizers = { obs: saved.obs, action: saved.action };
   } else {
     const obs = train.features(obsKeys);
+    const fitted = MinMaxNormalizer.fit(obs.data, obs.width);
     normalizers = {
-      obs: MinMaxNormalizer.fit(obs.data, obs.width),
+      obs: source.pooledObsColumns ? pooledMinMax(fitted, source.pooledObsColumns) : fitted,
       action: MinMaxNormalizer.fit(train.get(actionKey).data, featureSize(train.get(actionKey).shape)),
     };
   }

@@ -31,7 +31,9 @@ export const TASK_DESCRIPTIONS: Record<TaskName, string> = {
   recon: 'toy recon (spec §11.1): c -> 1-D sinusoid sum; l1 / l2 error',
   proj: 'toy proj: c -> 8-D piecewise projection; l1 / l2 error',
   lie: 'toy lie: c -> 16-D SO(2) components; l1 / l2 error',
-  pusht: 'PushT Zarr replay buffer (--data); validation loss and action MSE on held-out episodes',
+  pusht: 'PushT Zarr replay buffer (--data), state observations (5-D); closed-loop score in the PushT env',
+  pusht_keypoint:
+    'PushT Zarr replay buffer (--data), keypoint observations (9 keypoints + agent, 20-D); closed-loop score in the PushT env',
   robomimic: 'robomimic HDF5 (--data); validation loss and action MSE on held-out episodes',
   lerobot: 'LeRobot parquet dataset (--data); validation loss and action MSE on held-out episodes',
 };
@@ -179,6 +181,7 @@ export async function openTask(config: RunConfig, options: DatasetTaskOptions = 
     case 'lie':
       return toyTask(config.task);
     case 'pusht':
+    case 'pusht_keypoint':
     case 'robomimic':
     case 'lerobot':
       return openDatasetTask(config, options);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadLowDim, realDataMissing } from '../test-utils/real-data.js';
-import { fitKeypointsLocal, keypointErrors, PUSHT_KEYPOINTS_LOCAL, pushTKeypoints } from './keypoints.js';
+import {
+  fitKeypointsLocal,
+  KEYPOINT_OBS_DIM,
+  keypointErrors,
+  PUSHT_KEYPOINTS_LOCAL,
+  pushTKeypointObservation,
+  pushTKeypoints,
+} from './keypoints.js';
 
 const missing = realDataMissing();
 if (missing) console.log(`keypoints: skipping real-data tests (${missing})`);
@@ -31,4 +38,36 @@ describe('PushT keypoints', () => {
     expect(all.p99).toBeLessThan(0.05);
     expect(all.max).toBeLessThan(2.1);
   });
+
+  it('observation rows are the 9 keypoints then the agent position', () => {
+    const states = [10, 20, 256, 300, Math.PI / 2, 400, 50, 100, 120, 0];
+    const obs = pushTKeypointObservation(states, 2);
+    expect(obs.length).toBe(2 * KEYPOINT_OBS_DIM);
+    // Row 0: a quarter turn maps body (lx, ly) to (-ly, lx) around the block's position.
+    expect(obs[0]).toBeCloseTo(256 - PUSHT_KEYPOINTS_LOCAL[1]!, 4);
+    expect(obs[1]).toBeCloseTo(300 + PUSHT_KEYPOINTS_LOCAL[0]!, 4);
+    expect(Array.from(obs.subarray(18, 20))).toEqual([10, 20]);
+    // Row 1: angle 0 is a plain translation.
+    expect(obs[20 + 16]).toBeCloseTo(100 + PUSHT_KEYPOINTS_LOCAL[16]!, 4);
+    expect(obs[20 + 17]).toBeCloseTo(120 + PUSHT_KEYPOINTS_LOCAL[17]!, 4);
+    expect(Array.from(obs.subarray(38, 40))).toEqual([400, 50]);
+    expect(() => pushTKeypointObservation(states, 3)).toThrow(/3 states need 15 numbers, got 10/);
+  });
+
+  it.skipIf(missing !== null)(
+    'observation of the recorded states matches data/keypoint + state[:, :2]',
+    async () => {
+      const d = await loadLowDim();
+      const T = d.episodeEnds[0]!;
+      const obs = pushTKeypointObservation(d.state, T);
+      let err = 0;
+      for (let t = 0; t < T; t++) {
+        for (let j = 0; j < 18; j++)
+          err = Math.max(err, Math.abs(obs[t * 20 + j]! - d.keypoint[t * 18 + j]!));
+        expect(obs[t * 20 + 18]).toBe(d.state[t * 5]);
+        expect(obs[t * 20 + 19]).toBe(d.state[t * 5 + 1]);
+      }
+      expect(err).toBeLessThan(0.05);
+    },
+  );
 });

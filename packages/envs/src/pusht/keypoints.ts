@@ -124,3 +124,34 @@ export function keypointErrors(
   const q = (p: number) => (T === 0 ? 0 : per[Math.min(T - 1, Math.floor(p * (T - 1)))]!);
   return { max, median: q(0.5), p99: q(0.99) };
 }
+
+/** Width of the keypoint observation: 9 keypoints (18 numbers) then the agent position (2). */
+export const KEYPOINT_OBS_DIM = 2 * N_KEYPOINTS + 2;
+
+/**
+ * The keypoint observation of a batch of states `[N, 5]` (`[agent_x, agent_y, block_x, block_y,
+ * block_angle]`): per row `[k_0x, k_0y, …, k_8x, k_8y, agent_x, agent_y]` (20 numbers), the
+ * reference's `pusht_keypoint` observation (`data/keypoint` flattened, then `agent_pos =
+ * state[:, :2]`). Keypoints are a continuous function of the pose, unlike the angle of the state,
+ * which wraps from 2π to 0 right beside the goal's π/4.
+ *
+ * @example
+ * ```ts
+ * const obs = pushTKeypointObservation(venv.reset(100000), 50); // Float32Array [50, 20]
+ * ```
+ */
+export function pushTKeypointObservation(states: ArrayLike<number>, n: number): Float32Array {
+  if (states.length < n * 5) {
+    throw new RangeError(`pushTKeypointObservation: ${n} states need ${n * 5} numbers, got ${states.length}`);
+  }
+  const out = new Float32Array(n * KEYPOINT_OBS_DIM);
+  const kp = new Float64Array(2 * N_KEYPOINTS);
+  for (let i = 0; i < n; i++) {
+    pushTKeypoints(states[i * 5 + 2]!, states[i * 5 + 3]!, states[i * 5 + 4]!, kp);
+    const row = i * KEYPOINT_OBS_DIM;
+    out.set(kp, row);
+    out[row + 2 * N_KEYPOINTS] = states[i * 5]!;
+    out[row + 2 * N_KEYPOINTS + 1] = states[i * 5 + 1]!;
+  }
+  return out;
+}
