@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type ImageEncoderOptions, MultiImageObsEncoder } from './image-encoder.js';
 import { leakyRelu } from './layers/activations.js';
 import { Dense } from './layers/dense.js';
 import { drawSeed, type NamedVariable, VariableStore } from './layers/module.js';
@@ -29,7 +30,7 @@ export interface ObsEncoder {
   dispose(): void;
 }
 
-export const ENCODER_KINDS = ['identity', 'mlp', 'per_step_mlp'] as const;
+export const ENCODER_KINDS = ['identity', 'mlp', 'per_step_mlp', 'image'] as const;
 export type EncoderKind = (typeof ENCODER_KINDS)[number];
 
 /** Options of the encoders. */
@@ -188,6 +189,8 @@ export function createEncoder(kind: string, options: EncoderOptions): ObsEncoder
     case 'mlp':
     case 'per_step_mlp':
       return new MlpEncoder(kind, options);
+    case 'image':
+      return new MultiImageObsEncoder(options as ImageEncoderOptions);
     default:
       throw new Error(`unknown encoder kind '${kind}'; valid: ${ENCODER_KINDS.join(', ')}`);
   }

@@ -34,6 +34,7 @@ export {
 } from './encoders.js';
 export { FlowMap, type FlowMapOptions, type JvpMode, type MapWithTangent } from './flow-map.js';
 export { installFastMatMulGradient, installHigherOrderGradientFix } from './gradient-fixes.js';
+export { type ImageEncoderOptions, MultiImageObsEncoder, PUSHT_IMAGE_ENCODER } from './image-encoder.js';
 export * from './layers/index.js';
 export type { ApplyOptions, InputTangent, Network, OutputWithTangent } from './network.js';
 export { type ChiTransformerOptions, createChiTransformer } from './networks/chitransformer.js';
@@ -62,6 +63,7 @@ export {
   OptionsError,
   type OptionsSchema,
 } from './options-schema.js';
+export { RESNET18_BLOCKS, RESNET18_WIDTHS, ResNet, type ResNetOptions } from './resnet.js';
 export { stopGradient } from './stop-gradient.js';
 export { installFastWasmKernels } from './wasm-kernels.js';
 export {

@@ -25,6 +25,15 @@ export {
   type MultiHeadAttentionOptions,
 } from './attention.js';
 export { Conv1d, type Conv1dOptions, ConvTranspose1d, unfold1d } from './conv1d.js';
+export {
+  Conv2d,
+  type Conv2dOptions,
+  conv2dFilterGradient,
+  conv2dInputGradient,
+  conv2dValid,
+  im2col2d,
+  kaimingNormalFanOut,
+} from './conv2d.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { Dropout } from './dropout.js';
 export { defaultGroupCount, GroupNorm, type GroupNormOptions } from './group-norm.js';
