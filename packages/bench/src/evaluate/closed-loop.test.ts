@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNormalizers, loadZarrReplayBuffer, type MinMaxNormalizer } from '@mipjs/data';
-import { PushTEnv, pushTCoverage, pushTKeypointObservation, pushTReward } from '@mipjs/envs';
+import { PushTEnv, pushTCoverage, pushTKeypoints, pushTReward } from '@mipjs/envs';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { executeRun } from '../run/run.js';
@@ -133,7 +133,8 @@ describe('a keypoint run (pusht_keypoint) in closed loop', () => {
       const queue: number[][] = [];
       let chunks = 0;
       const o = oneByOne((env) => {
-        const kpObs = Array.from(pushTKeypointObservation(env.getState(), 1));
+        const [ax, ay, bx, by, angle] = env.getState();
+        const kpObs = [...pushTKeypoints(bx!, by!, angle!), ax!, ay!];
         history = history.length === 0 ? [kpObs, kpObs] : [history[1]!, kpObs];
         if (queue.length === 0) {
           const c = policy.act([history.flat()], { seed: chunks++ });

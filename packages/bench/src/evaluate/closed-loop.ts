@@ -1,13 +1,13 @@
 // evaluate/closed-loop.ts: a policy acting in its environment (PushT), scored as Diffusion Policy scores it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadZarrReplayBuffer } from '@mipjs/data';
 import {
-  KEYPOINT_OBS_DIM,
   MAX_EPISODE_STEPS,
+  observationSize,
+  type PushTObservationKind,
   PushTVectorEnv,
   pushTCoverage,
-  pushTKeypointObservation,
   pushTReward,
   SUCCESS_THRESHOLD,
 } from '@mipjs/envs';
@@ -16,6 +16,7 @@ import { loadPolicyFromRun } from '@mipjs/policy/node';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
+import { readJsonFile } from '../io/io.js';
 import type { ResultRow } from './results.js';
 
 /** Diffusion Policy's first test seed (its test envs use seeds 100000 onwards, legacy reset order). */
@@ -23,31 +24,25 @@ export const PUSHT_TEST_SEED = 100000;
 /** Episodes of a closed-loop evaluation by default (Diffusion Policy's test protocol). */
 export const DEFAULT_EVAL_EPISODES = 50;
 
-/** What a PushT policy sees of the environment's states `[N, 5]`: the rows it reads, `[N, dim]`. */
-export interface PushTObservation {
-  dim: number;
-  observe: (states: ArrayLike<number>, n: number) => ArrayLike<number>;
-}
-
 /**
- * The observation of each PushT task, by the task a policy was trained on (the edge table):
- * `pusht` reads the state itself, `pusht_keypoint` the 9 keypoints and the agent position.
+ * The observation each PushT task's policies read, by the task a policy was trained on (the edge
+ * table): `pusht` the state itself, `pusht_keypoint` the 9 keypoints and the agent position.
  */
-export const PUSHT_OBSERVATIONS: Record<string, PushTObservation> = {
-  pusht: { dim: 5, observe: (states) => states },
-  pusht_keypoint: { dim: KEYPOINT_OBS_DIM, observe: pushTKeypointObservation },
+export const PUSHT_OBSERVATIONS: Record<string, PushTObservationKind> = {
+  pusht: 'state',
+  pusht_keypoint: 'keypoints',
 };
 
 /** The observation of a policy's task, or a RangeError naming the task and the ones PushT serves. */
-export function pushTObservationFor(task: string): PushTObservation {
-  const observation = PUSHT_OBSERVATIONS[task];
-  if (!observation) {
+export function pushTObservationFor(task: string): PushTObservationKind {
+  const kind = PUSHT_OBSERVATIONS[task];
+  if (!kind) {
     throw new RangeError(
       `closed-loop evaluation on pusht: the policy was trained on task '${task}'; ` +
         `PushT observes the tasks ${Object.keys(PUSHT_OBSERVATIONS).join(', ')}`,
     );
   }
-  return observation;
+  return kind;
 }
 
 /** Options of {@link evaluatePushT}. */
@@ -120,21 +115,20 @@ export function evaluatePushT(
   if (!Number.isInteger(episodes) || episodes < 1) {
     throw new RangeError(`closed-loop evaluation: episodes must be a positive integer, got ${episodes}`);
   }
-  const venv = new PushTVectorEnv(episodes, { maxEpisodeSteps: maxSteps });
-  let states = venv.reset(options.seed ?? PUSHT_TEST_SEED, { legacy: options.legacy ?? true });
+  const kind = policy === HOLD_STILL ? 'state' : pushTObservationFor(policy.manifest.task);
+  if (policy !== HOLD_STILL && (policy.obsDim !== observationSize(kind) || policy.actDim !== 2)) {
+    throw new RangeError(
+      `closed-loop evaluation on pusht: the policy reads ${policy.obsDim}-D observations and writes ` +
+        `${policy.actDim}-D actions; PushT's task '${policy.manifest.task}' has ${observationSize(kind)}-D ` +
+        'observations and 2-D actions',
+    );
+  }
+  const venv = new PushTVectorEnv(episodes, { maxEpisodeSteps: maxSteps, observation: kind });
+  let observations = venv.reset(options.seed ?? PUSHT_TEST_SEED, { legacy: options.legacy ?? true });
   const latencies: number[] = [];
   let nfe = 0;
   let control: RecedingHorizon | null = null;
-  let observation: PushTObservation = PUSHT_OBSERVATIONS.pusht!;
   if (policy !== HOLD_STILL) {
-    const task = policy.manifest.task;
-    observation = pushTObservationFor(task);
-    if (policy.obsDim !== observation.dim || policy.actDim !== 2) {
-      throw new RangeError(
-        `closed-loop evaluation on pusht: the policy reads ${policy.obsDim}-D observations and writes ` +
-          `${policy.actDim}-D actions; PushT's task '${task}' has ${observation.dim}-D observations and 2-D actions`,
-      );
-    }
     // Times each chunk: the latency a robot would wait for at a chunk boundary (whole batch).
     const timed: ChunkPolicy = {
       obsSteps: policy.obsSteps,
@@ -159,19 +153,18 @@ export function evaluatePushT(
   const succeeded = new Uint8Array(episodes);
   const t0 = performance.now();
   for (let step = 0; step < maxSteps && !venv.allDone; step++) {
-    const actions = control
-      ? control.step(observation.observe(states, episodes))
-      : agentPositions(states, episodes);
+    const actions = control ? control.step(observations) : agentPositions(states(venv), episodes);
     const result = venv.step(actions);
     for (let i = 0; i < episodes; i++) if (result.terminated[i]) succeeded[i] = 1;
-    options.onFrame?.(Float64Array.from(result.observations), actions, control?.lastChunk?.data ?? null);
-    states = result.observations;
+    options.onFrame?.(states(venv), actions, control?.lastChunk?.data ?? null);
+    observations = result.observations;
     options.onStep?.(step + 1, maxSteps);
   }
+  const last = states(venv);
   const maxRewards = Array.from(venv.maxRewards);
   let finalCoverage = 0;
   for (let i = 0; i < episodes; i++) {
-    finalCoverage += pushTCoverage(states[i * 5 + 2]!, states[i * 5 + 3]!, states[i * 5 + 4]!);
+    finalCoverage += pushTCoverage(last[i * 5 + 2]!, last[i * 5 + 3]!, last[i * 5 + 4]!);
   }
   latencies.sort((a, b) => a - b);
   return {
@@ -226,6 +219,13 @@ export function demonstrationLevel(
   }
   const n = episodeEnds.length;
   return { episodes: n, meanMaxReward: reward / n, meanFinalCoverage: final / n, successRate: success / n };
+}
+
+/** The states `[N, 5]` of every environment of the batch, whatever the policy observes. */
+function states(venv: PushTVectorEnv): Float64Array {
+  const out = new Float64Array(venv.numEnvs * 5);
+  venv.envs.forEach((env, i) => env.getState(out.subarray(i * 5, i * 5 + 5)));
+  return out;
 }
 
 /** The agent positions `[N, 2]` of a batch of states `[N, 5]`: the hold-still action. */
@@ -312,13 +312,8 @@ export function readEnvironmentRunConfig(runDir: string, env: EnvironmentName, v
   const configPath = join(runDir, 'config.json');
   if (!existsSync(configPath))
     throw new ConfigError(`cannot ${verb} ${runDir}: not a run folder (no config.json)`);
-  let saved: Record<string, unknown>;
-  try {
-    saved = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${configPath}: not valid JSON (${(error as Error).message})`);
-  }
-  const config = validateRunConfig(saved);
+  const saved = readJsonFile(configPath, 'a run config');
+  const config = validateRunConfig(saved, { file: configPath });
   const tasks = ENVIRONMENTS[env].tasks;
   if (!tasks.includes(config.task)) {
     throw new ConfigError(
@@ -387,11 +382,7 @@ export async function evaluateCheckpointInEnvironment(
 
 function readJsonIfPresent(path: string): unknown {
   if (!existsSync(path)) return null;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
+  return readJsonFile(path, 'JSON');
 }
 
 /**
