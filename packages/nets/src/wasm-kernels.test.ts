@@ -148,6 +148,56 @@ describe('installFastWasmKernels', () => {
     tf.dispose([x, i, s]);
   });
 
+  it.each([
+    [
+      [9, 20, 8],
+      [3, 0, 0],
+      [1, 20, 8],
+    ], // a leading block: one contiguous run
+    [
+      [4, 7, 6, 5],
+      [1, 2, 1, 0],
+      [2, 3, 4, 5],
+    ], // runs of the last partial axis
+    [
+      [4, 7, 6, 5],
+      [0, 1, 1, 2],
+      [4, 5, 5, 2],
+    ], // innermost axis partial
+    [
+      [3, 4, 2, 3, 2],
+      [1, 0, 1, 1, 0],
+      [2, 4, 1, 2, 2],
+    ], // rank 5
+    [[6], [2], [3]],
+    [
+      [5, 4],
+      [0, 0],
+      [0, 4],
+    ], // empty
+  ])('slices %j at %j, size %j, as a host loop does', (shape, begin, size) => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = ramp(shape, dtype);
+      const values = Array.from(x.dataSync());
+      const y = tf.slice(x, begin, size);
+      expect(y.shape).toEqual(size);
+      const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+      const expected: number[] = [];
+      const n = size.reduce((a, b) => a * b, 1);
+      const idx = new Array(size.length).fill(0);
+      for (let k = 0; k < n; k++) {
+        expected.push(values[idx.reduce((a, v, d) => a + (v + begin[d]) * strides[d], 0)]);
+        for (let d = size.length - 1; d >= 0; d--) {
+          if (++idx[d] < size[d]) break;
+          idx[d] = 0;
+        }
+      }
+      expect(Array.from(y.dataSync())).toEqual(expected);
+      expect(y.dtype).toBe(dtype);
+      tf.dispose([x, y]);
+    }
+  });
+
   it('gives the stock gradients (to float32 rounding) and leaks nothing', () => {
     const n0 = tf.memory().numTensors;
     const after = mlpGrads(3);

@@ -12,7 +12,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 let installed = false;
 
 /**
- * Replaces four TF.js 4.22 wasm kernels that dominate a training step's non-matMul time with
+ * Replaces five TF.js 4.22 wasm kernels that dominate a training step's non-matMul time with
  * faster equivalents (same values; sums may differ in the last bits, see below):
  *
  * - **Identity** and **same-dtype Cast** share their input's buffer (reference counted, as the
@@ -28,6 +28,10 @@ let installed = false;
  *   batch) adds rows in place, eight at a time, instead of transposing first (0.4 ms instead of
  *   2.6 ms for 256 x 2048). The additions happen in a different order, so such sums can differ
  *   from the stock kernel in the last bits (float32 rounding), deterministically.
+ * - **Slice** copies the requested block from the heap directly. The stock kernel first reads the
+ *   whole input out of the heap (`readSync` makes a copy), so slicing one tap of an im2col or one
+ *   image of a batch cost a full copy of the source each time (77 ms for a 1/9 slice of a 1.3M
+ *   float tensor; 0.5 ms here). Bitwise the same values.
  *
  * Call once after `@tensorflow/tfjs-backend-wasm` is imported (it registers the kernels this
  * replaces). Idempotent; returns false (and changes nothing) when the wasm kernels are not
@@ -40,9 +44,10 @@ export function installFastWasmKernels(): boolean {
     Cast: tf.getKernel('Cast', 'wasm'),
     Transpose: tf.getKernel('Transpose', 'wasm'),
     Sum: tf.getKernel('Sum', 'wasm'),
+    Slice: tf.getKernel('Slice', 'wasm'),
   };
   if (Object.values(stock).some((k) => k === undefined)) return false;
-  const { Identity, Cast, Transpose, Sum } = stock as Record<keyof typeof stock, tf.KernelConfig>;
+  const { Identity, Cast, Transpose, Sum, Slice } = stock as Record<keyof typeof stock, tf.KernelConfig>;
   installed = true;
 
   const replace = (kernelName: string, kernelFunc: tf.KernelFunc) => {
@@ -103,7 +108,61 @@ export function installFastWasmKernels(): boolean {
     );
     return out;
   });
+
+  replace('Slice', (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string' || x.dtype === 'complex64') return Slice.kernelFunc(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x as unknown as tf.Tensor,
+      args.attrs?.begin as number[],
+      args.attrs?.size as number[],
+    );
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(size, x.dtype);
+    if (tf.util.sizeFromShape(size) === 0) return out;
+    // Views after the allocation: a heap that grew detaches earlier views.
+    copyBlock(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+    return out;
+  });
   return true;
+}
+
+/**
+ * out = x[begin : begin + size] for a row-major x: the trailing axes that are taken whole, and
+ * the last partial axis before them, form contiguous runs, copied with one `set` each.
+ */
+function copyBlock(
+  x: Float32Array | Int32Array | Uint8Array,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  out: Float32Array | Int32Array | Uint8Array,
+): void {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  let stride = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    strides[d] = stride;
+    stride *= shape[d]!;
+  }
+  // The last axis not taken whole; everything after it is contiguous.
+  let d = rank - 1;
+  while (d > 0 && size[d] === shape[d] && begin[d] === 0) d--;
+  const run = rank === 0 ? 1 : size[d]! * strides[d]!;
+  const outer = size.slice(0, d);
+  const index = new Array<number>(d).fill(0);
+  const count = outer.reduce((a, b) => a * b, 1);
+  let from = 0;
+  for (let a = 0; a < rank; a++) from += begin[a]! * strides[a]!;
+  for (let r = 0; r < count; r++) {
+    let offset = from;
+    for (let a = 0; a < d; a++) offset += index[a]! * strides[a]!;
+    out.set(x.subarray(offset, offset + run), r * run);
+    for (let a = d - 1; a >= 0; a--) {
+      if (++index[a]! < outer[a]!) break;
+      index[a] = 0;
+    }
+  }
 }
 
 /**

@@ -31,6 +31,11 @@ import { writeReport } from '../report/report.js';
 import { executeRun } from '../run/run.js';
 import { compare } from '../sweep/compare.js';
 import { preflight, timestamp } from '../sweep/jobs.js';
+import { DEFAULT_SWEEP_NAME } from '../sweep/queue/queue.js';
+import { parseRedisUrl, REDIS_PASSWORD_ENV } from '../sweep/queue/redis-url.js';
+import { remoteSweep, remoteSweepCollect, remoteSweepStatus } from '../sweep/queue/remote-sweep.js';
+import { DEFAULT_STORE } from '../sweep/queue/store.js';
+import { runQueueWorker } from '../sweep/queue/worker.js';
 import { parseSetFlag, sweep } from '../sweep/sweep.js';
 import { TASK_DESCRIPTIONS } from '../tasks/tasks.js';
 import { registerValidateEnvCommand } from './validate-env.js';
@@ -398,39 +403,175 @@ export function buildProgram(): Command {
   addRunOptions(
     program
       .command('sweep')
-      .description('grid of algorithms x tasks x seeds x options, resumable, in parallel workers'),
+      .description(
+        'grid of algorithms x tasks x seeds x options, resumable, in parallel workers (or on a Redis queue: --queue)',
+      )
+      .argument('[action]', 'with --queue: status (progress) or collect (results.json and report)'),
     false,
   )
-    .requiredOption('--algorithms <list>', 'comma-separated algorithms')
+    .option('--algorithms <list>', 'comma-separated algorithms (required to run or enqueue a sweep)')
     .option('--tasks <list>', 'comma-separated tasks', 'checkerboard')
     .option('--seeds <list>', 'comma-separated seeds', '0')
     .option(
       '--set <key=values...>',
       'an option axis, e.g. lr=1e-3,3e-3 or networkOptions.embDim=64,128 (repeatable)',
     )
-    .option('--out <dir>', 'sweep folder (rerun with the same folder to resume)')
+    .option(
+      '--out <dir>',
+      'sweep folder (rerun with the same folder to resume; with --queue: runs/sweep-<name>)',
+    )
     .option('--workers <n>', 'worker processes (default: one per core)')
     .option('--json <file>', 'also write the result rows to this file')
-    .action(async (f: CommonFlags & { algorithms: string; tasks: string; seeds: string; set?: string[] }) => {
-      const backend = backendOf(f);
-      const tasks = list(f.tasks).map((t) => checkChoice('task', t, TASK_NAMES));
-      const seeds = list(f.seeds).map((s) => parseNumberFlag('--seeds', s));
-      await sweep({
-        algorithms: list(f.algorithms),
-        tasks,
-        seeds,
-        sets: (f.set ?? []).map(parseSetFlag),
-        file: fileFields(f),
-        flags: runFlags({ ...f, task: undefined }),
-        backend,
-        out: f.out ?? join('runs', `sweep-${timestamp()}`),
-        workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
-        json: f.json,
-        quiet: f.quiet,
-        log,
-        print,
-      });
-    });
+    .option(
+      '--queue <url>',
+      `enqueue the runs on Redis for mipjs worker processes on any machine: redis://[user:password@]host[:port][/db] or rediss:// (password also from ${REDIS_PASSWORD_ENV})`,
+    )
+    .option('--name <name>', `with --queue: the sweep's name (default ${DEFAULT_SWEEP_NAME})`)
+    .option('--no-follow', 'with --queue: enqueue and return (collect later with mipjs sweep collect)')
+    .action(
+      async (
+        action: string | undefined,
+        f: CommonFlags & {
+          algorithms?: string;
+          tasks: string;
+          seeds: string;
+          set?: string[];
+          queue?: string;
+          name?: string;
+          follow: boolean;
+        },
+      ) => {
+        const backend = backendOf(f);
+        const name = f.name ?? DEFAULT_SWEEP_NAME;
+        if (action !== undefined) {
+          if (action !== 'status' && action !== 'collect')
+            throw new ConfigError(`mipjs sweep ${action}: unknown action; valid: status, collect (with --queue)`);
+          if (!f.queue)
+            throw new ConfigError(`mipjs sweep ${action} needs --queue <url> (and --name <name>)`);
+          if (action === 'status') await remoteSweepStatus({ queue: f.queue, name, log, print });
+          else
+            await remoteSweepCollect({
+              queue: f.queue,
+              name,
+              out: f.out ?? join('runs', `sweep-${name}`),
+              json: f.json,
+              log,
+              print,
+            });
+          return;
+        }
+        if (!f.algorithms) throw new ConfigError("required option '--algorithms <list>' not specified");
+        if (f.name !== undefined && !f.queue) throw new ConfigError('--name needs --queue <url>');
+        const tasks = list(f.tasks).map((t) => checkChoice('task', t, TASK_NAMES));
+        const seeds = list(f.seeds).map((s) => parseNumberFlag('--seeds', s));
+        const grid = {
+          algorithms: list(f.algorithms),
+          tasks,
+          seeds,
+          sets: (f.set ?? []).map(parseSetFlag),
+          file: fileFields(f),
+          flags: runFlags({ ...f, task: undefined }),
+        };
+        if (f.queue) {
+          if (f.workers !== undefined)
+            throw new ConfigError(
+              '--workers is for a local sweep; with --queue start mipjs worker processes',
+            );
+          const stop = new AbortController();
+          process.once('SIGINT', () => stop.abort());
+          await remoteSweep({
+            ...grid,
+            queue: f.queue,
+            name,
+            backend,
+            out: f.out ?? join('runs', `sweep-${name}`),
+            json: f.json,
+            follow: f.follow,
+            quiet: f.quiet,
+            signal: stop.signal,
+            log,
+            print,
+          });
+          return;
+        }
+        await sweep({
+          ...grid,
+          backend,
+          out: f.out ?? join('runs', `sweep-${timestamp()}`),
+          workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
+          json: f.json,
+          quiet: f.quiet,
+          log,
+          print,
+        });
+      },
+    );
+
+  program
+    .command('worker')
+    .description(
+      'take the jobs of a queue sweep (mipjs sweep --queue) from Redis: train, evaluate, return results',
+    )
+    .requiredOption(
+      '--queue <url>',
+      `redis://[user:password@]host[:port][/db] or rediss:// (password also from ${REDIS_PASSWORD_ENV})`,
+    )
+    .option('--name <name>', `the sweep's name (default ${DEFAULT_SWEEP_NAME})`)
+    .option('--concurrency <n>', 'runs at once, each in its own process (default 1)')
+    .option(
+      '--store <dir>',
+      `folder of the runs and their checkpoints, shared by the workers of a sweep (default ${DEFAULT_STORE})`,
+    )
+    .addOption(
+      new Option(
+        '--backend <name>',
+        `TF.js backend, instead of the one the sweep asked for: ${BACKEND_NAMES.join(', ')}`,
+      ),
+    )
+    .option(
+      '--lock-seconds <n>',
+      "seconds before a dead worker's run is taken over by another worker (default 30)",
+    )
+    .option('--until-done', 'exit once every run of the sweep has finished or failed')
+    .action(
+      async (f: {
+        queue: string;
+        name?: string;
+        concurrency?: string;
+        store?: string;
+        backend?: string;
+        lockSeconds?: string;
+        untilDone?: boolean;
+      }) => {
+        const backend =
+          f.backend === undefined
+            ? undefined
+            : (checkChoice('backend', f.backend, BACKEND_NAMES) as BackendName);
+        const target = parseRedisUrl(f.queue);
+        const stop = new AbortController();
+        const onSignal = () => {
+          // A second signal: stop now. The running runs resume on another worker from their
+          // checkpoints once their locks expire.
+          if (stop.signal.aborted) process.exit(130);
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        const { completed, failed } = await runQueueWorker({
+          target,
+          name: f.name ?? DEFAULT_SWEEP_NAME,
+          store: f.store ?? DEFAULT_STORE,
+          concurrency: f.concurrency === undefined ? 1 : parseNumberFlag('--concurrency', f.concurrency),
+          backend,
+          lockSeconds:
+            f.lockSeconds === undefined ? undefined : parseNumberFlag('--lock-seconds', f.lockSeconds),
+          untilDone: f.untilDone,
+          signal: stop.signal,
+          log,
+        });
+        print(`worker finished ${completed} run(s), ${failed} failed`);
+      },
+    );
 
   program
     .command('report')
