@@ -29,6 +29,12 @@ export interface RunJob {
   stopAfterStep?: number;
   /** Evaluate after training (default true). */
   evaluate?: boolean;
+  /**
+   * Called at every training step (the teacher's first, when one is trained here), beside the
+   * progress display: how a queue worker reports a run's progress to its job. In-process only
+   * (a function does not cross to a pool worker).
+   */
+  onStep?: (step: number, steps: number, phase: 'teacher' | 'train') => void;
 }
 
 /** What one finished run reports. */
@@ -85,10 +91,28 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
     artifacts = await task.writeArtifacts(dir);
     log(`${label}: ${task.description}`);
   }
-  const progress = (name: string): Progress =>
+  const display = (name: string): Progress =>
     job.quiet || job.progress === 'none'
       ? silentProgress
       : createProgress(name, process.stderr, 5, job.progress === 'lines');
+  const progress = (name: string, phase: 'teacher' | 'train' = 'train'): Progress => {
+    const shown = display(name);
+    const onStep = job.onStep;
+    if (!onStep) return shown;
+    let total = 0;
+    return {
+      start(steps, at) {
+        total = steps;
+        shown.start(steps, at);
+        onStep(at, steps, phase);
+      },
+      update(step, loss) {
+        shown.update(step, loss);
+        onStep(step, total, phase);
+      },
+      stop: () => shown.stop(),
+    };
+  };
   let teacher: Teacher | null = null;
   try {
     if (algorithm.needsTeacher) {
@@ -114,7 +138,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
           task,
           dir: teacherDir,
           resume: resumeTeacher,
-          progress: progress(`${label} teacher`),
+          progress: progress(`${label} teacher`, 'teacher'),
           log,
         });
         result.dispose();
