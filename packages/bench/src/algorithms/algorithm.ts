@@ -1,4 +1,5 @@
 import type { LossFn } from '@mipjs/losses';
+import type { OptionsSchema } from '@mipjs/nets';
 import type { Sampler } from '@mipjs/samplers';
 
 /**
@@ -10,6 +11,11 @@ export interface Algorithm {
   name: string;
   // biome-ignore lint/suspicious/noExplicitAny: each loss has its own options type
   loss: LossFn<any>;
+  /**
+   * The loss options a config may set (`lossOptions`), as an @mipjs/nets options schema; the
+   * built-ins use the schema next to each loss. Without one the options are passed unchecked.
+   */
+  lossOptionsSchema?: OptionsSchema;
   /** A sampler of @mipjs/samplers' contract `(ctx, cond, options) -> [B, H, A]`. */
   sampler: Sampler;
   /**
@@ -67,6 +73,14 @@ export function validateAlgorithm(value: unknown, where: string): Algorithm {
   }
   if (a.fixedNfe !== undefined && !(Number.isInteger(a.fixedNfe) && a.fixedNfe >= 1)) {
     problems.push('fixedNfe must be a positive integer when given');
+  }
+  if (
+    a.lossOptionsSchema !== undefined &&
+    (a.lossOptionsSchema === null ||
+      typeof a.lossOptionsSchema !== 'object' ||
+      Array.isArray(a.lossOptionsSchema))
+  ) {
+    problems.push('lossOptionsSchema must be an object of option specs when given');
   }
   if (a.needsTeacher !== undefined && typeof a.needsTeacher !== 'boolean') {
     problems.push('needsTeacher must be a boolean when given');

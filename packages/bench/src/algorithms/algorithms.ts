@@ -1,19 +1,32 @@
 // algorithms/ owns the algorithm table: the Algorithm contract, the built-ins, external algorithm packages.
 import {
+  CTM_LOSS_OPTIONS_SCHEMA,
   ctmLoss,
+  ESD_LOSS_OPTIONS_SCHEMA,
   esdLoss,
+  FLOW_LOSS_OPTIONS_SCHEMA,
   flowLoss,
+  LMD_LOSS_OPTIONS_SCHEMA,
   type LossFn,
+  LSD_LOSS_OPTIONS_SCHEMA,
   lmdLoss,
   lsdLoss,
+  MF_LOSS_OPTIONS_SCHEMA,
+  MIP_LOSS_OPTIONS_SCHEMA,
+  MIP_ORIGIN_LOSS_OPTIONS_SCHEMA,
   mfLoss,
   mipLoss,
   mipOriginLoss,
+  PSD_LOSS_OPTIONS_SCHEMA,
   psdLoss,
+  REGRESSION_LOSS_OPTIONS_SCHEMA,
   regressionLoss,
+  STRAIGHT_FLOW_LOSS_OPTIONS_SCHEMA,
   straightFlowLoss,
+  TSD_LOSS_OPTIONS_SCHEMA,
   tsdLoss,
 } from '@mipjs/losses';
+import { checkOptions, type OptionsSchema } from '@mipjs/nets';
 import {
   eulerSampler,
   FLOW_DEFAULT_STEPS,
@@ -26,7 +39,7 @@ import {
   tsdSampler,
   twoStepSampler,
 } from '@mipjs/samplers';
-import type { RunConfig } from '../config/config.js';
+import { ConfigError, fieldLabel, type RunConfig } from '../config/config.js';
 import { type Algorithm, AlgorithmError, loadAlgorithmPackage } from './algorithm.js';
 
 export type { Algorithm } from './algorithm.js';
@@ -46,12 +59,13 @@ function entry(
   name: string,
   // biome-ignore lint/suspicious/noExplicitAny: each loss has its own options type
   loss: LossFn<any>,
+  lossOptionsSchema: OptionsSchema,
   sampler: Sampler,
   defaultSteps: number[],
   description: string,
   extra: Partial<Algorithm> = {},
 ): Algorithm {
-  return { name, loss, sampler, defaultSteps, description, ...extra };
+  return { name, loss, lossOptionsSchema, sampler, defaultSteps, description, ...extra };
 }
 
 /**
@@ -64,17 +78,26 @@ export function builtinAlgorithms(): Algorithm[] {
   const flowMap = flowMapSampler;
   const oneStep = oneStepSampler;
   return [
-    entry('flow', flowLoss, ode, MULTI_STEP, 'flow matching; Euler ODE sampler', {
+    entry('flow', flowLoss, FLOW_LOSS_OPTIONS_SCHEMA, ode, MULTI_STEP, 'flow matching; Euler ODE sampler', {
       samplerName: 'eulerSampler',
     }),
-    entry('regression', regressionLoss, oneStep, ONE_STEP, 'conditional mean; one call from zeros', {
-      samplerName: 'oneStepSampler',
-      fixedNfe: 1,
-      defaultStart: 'zero',
-    }),
+    entry(
+      'regression',
+      regressionLoss,
+      REGRESSION_LOSS_OPTIONS_SCHEMA,
+      oneStep,
+      ONE_STEP,
+      'conditional mean; one call from zeros',
+      {
+        samplerName: 'oneStepSampler',
+        fixedNfe: 1,
+        defaultStart: 'zero',
+      },
+    ),
     entry(
       'straight_flow',
       straightFlowLoss,
+      STRAIGHT_FLOW_LOSS_OPTIONS_SCHEMA,
       oneStep,
       ONE_STEP,
       'regression from pure noise at t=0; one call',
@@ -86,6 +109,7 @@ export function builtinAlgorithms(): Algorithm[] {
     entry(
       'tsd',
       tsdLoss,
+      TSD_LOSS_OPTIONS_SCHEMA,
       byVariant(tsdSampler, mipReferenceSampler),
       ONE_STEP,
       'two-step denoising; two calls',
@@ -94,6 +118,7 @@ export function builtinAlgorithms(): Algorithm[] {
     entry(
       'mip',
       mipLoss,
+      MIP_LOSS_OPTIONS_SCHEMA,
       byVariant(mipSampler, mipReferenceSampler),
       ONE_STEP,
       'minimum iterative policy; two calls (t* a0 at the second)',
@@ -106,6 +131,7 @@ export function builtinAlgorithms(): Algorithm[] {
     entry(
       'mip_origin',
       mipOriginLoss,
+      MIP_ORIGIN_LOSS_OPTIONS_SCHEMA,
       twoStepSampler,
       ONE_STEP,
       "reference's scaled mip variant; two calls",
@@ -118,6 +144,7 @@ export function builtinAlgorithms(): Algorithm[] {
     entry(
       'ctm',
       ctmLoss,
+      CTM_LOSS_OPTIONS_SCHEMA,
       flowMap,
       MULTI_STEP,
       'consistency trajectory model (flow teacher); flow-map jumps',
@@ -126,20 +153,54 @@ export function builtinAlgorithms(): Algorithm[] {
         needsTeacher: true,
       },
     ),
-    entry('lmd', lmdLoss, flowMap, MULTI_STEP, 'Lagrangian map distillation (flow teacher); flow-map jumps', {
+    entry(
+      'lmd',
+      lmdLoss,
+      LMD_LOSS_OPTIONS_SCHEMA,
+      flowMap,
+      MULTI_STEP,
+      'Lagrangian map distillation (flow teacher); flow-map jumps',
+      {
+        samplerName: 'flowMapSampler',
+        needsTeacher: true,
+      },
+    ),
+    entry(
+      'psd',
+      psdLoss,
+      PSD_LOSS_OPTIONS_SCHEMA,
+      flowMap,
+      MULTI_STEP,
+      'progressive self-distillation; flow-map jumps',
+      {
+        samplerName: 'flowMapSampler',
+      },
+    ),
+    entry(
+      'lsd',
+      lsdLoss,
+      LSD_LOSS_OPTIONS_SCHEMA,
+      flowMap,
+      MULTI_STEP,
+      'Lagrangian self-distillation; flow-map jumps',
+      {
+        samplerName: 'flowMapSampler',
+      },
+    ),
+    entry(
+      'esd',
+      esdLoss,
+      ESD_LOSS_OPTIONS_SCHEMA,
+      flowMap,
+      MULTI_STEP,
+      'Euler self-distillation; flow-map jumps',
+      {
+        samplerName: 'flowMapSampler',
+      },
+    ),
+    entry('mf', mfLoss, MF_LOSS_OPTIONS_SCHEMA, flowMap, MULTI_STEP, 'MeanFlow; flow-map jumps', {
       samplerName: 'flowMapSampler',
-      needsTeacher: true,
     }),
-    entry('psd', psdLoss, flowMap, MULTI_STEP, 'progressive self-distillation; flow-map jumps', {
-      samplerName: 'flowMapSampler',
-    }),
-    entry('lsd', lsdLoss, flowMap, MULTI_STEP, 'Lagrangian self-distillation; flow-map jumps', {
-      samplerName: 'flowMapSampler',
-    }),
-    entry('esd', esdLoss, flowMap, MULTI_STEP, 'Euler self-distillation; flow-map jumps', {
-      samplerName: 'flowMapSampler',
-    }),
-    entry('mf', mfLoss, flowMap, MULTI_STEP, 'MeanFlow; flow-map jumps', { samplerName: 'flowMapSampler' }),
   ];
 }
 
@@ -173,4 +234,24 @@ export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
     );
   }
   return algorithm;
+}
+
+/**
+ * Checks a config's loss options against its algorithm's `lossOptionsSchema` (the schema next to
+ * each loss of @mipjs/losses): a key the loss would ignore, or a value of the wrong type, is a
+ * {@link ConfigError} naming the flag or file key it came from and listing the valid keys. An
+ * external algorithm without a schema is not checked.
+ *
+ * ```ts
+ * checkLossOptions(await algorithmFor(config), config);
+ * // ConfigError: --loss-options (algorithm 'mip'): unknown key 'tstar'; valid keys: lossScale, norm, tStar, variant
+ * ```
+ */
+export function checkLossOptions(algorithm: Algorithm, config: RunConfig): void {
+  if (!algorithm.lossOptionsSchema) return;
+  const problems = checkOptions(algorithm.lossOptionsSchema, config.lossOptions).map((p) => {
+    const key = /^unknown key '([^']+)'/.exec(p)?.[1] ?? /^'([^']+)'/.exec(p)?.[1];
+    return `${fieldLabel(config, key ? `lossOptions.${key}` : 'lossOptions')} (algorithm '${algorithm.name}'): ${p}`;
+  });
+  if (problems.length > 0) throw ConfigError.of(problems);
 }

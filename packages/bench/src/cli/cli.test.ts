@@ -26,23 +26,52 @@ const TINY = [
   '--quiet',
 ];
 
+/** The failure is one `mipjs: error: ...` line, last on stderr, with no stack trace or worker noise. */
+function expectOneLineError(err: string): void {
+  const lines = err.trim().split('\n');
+  expect(lines.at(-1)).toMatch(/^mipjs: error: /);
+  expect(lines.filter((l) => l.startsWith('mipjs: error:'))).toHaveLength(1);
+  expect(err).not.toMatch(/^\s+at |ERR_IPC_CHANNEL_CLOSED|node:internal/m);
+}
+
 describe('mipjs bad input', () => {
   it.each([
     [
       ['train', '--algorithm', 'nope', ...TINY],
       /unknown algorithm 'nope'; valid algorithms: flow, regression/,
     ],
-    [['train', '--task', 'nope', ...TINY], /unknown task 'nope'; valid: checkerboard/],
-    [['train', '--network', 'nope', ...TINY], /unknown network 'nope'; valid: mlp/],
-    [['train', ...TINY, '--backend', 'nope'], /unknown backend 'nope'; valid: auto/],
+    [['train', '--task', 'nope', ...TINY], /--task: unknown task 'nope'; valid: checkerboard/],
+    [['train', '--network', 'nope', ...TINY], /--network: unknown network 'nope'; valid: mlp/],
+    [['train', ...TINY, '--backend', 'nope'], /--backend: unknown backend 'nope'; valid: auto/],
     [['train', ...TINY, '--threads', '0'], /--threads 0: expected a positive integer/],
     [
       ['train', ...TINY, '--backend', 'tensorflow'],
       /backend 'tensorflow' is not available.*pnpm add @tensorflow\/tfjs-node/s,
     ],
-    [['train', ...TINY, '--steps', 'abc'], /--steps: 'abc' is not a number/],
-    [['train', ...TINY, '--steps', '-3'], /steps: Too small/],
-    [['train', ...TINY, '--lr', '0'], /lr: Too small/],
+    [['train', ...TINY, '--steps', 'abc'], /--steps: expected a number, found 'abc'/],
+    [['train', ...TINY, '--steps', '-3'], /--steps: expected a number > 0, found -3/],
+    [['train', ...TINY, '--lr', '0'], /--lr: expected a number > 0, found 0/],
+    // Issue 23: the flag the user typed, not the internal field (batchSize).
+    [['train', ...TINY, '--batch', '0'], /invalid config: --batch: expected a number > 0, found 0$/m],
+    // Issue 19: a typo in an options object used to train the default network silently.
+    [
+      ['train', ...TINY, '--network-options', '{"embDimm":16}'],
+      /--network-options \(network 'mlp'\): unknown key 'embDimm'; valid keys: embDim, nLayers/,
+    ],
+    [
+      ['train', ...TINY, '--algorithm', 'mip', '--loss-options', '{"tstar":0.8}'],
+      /--loss-options \(algorithm 'mip'\): unknown key 'tstar'; valid keys: lossScale, norm, tStar, variant/,
+    ],
+    [
+      ['train', ...TINY, '--loss-options', '{"lossScale":"big"}'],
+      /--loss-options \(algorithm 'flow'\): 'lossScale': expected a number > 0, found 'big'/,
+    ],
+    [
+      ['train', ...TINY, '--network-options', '"wide"'],
+      /--network-options: expected a JSON object, found '"wide"'/,
+    ],
+    // Node 20's recursive mkdir spins forever at 100% CPU here.
+    [['train', ...TINY, '--out', '/proc/mipjs-no/run'], /cannot create folder \/proc\/mipjs-no/],
     [
       ['train', '--task', 'pusht', '--data', '/no/such/file.zarr', ...TINY],
       /cannot read dataset \/no\/such\/file.zarr/,
@@ -53,12 +82,15 @@ describe('mipjs bad input', () => {
       ['train', '--algorithm-package', 'no-such-package-xyz', ...TINY],
       /cannot load algorithm package 'no-such-package-xyz'/,
     ],
-    [['compare', '--algorithms', 'flow,bogus', ...TINY], /unknown algorithm 'bogus'/],
+    // Checked before any worker is forked: no ERR_IPC_CHANNEL_CLOSED traces from workers after it.
+    [['compare', '--algorithms', 'flow,bogus', '--workers', '2', ...TINY], /unknown algorithm 'bogus'/],
+    [['sweep', '--algorithms', 'bogus,flow', '--workers', '2', ...TINY], /unknown algorithm 'bogus'/],
     [['sweep', '--algorithms', 'flow', '--tasks', 'checkerboard,bogus', ...TINY], /unknown task 'bogus'/],
   ])('%s fails clearly and writes nothing', (args, message) => {
     const r = mipjs(args as string[]);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(message as RegExp);
+    expectOneLineError(r.err);
     expect(existsSync(join(r.cwd, 'runs'))).toBe(false);
   });
 
@@ -67,8 +99,20 @@ describe('mipjs bad input', () => {
     writeFileSync(join(dir, 'c.yaml'), 'steps: 10\nbatchSize: -1\nemaRate: 2\n');
     const r = mipjs(['train', '--config', join(dir, 'c.yaml'), '--backend', 'cpu'], dir);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/batchSize: Too small/);
-    expect(r.err).toMatch(/emaRate: Too big/);
+    expect(r.err).toMatch(/'batchSize' in .*c\.yaml: expected a number > 0, found -1/);
+    expect(r.err).toMatch(/'emaRate' in .*c\.yaml: expected a number <= 1, found 2/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir)).toEqual(['c.yaml']);
+    // A string where an object belongs used to become an object of characters.
+    writeFileSync(join(dir, 'c.yaml'), 'steps: 10\nnetworkOptions: wide\n');
+    const wide = mipjs(['train', '--config', join(dir, 'c.yaml'), '--backend', 'cpu'], dir);
+    expect(wide.err).toMatch(
+      /invalid config: 'networkOptions' in .*c\.yaml: expected an object of options, found 'wide'/,
+    );
+    expectOneLineError(wide.err);
+    writeFileSync(join(dir, 'c.yaml'), 'networkOptions: { embDim: 16, widht: 2 }\n');
+    const typo = mipjs(['train', '--config', join(dir, 'c.yaml'), '--backend', 'cpu'], dir);
+    expect(typo.err).toMatch(/'networkOptions.widht' in .*c\.yaml \(network 'mlp'\): unknown key 'widht'/);
     expect(readdirSync(dir)).toEqual(['c.yaml']);
   });
 

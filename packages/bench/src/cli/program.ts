@@ -53,7 +53,8 @@ function list(value: string): string[] {
 }
 
 function checkChoice(flag: string, value: string, valid: readonly string[]): string {
-  if (!valid.includes(value)) throw new ConfigError(`unknown ${flag} '${value}'; valid: ${valid.join(', ')}`);
+  if (!valid.includes(value))
+    throw new ConfigError(`--${flag}: unknown ${flag} '${value}'; valid: ${valid.join(', ')}`);
   return value;
 }
 
@@ -65,7 +66,7 @@ function jsonObjectFlag(flag: string, value: string | undefined): Record<string,
   } catch {
     // fall through
   }
-  throw new ConfigError(`invalid value for ${flag}: expected a JSON object, got '${value}'`);
+  throw new ConfigError(`${flag}: expected a JSON object, found '${value}'`);
 }
 
 interface CommonFlags {
@@ -131,6 +132,20 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
 function fileFields(f: CommonFlags): Record<string, unknown> {
   const preset = f.preset ? readPreset(f.preset, { dataGiven: f.data !== undefined }).fields : {};
   return { ...preset, ...(f.config ? readConfigFile(f.config) : {}) };
+}
+
+/**
+ * How errors name a key of {@link fileFields}: `'batchSize' in run.yaml` for the config file's,
+ * `'steps' of preset pusht` for the preset's (dotted keys reach the option objects).
+ */
+function fileKeyLabel(f: CommonFlags): (key: string) => string {
+  const file = f.config ? readConfigFile(f.config) : {};
+  return (key) => {
+    const [head, sub] = key.split('.');
+    const own = head! in file && (sub === undefined || Object.hasOwn((file[head!] as object) ?? {}, sub));
+    if (own || !f.preset) return f.config ? `'${key}' in ${f.config}` : `'${key}'`;
+    return `'${key}' of preset ${f.preset}`;
+  };
 }
 
 function backendOf(f: CommonFlags): BackendName {
@@ -230,7 +245,7 @@ export function buildProgram(): Command {
     )
     .action(async (f: CommonFlags & { resume?: boolean; eval: boolean; stopAfter?: string }) => {
       const backend = backendOf(f);
-      const config = resolveRunConfig(fileFields(f), runFlags(f));
+      const config = resolveRunConfig(fileFields(f), runFlags(f), { fileKey: fileKeyLabel(f) });
       if (f.resume && !f.out) throw new ConfigError('--resume needs --out <run folder>');
       if (f.resume && !existsSync(join(f.out!, 'config.json'))) {
         throw new ConfigError(`cannot resume ${f.out}: it holds no config.json (not a run folder)`);

@@ -6,6 +6,7 @@ import {
   parseIntListFlag,
   parseNumberFlag,
   resolveRunConfig,
+  validateRunConfig,
 } from './config.js';
 
 describe('config', () => {
@@ -22,20 +23,59 @@ describe('config', () => {
     expect(c.networkOptions).toMatchObject({ embDim: 64 });
   });
 
-  it('names every bad field', () => {
+  it('names every bad field as the user wrote it: the flag, or the key in the config file', () => {
     expect(() => resolveRunConfig({ batchSize: 0, emaRate: 3, bogus: 1 })).toThrow(
-      /batchSize: Too small[\s\S]*emaRate: Too big[\s\S]*Unrecognized key: "bogus"/,
+      /'batchSize': expected a number > 0, found 0[\s\S]*'emaRate': expected a number <= 1, found 3[\s\S]*unknown key 'bogus'; valid keys: task, data,/,
     );
-    expect(() => resolveRunConfig({}, { task: 'nope' })).toThrow(/unknown task 'nope'/);
-    expect(() => resolveRunConfig({}, { network: 'nope' })).toThrow(/network: Invalid option/);
+    // --batch 0 names --batch, not the internal field batchSize.
+    expect(() => resolveRunConfig({}, { batchSize: 0 })).toThrow(
+      /^invalid config: --batch: expected a number > 0, found 0$/,
+    );
+    expect(() => resolveRunConfig({}, { steps: 1.5 })).toThrow(/--steps: expected an integer, found 1\.5/);
+    const fileKey = (key: string) => `'${key}' in run.yaml`;
+    expect(() => resolveRunConfig({ batchSize: 0 }, {}, { fileKey })).toThrow(
+      /'batchSize' in run.yaml: expected a number > 0, found 0/,
+    );
+    expect(() => resolveRunConfig({}, { task: 'nope' })).toThrow(/--task: unknown task 'nope'/);
+    expect(() => resolveRunConfig({}, { network: 'nope' })).toThrow(/--network: expected one of 'mlp', /);
     expect(() => resolveRunConfig({}, { task: 'robomimic' })).toThrow(ConfigError);
+  });
+
+  it('network and encoder options: an unknown key lists the valid ones, a wrong type is not spread', () => {
+    // A typo used to train the default network.
+    expect(() => resolveRunConfig({}, { networkOptions: { embDimm: 64 } })).toThrow(
+      /--network-options \(network 'mlp'\): unknown key 'embDimm'; valid keys: embDim, nLayers,/,
+    );
+    expect(() =>
+      resolveRunConfig({ networkOptions: { nLayers: 'two' } }, {}, { fileKey: (k) => `'${k}' in run.yaml` }),
+    ).toThrow(
+      /'networkOptions.nLayers' in run.yaml \(network 'mlp'\): 'nLayers': expected an integer >= 0, found 'two'/,
+    );
+    // "wide" used to become { 0: 'w', 1: 'i', ... }.
+    expect(() => resolveRunConfig({ networkOptions: 'wide' })).toThrow(
+      /'networkOptions': expected an object of options, found 'wide'/,
+    );
+    expect(() => resolveRunConfig({}, { lossOptions: [1] })).toThrow(
+      /--loss-options: expected an object of options/,
+    );
+    expect(() =>
+      resolveRunConfig({ encoderOptions: { hidenDims: [8] } }, { task: 'pusht', data: 'x.zarr' }),
+    ).toThrow(/'encoderOptions.hidenDims' \(encoder 'mlp'\): unknown key 'hidenDims'/);
+    // The preset's options of another network are not inherited (so not checked against this one).
+    expect(resolveRunConfig({}, { network: 'vanilla_mlp' }).networkOptions).toEqual({});
+  });
+
+  it('a saved config names its file', () => {
+    expect(() =>
+      validateRunConfig({ ...resolveRunConfig(), steps: -1 }, { file: 'runs/a/config.json' }),
+    ).toThrow(/'steps' in runs\/a\/config.json: expected a number > 0, found -1/);
   });
 
   it('parses numbers and lists with clear errors', () => {
     expect(parseNumberFlag('--lr', '1e-3')).toBe(1e-3);
-    expect(() => parseNumberFlag('--lr', 'x')).toThrow(/--lr: 'x' is not a number/);
+    expect(() => parseNumberFlag('--lr', 'x')).toThrow(/--lr: expected a number, found 'x'/);
     expect(parseIntListFlag('--nfe', '1,2,4')).toEqual([1, 2, 4]);
-    expect(() => parseIntListFlag('--nfe', '1,0')).toThrow(/positive integer/);
+    expect(() => parseIntListFlag('--nfe', '1,0')).toThrow(/--nfe: expected positive integers, found '0'/);
   });
 
   it('applies the (task, algorithm) preset below the config file and the flags', () => {

@@ -1,5 +1,6 @@
 // config/ owns the run configuration: its schema, presets, precedence, flag parsing and ConfigError.
 import { readFileSync } from 'node:fs';
+import { checkEncoderOptions, checkNetworkOptions } from '@mipjs/nets';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../backend/backend.js';
@@ -120,6 +121,15 @@ export const executionSchema = z
 /** Invalid configuration: the message names every bad field. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  /** One problem on one line (`invalid config: --batch: ...`), several as an indented list. */
+  static of(problems: readonly string[]): ConfigError {
+    return new ConfigError(
+      problems.length === 1
+        ? `invalid config: ${problems[0]}`
+        : `invalid config:\n  ${problems.join('\n  ')}`,
+    );
+  }
 }
 
 /**
@@ -218,23 +228,160 @@ export const COMMON_DEFAULTS: Partial<RunConfigInput> = {
   checkpointEvery: 1000,
 };
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length ? issue.path.join('.') : '(config)';
-  return `${field}: ${issue.message}`;
+/**
+ * The CLI flag of each run-config field (what `mipjs train` and friends parse into it): errors
+ * name what the user typed, `--batch`, not the field `batchSize`.
+ */
+export const FIELD_FLAGS: Readonly<Record<string, string>> = {
+  task: '--task',
+  data: '--data',
+  algorithm: '--algorithm',
+  algorithmPackages: '--algorithm-package',
+  network: '--network',
+  networkOptions: '--network-options',
+  lossOptions: '--loss-options',
+  steps: '--steps',
+  batchSize: '--batch',
+  lr: '--lr',
+  weightDecay: '--weight-decay',
+  gradClip: '--grad-clip',
+  emaRate: '--ema',
+  seed: '--seed',
+  evalNfe: '--nfe',
+  evalSamples: '--eval-samples',
+  evalEpisodes: '--episodes',
+  evalEvery: '--eval-every',
+  teacher: '--teacher',
+  teacherSteps: '--teacher-steps',
+};
+
+/** The option objects of a run config (merged key by key across the sources). */
+const OPTION_FIELDS = ['networkOptions', 'lossOptions', 'encoderOptions'] as const;
+
+/**
+ * Where the fields of a resolved config came from, by dotted path (`batchSize`,
+ * `lossOptions.tStar`): the flag, or the key in the config file. Kept beside the config object
+ * (not in it: config.json stays the run's definition) for errors raised after resolution, such
+ * as a loss option the algorithm does not know.
+ */
+const FIELD_SOURCES = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/**
+ * How an error names a field of `config`: the flag (`--batch`) when it came from one, the key in
+ * its file (`'batchSize' in run.yaml`) when it came from a config file, else the field itself.
+ * `path` is dotted for keys inside the option objects (`lossOptions.tStar`).
+ */
+export function fieldLabel(config: object | undefined, path: string): string {
+  const sources = config ? FIELD_SOURCES.get(config) : undefined;
+  return sources?.get(path) ?? sources?.get(path.split('.')[0]!) ?? path;
 }
 
-/** Validates a merged config object; throws {@link ConfigError} naming every bad field. */
-export function validateRunConfig(raw: unknown): RunConfig {
-  const parsed = runConfigSchema.safeParse(raw);
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length > 8 ? 'an array' : `[${value.map(describeValue).join(', ')}]`;
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/** What a zod issue expected, in words. */
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'int'
+        ? 'an integer'
+        : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+      if (issue.origin === 'string') return `a non-empty string`;
+      if (issue.origin === 'array') return `${op} ${String(bound)} entries`;
+      return `a number ${op} ${String(bound)}`;
+    }
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => describeValue(v)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * One line per zod issue, naming the field as the user wrote it (`label`): `--batch: expected a
+ * number > 0, found 0`, `unknown key 'bogus' in run.yaml; valid keys: ...`.
+ */
+function describeIssue(issue: z.core.$ZodIssue, label: (path: string) => string): string[] {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const valid = Object.keys(runConfigSchema.shape).join(', ');
+    return issue.keys.map((key) => {
+      const where = label(path ? `${path}.${key}` : key);
+      return `${where === key ? `unknown config key '${key}'` : `unknown key ${where}`}; valid keys: ${valid}`;
+    });
+  }
+  const found = 'input' in issue ? `, found ${describeValue(issue.input)}` : '';
+  return [`${label(path || '(config)')}: expected ${expectation(issue)}${found}`];
+}
+
+/** Where a resolved config's fields came from (see {@link resolveRunConfig}). */
+export interface ConfigSourceOptions {
+  /**
+   * How to name a key that came from the file fields, e.g. `(key) => \`'${key}' in run.yaml\``
+   * (default `'<key>'`).
+   */
+  fileKey?: (key: string) => string;
+  /** Names a key of a saved config file (config.json of a run folder): every field is the file's. */
+  file?: string;
+}
+
+/**
+ * Validates a merged config object; throws {@link ConfigError} naming every bad field (a field of
+ * a saved file by its key in `sources.file`). Network and encoder options are checked against the
+ * schemas of @mipjs/nets (loss options need the algorithm: see the bench's algorithm table).
+ */
+export function validateRunConfig(raw: unknown, sources: ConfigSourceOptions = {}): RunConfig {
+  const labels = new Map<string, string>();
+  if (sources.file && raw && typeof raw === 'object') {
+    for (const key of Object.keys(raw)) labels.set(key, `'${key}' in ${sources.file}`);
+    for (const key of OPTION_FIELDS) {
+      const o = (raw as Record<string, unknown>)[key];
+      if (o && typeof o === 'object')
+        for (const k of Object.keys(o)) labels.set(`${key}.${k}`, `'${key}.${k}' in ${sources.file}`);
+    }
+  }
+  return validateWithLabels(raw, labels);
+}
+
+function validateWithLabels(raw: unknown, labels: Map<string, string>): RunConfig {
+  const label = (path: string) => labels.get(path) ?? labels.get(path.split('.')[0]!) ?? path;
+  const parsed = runConfigSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new ConfigError(`invalid config:\n  ${parsed.error.issues.map(describeIssue).join('\n  ')}`);
+    throw ConfigError.of(parsed.error.issues.flatMap((i) => describeIssue(i, label)));
   }
   const config = parsed.data;
+  const problems: string[] = [];
+  const optionProblems = (field: string, subject: string, found: string[]) => {
+    for (const p of found) {
+      const key = /^unknown key '([^']+)'/.exec(p)?.[1] ?? /^'([^']+)'/.exec(p)?.[1];
+      problems.push(`${label(key ? `${field}.${key}` : field)} (${subject}): ${p}`);
+    }
+  };
+  optionProblems(
+    'networkOptions',
+    `network '${config.network}'`,
+    checkNetworkOptions(config.network, config.networkOptions),
+  );
+  optionProblems(
+    'encoderOptions',
+    `encoder '${config.encoder}'`,
+    checkEncoderOptions(config.encoder, config.encoderOptions),
+  );
   if (DATASET_TASKS.includes(config.task) && !config.data) {
-    throw new ConfigError(
-      `invalid config:\n  data: task '${config.task}' needs a dataset path (--data PATH)`,
-    );
+    problems.push(`${label('data')}: task '${config.task}' needs a dataset path (--data PATH)`);
   }
+  if (problems.length > 0) throw ConfigError.of(problems);
+  FIELD_SOURCES.set(config, labels);
   return config;
 }
 
@@ -260,21 +407,51 @@ export function readConfigFile(path: string): Record<string, unknown> {
 
 /**
  * Merges common defaults < task preset < (task, algorithm) preset < config file < flags, and validates.
- * Objects (networkOptions, lossOptions) merge key by key.
+ * Objects (networkOptions, lossOptions, encoderOptions) merge key by key; each must be an object
+ * where it is given (a string is not spread into characters). Errors name a flag's field by the
+ * flag (`--batch`, see {@link FIELD_FLAGS}) and a file's field by `sources.fileKey`.
+ *
+ * ```ts
+ * resolveRunConfig({ steps: 50 }, { batchSize: 0 }); // ConfigError: --batch: expected a number > 0, found 0
+ * ```
  */
 export function resolveRunConfig(
   file: Record<string, unknown> = {},
   flags: Record<string, unknown> = {},
+  sources: Pick<ConfigSourceOptions, 'fileKey'> = {},
 ): RunConfig {
   const defined = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const f = defined(file);
   const g = defined(flags);
+  const fileKey = sources.fileKey ?? ((key: string) => `'${key}'`);
+  const labels = new Map<string, string>();
+  for (const key of Object.keys(f)) labels.set(key, fileKey(key));
+  for (const key of Object.keys(g)) labels.set(key, FIELD_FLAGS[key] ?? key);
+  const objectProblems: string[] = [];
+  for (const key of OPTION_FIELDS) {
+    for (const [source, isFlag] of [
+      [f, false],
+      [g, true],
+    ] as const) {
+      const o = source[key];
+      if (o === undefined) continue;
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+        objectProblems.push(
+          `${labels.get(key) ?? key}: expected an object of options, found ${describeValue(o)}`,
+        );
+        continue;
+      }
+      for (const k of Object.keys(o))
+        labels.set(`${key}.${k}`, isFlag ? (FIELD_FLAGS[key] ?? key) : fileKey(`${key}.${k}`));
+    }
+  }
+  if (objectProblems.length > 0) throw ConfigError.of(objectProblems);
   const task = (g.task ?? f.task ?? COMMON_DEFAULTS.task) as string;
   if (!(TASK_NAMES as readonly string[]).includes(task)) {
-    throw new ConfigError(
-      `invalid config:\n  task: unknown task '${task}'; valid tasks: ${TASK_NAMES.join(', ')}`,
-    );
+    throw ConfigError.of([
+      `${labels.get('task') ?? 'task'}: unknown task ${describeValue(task)}; valid tasks: ${TASK_NAMES.join(', ')}`,
+    ]);
   }
   const algorithm = (g.algorithm ?? f.algorithm ?? COMMON_DEFAULTS.algorithm) as string;
   const preset: Partial<RunConfigInput> = {
@@ -282,7 +459,7 @@ export function resolveRunConfig(
     ...ALGORITHM_PRESETS[task as TaskName]?.[algorithm],
   };
   const merged: Record<string, unknown> = { ...COMMON_DEFAULTS, ...preset, ...f, ...g, task };
-  for (const key of ['networkOptions', 'lossOptions', 'encoderOptions'] as const) {
+  for (const key of OPTION_FIELDS) {
     merged[key] = {
       ...((preset as Record<string, unknown>)[key] as object | undefined),
       ...(f[key] as object | undefined),
@@ -291,14 +468,14 @@ export function resolveRunConfig(
   }
   // A different network than the preset's does not inherit the preset's network options.
   if (merged.network !== preset.network && !f.networkOptions && !g.networkOptions) merged.networkOptions = {};
-  return validateRunConfig(merged);
+  return validateWithLabels(merged, labels);
 }
 
 /** Parses a numeric flag; a clear error names the flag. */
 export function parseNumberFlag(flag: string, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) {
-    throw new ConfigError(`invalid value for ${flag}: '${value}' is not a number`);
+    throw new ConfigError(`${flag}: expected a number, found '${value}'`);
   }
   return n;
 }
@@ -308,7 +485,7 @@ export function parseIntListFlag(flag: string, value: string): number[] {
   return value.split(',').map((part) => {
     const n = parseNumberFlag(flag, part.trim());
     if (!Number.isInteger(n) || n < 1)
-      throw new ConfigError(`invalid value for ${flag}: '${part}' is not a positive integer`);
+      throw new ConfigError(`${flag}: expected positive integers, found '${part}'`);
     return n;
   });
 }

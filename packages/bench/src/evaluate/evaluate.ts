@@ -1,5 +1,5 @@
 // evaluate/ owns evaluation: sampling a model's policy, metrics at each NFE, validation loss, `mipjs eval`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { FlowMap } from '@mipjs/nets';
@@ -10,6 +10,7 @@ import { algorithmFor } from '../algorithms/algorithms.js';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
+import { readJsonFile } from '../io/io.js';
 import { loadModel, loadTeacher, type Model, type Teacher } from '../model/model.js';
 import { NORMALIZERS_FILE } from '../tasks/dataset-task.js';
 import { mixSeed, type PolicySampler, type Task, type TaskEvaluation } from '../tasks/task.js';
@@ -174,18 +175,21 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
       `cannot evaluate ${runDir}: not a run folder with a checkpoint (config.json + checkpoint/)`,
     );
   }
-  const saved = JSON.parse(readFileSync(configPath, 'utf8'));
-  const config = validateRunConfig({
-    ...saved,
-    ...(o.data ? { data: o.data } : {}),
-    ...(o.evalSamples ? { evalSamples: o.evalSamples } : {}),
-    ...(o.packages?.length ? { algorithmPackages: o.packages } : {}),
-  });
+  const saved = readJsonFile(configPath, 'a run config') as Record<string, unknown>;
+  const config = validateRunConfig(
+    {
+      ...saved,
+      ...(o.data ? { data: o.data } : {}),
+      ...(o.evalSamples ? { evalSamples: o.evalSamples } : {}),
+      ...(o.packages?.length ? { algorithmPackages: o.packages } : {}),
+    },
+    { file: configPath },
+  );
   await prepareBackend(o.backend, o.log);
   const algorithm = await algorithmFor(config);
   // The normalizers the run trained with (saved in its folder), not ones refitted now.
   const task = await openTask(config, { normalizersFile: join(runDir, NORMALIZERS_FILE) });
-  const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as {
+  const state = readJsonFile(join(ck, 'state.json'), 'a checkpoint state') as {
     step: number;
     trainSeconds: number;
   };

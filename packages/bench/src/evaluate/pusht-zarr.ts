@@ -1,17 +1,9 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataError, type EpisodeStore, loadZarrReplayBuffer } from '@mipjs/data';
 import { ConfigError } from '../config/config.js';
+import { makeDir, readJsonFile } from '../io/io.js';
 
 /** The arrays of a PushT replay buffer that `validate-env` reads (all float32, flat). */
 export interface PushTArrays {
@@ -87,7 +79,7 @@ export async function readPushTFrames(
   onChunk: (done: number, total: number) => void = () => {},
 ): Promise<Map<number, Uint8Array>> {
   const src = join(resolve(path), 'data', 'img');
-  const meta = JSON.parse(readFileSync(join(src, '.zarray'), 'utf8')) as {
+  const meta = readJsonFile(join(src, '.zarray'), 'Zarr v2 array metadata') as {
     shape: number[];
     chunks: number[];
     dimension_separator?: string;
@@ -115,13 +107,13 @@ export async function readPushTFrames(
       const n = Math.min(rows, total! - c * rows);
       const one = join(dir, `c${c}`);
       const img = join(one, 'data', 'img');
-      mkdirSync(img, { recursive: true });
-      mkdirSync(join(one, 'meta', 'episode_ends'), { recursive: true });
+      makeDir(img);
+      makeDir(join(one, 'meta', 'episode_ends'));
       for (const g of ['', 'data', 'meta']) writeFileSync(join(one, g, '.zgroup'), '{"zarr_format": 2}');
       writeFileSync(join(img, '.zarray'), JSON.stringify({ ...meta, shape: [n, ...frameShape] }));
       const key = [c, ...frameShape.map(() => 0)].join(sep);
       const local = [0, ...frameShape.map(() => 0)].join(sep);
-      if (sep === '/') mkdirSync(join(img, ...local.split('/').slice(0, -1)), { recursive: true });
+      if (sep === '/') makeDir(join(img, ...local.split('/').slice(0, -1)));
       symlinkSync(join(src, key), join(img, local));
       writeFileSync(
         join(one, 'meta', 'episode_ends', '.zarray'),

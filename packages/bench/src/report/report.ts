@@ -8,7 +8,7 @@ import * as vl from 'vega-lite';
 import { environmentForTask, PUSHT_TEST_SEED } from '../evaluate/closed-loop.js';
 import type { ResultRow } from '../evaluate/results.js';
 import { rolloutRun } from '../evaluate/rollout.js';
-import { writeFileAtomic } from '../io/io.js';
+import { FileError, readJsonFile, readJsonLines, writeFileAtomic } from '../io/io.js';
 
 /** Renders a vega-lite spec to SVG (vega `View.toSVG`, headless) and PNG (resvg). */
 export async function renderChart(spec: vl.TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {
@@ -32,16 +32,17 @@ export function findRunFolders(root: string, depth = 4): RunFolder[] {
   const out: RunFolder[] = [];
   const visit = (dir: string, d: number) => {
     if (existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'metrics.jsonl'))) {
-      const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const metrics = readJsonLines(join(dir, 'metrics.jsonl'), 'metrics lines', {
+        allowTruncatedTail: true,
+      });
       const samplesPath = join(dir, 'samples.json');
       out.push({
         dir,
-        config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')),
+        config: readJsonFile(join(dir, 'config.json'), 'a run config') as Record<string, unknown>,
         metrics,
-        samples: existsSync(samplesPath) ? JSON.parse(readFileSync(samplesPath, 'utf8')) : null,
+        samples: existsSync(samplesPath)
+          ? (readJsonFile(samplesPath, 'samples by NFE') as Record<string, number[][]>)
+          : null,
       });
     }
     if (d <= 0) return;
@@ -293,7 +294,8 @@ function samplesPlotValues(runs: readonly RunFolder[]): {
  */
 export async function writeReport(root: string, options: ReportOptions = {}): Promise<string[]> {
   const rowsPath = join(root, 'results.json');
-  const rows: ResultRow[] = existsSync(rowsPath) ? JSON.parse(readFileSync(rowsPath, 'utf8')) : [];
+  const rows = existsSync(rowsPath) ? (readJsonFile(rowsPath, 'result rows') as ResultRow[]) : [];
+  if (!Array.isArray(rows)) throw new FileError(`${rowsPath}: expected an array of result rows`);
   const runs = findRunFolders(root);
   if (rows.length === 0 && runs.length === 0) {
     throw new Error(`${root} holds no results.json and no run folders (config.json + metrics.jsonl)`);

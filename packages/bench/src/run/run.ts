@@ -1,14 +1,14 @@
 // run/ owns one run: its folder, the teacher it needs, training then evaluation, `result.json`.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { algorithmFor } from '../algorithms/algorithms.js';
+import { algorithmFor, checkLossOptions } from '../algorithms/algorithms.js';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig } from '../config/config.js';
 import { closedLoopMetrics, environmentForTask, evaluateRunInEnvironment } from '../evaluate/closed-loop.js';
 import { evaluateAtEachNfe, nfeList } from '../evaluate/evaluate.js';
 import type { ResultRow } from '../evaluate/results.js';
-import { writeJsonAtomic } from '../io/io.js';
+import { FileError, makeDir, readJsonFile, writeJsonAtomic } from '../io/io.js';
 import { createProgress, type Progress, silentProgress } from '../io/progress.js';
 import { loadTeacher, type Teacher } from '../model/model.js';
 import { openTask } from '../tasks/tasks.js';
@@ -53,7 +53,10 @@ export const RESULT_FILE = 'result.json';
 export function readOutcome(dir: string): RunOutcome | null {
   const p = join(dir, RESULT_FILE);
   if (!existsSync(p)) return null;
-  return JSON.parse(readFileSync(p, 'utf8')) as RunOutcome;
+  const outcome = readJsonFile(p, 'the result of a finished run') as RunOutcome;
+  if (!outcome || !Array.isArray(outcome.rows))
+    throw new FileError(`${p}: expected the result of a finished run ({ dir, rows, ... }), found no rows`);
+  return outcome;
 }
 
 /**
@@ -73,6 +76,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
   checkEvalEvery(config);
   const backend = await prepareBackend(job.backend, job.quiet ? () => {} : log);
   const algorithm = await algorithmFor(config);
+  checkLossOptions(algorithm, config);
   const task = await openTask(config);
   const label = `${config.algorithm}/${config.task}/s${config.seed}`;
   if (algorithm.needsTeacher && task.obsSteps > 0 && config.encoder !== 'identity') {
@@ -87,7 +91,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
   if (task.writeArtifacts) {
     // Written before training starts (and rewritten identically on a resume): the normalizers
     // `mipjs eval` and a deployed policy need. Nothing is written when the dataset did not load.
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     artifacts = await task.writeArtifacts(dir);
     log(`${label}: ${task.description}`);
   }

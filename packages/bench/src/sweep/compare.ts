@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import type { BackendName } from '../backend/backend.js';
 import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.js';
 import type { ResultRow } from '../evaluate/results.js';
-import { writeJsonAtomic } from '../io/io.js';
+import { makeDir, writeJsonAtomic } from '../io/io.js';
 import { writeReport } from '../report/report.js';
 import type { RunJob } from '../run/run.js';
-import { defaultWorkers, forkWorkersEarly, preflight, runJobs, timestamp } from './jobs.js';
+import { checkRuns, defaultWorkers, forkWorkersEarly, preflight, runJobs, timestamp } from './jobs.js';
 import { releaseWorkers } from './pool.js';
 
 function mean(xs: number[]): number {
@@ -121,6 +121,7 @@ export async function compare(
   if (existsSync(join(dir, 'results.json')))
     throw new ConfigError(`${dir} already holds results; choose another --out`);
   const workers = o.workers ?? defaultWorkers(configs.length);
+  await checkRuns(configs);
   const early = forkWorkersEarly(workers, configs.length);
   let backend: BackendName;
   try {
@@ -129,7 +130,7 @@ export async function compare(
     releaseWorkers(early);
     throw error;
   }
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   o.log(`results folder: ${dir}`);
   const jobs: RunJob[] = configs.map((config) => ({
     config,

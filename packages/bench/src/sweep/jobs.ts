@@ -2,7 +2,7 @@
 import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { AlgorithmError } from '../algorithms/algorithm.js';
-import { resolveAlgorithms } from '../algorithms/algorithms.js';
+import { checkLossOptions, resolveAlgorithms } from '../algorithms/algorithms.js';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { oversubscription, requestedWasmThreads } from '../backend/wasm-threads.js';
@@ -18,22 +18,24 @@ export function timestamp(date = new Date()): string {
 }
 
 /**
- * Checks everything a batch of runs needs before anything is written: algorithms (incl.
- * packages), tasks and their data, the backend, teachers. Throws the first clear error.
+ * Checks what needs no data and no backend, before any worker process is forked: every run's
+ * algorithm (packages included) and its loss options, evalEvery, the teacher path. Throws the
+ * first clear error, so a bad `--algorithms` costs no fork (and no worker dies mid-start-up).
  */
-export async function preflight(
-  configs: RunConfig[],
-  backend: BackendName,
-  log: (l: string) => void,
-): Promise<BackendName> {
+export async function checkRuns(configs: readonly RunConfig[]): Promise<void> {
+  const tables = new Map<string, Awaited<ReturnType<typeof resolveAlgorithms>>>();
   for (const c of configs) {
     checkEvalEvery(c);
-    const table = await resolveAlgorithms(c.algorithmPackages);
-    if (!table.has(c.algorithm)) {
+    const key = c.algorithmPackages.join('\u0000');
+    const table = tables.get(key) ?? (await resolveAlgorithms(c.algorithmPackages));
+    tables.set(key, table);
+    const algorithm = table.get(c.algorithm);
+    if (!algorithm) {
       throw new AlgorithmError(
         `unknown algorithm '${c.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`,
       );
     }
+    checkLossOptions(algorithm, c);
     if (c.teacher) {
       try {
         accessSync(c.teacher, constants.R_OK);
@@ -42,6 +44,18 @@ export async function preflight(
       }
     }
   }
+}
+
+/**
+ * Checks everything a batch of runs needs before anything is written: {@link checkRuns}, then
+ * tasks and their data, and the backend. Throws the first clear error.
+ */
+export async function preflight(
+  configs: RunConfig[],
+  backend: BackendName,
+  log: (l: string) => void,
+): Promise<BackendName> {
+  await checkRuns(configs);
   for (const key of new Set(configs.map((c) => `${c.task}\u0000${c.data ?? ''}`))) {
     const [task, data] = key.split('\u0000');
     await checkTaskInput(configs.find((c) => c.task === task && (c.data ?? '') === data)!);

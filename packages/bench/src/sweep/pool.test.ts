@@ -25,8 +25,14 @@ serveWorker(async (input) => {
 const jobs = (xs: number[], fail: number[] = []): PoolJob<{ x: number; fail: boolean }, number>[] =>
   xs.map((x) => ({ id: `job${x}`, input: { x, fail: fail.includes(x) } }));
 
-const exited = (child: { exitCode: number | null; once(e: 'exit', f: () => void): void }) =>
-  child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', resolve));
+const exited = (child: {
+  exitCode: number | null;
+  signalCode: string | null;
+  once(e: 'exit', f: () => void): void;
+}) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', resolve));
 
 describe('runPool', () => {
   it('runs jobs on pre-forked workers, reports failures, and releases the workers it does not need', async () => {
@@ -35,7 +41,7 @@ describe('runPool', () => {
     const { done, failed } = await runPool(jobs([1, 2]), 2, { entry, workers: early });
     expect(done.map((j) => j.output).sort()).toEqual([2, 4]);
     expect(failed).toEqual([]);
-    // All three exit: two told so after the queue ran dry, the third released at once.
+    // All three exit: two told so after the queue ran dry, the third released (terminated) at once.
     await Promise.all(early.map((w) => exited(w.child)));
 
     const second = await runPool(jobs([3, 4, 5], [4]), 2, { entry });

@@ -41,9 +41,23 @@ export function forkWorker(entry: string = WORKER_ENTRY): PoolWorker {
   return { child, ready };
 }
 
-/** Tells pre-forked workers that will get no job to exit. */
+/**
+ * Stops pre-forked workers that will get no job. They may still be loading (no message listener
+ * yet, so an `exit` message could be lost): they are terminated, which is quiet and immediate.
+ */
 export function releaseWorkers(workers: readonly PoolWorker[]): void {
-  for (const w of workers) if (w.child.connected) w.child.send({ type: 'exit' } satisfies ToWorker<unknown>);
+  for (const w of workers) {
+    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+  }
+}
+
+/** Sends to a worker unless its channel is gone (it died): the exit handler reports that case. */
+function sendTo<I>(child: ChildProcess, msg: ToWorker<I>): void {
+  if (!child.connected) return;
+  child.send(msg, (error) => {
+    // A worker that exits between the check and the write: its 'exit' event fails its job.
+    void error;
+  });
 }
 
 /**
@@ -93,8 +107,8 @@ export async function runPool<I, O>(
       let exited = false;
       const next = () => {
         current = queue.shift() ?? null;
-        if (current) child.send({ type: 'job', id: current.id, input: current.input } satisfies ToWorker<I>);
-        else child.send({ type: 'exit' } satisfies ToWorker<I>);
+        if (current) sendTo<I>(child, { type: 'job', id: current.id, input: current.input });
+        else sendTo<I>(child, { type: 'exit' });
       };
       child.on('message', (raw) => {
         const msg = raw as FromWorker<O>;
@@ -126,9 +140,19 @@ export async function runPool<I, O>(
   return { done, failed };
 }
 
-/** The worker side: answers jobs with `handler` until told to exit. */
+/**
+ * The worker side: answers jobs with `handler` until told to exit. When the parent goes away (it
+ * failed, or was killed) the worker exits quietly instead of printing `ERR_IPC_CHANNEL_CLOSED`
+ * traces from a late `send`.
+ */
 export function serveWorker<I, O>(handler: (input: I) => Promise<O>): void {
-  const send = (msg: FromWorker<O>) => process.send?.(msg);
+  const send = (msg: FromWorker<O>) => {
+    if (!process.connected) return;
+    process.send?.(msg, undefined, undefined, (error: Error | null) => {
+      if (error) process.exit(0);
+    });
+  };
+  process.on('disconnect', () => process.exit(0));
   process.on('message', async (raw) => {
     const msg = raw as ToWorker<I>;
     if (msg.type === 'exit') {

@@ -1,14 +1,14 @@
 // sweep/ owns several runs at once: `mipjs sweep` (here), `mipjs compare`, the worker pool and its worker process.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendName } from '../backend/backend.js';
 import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.js';
 import type { ResultRow } from '../evaluate/results.js';
-import { writeJsonAtomic } from '../io/io.js';
+import { makeDir, writeJsonAtomic } from '../io/io.js';
 import { writeReport } from '../report/report.js';
 import { RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from '../run/run.js';
 import { comparisonTable } from './compare.js';
-import { defaultWorkers, forkWorkersEarly, preflight, runJobs } from './jobs.js';
+import { checkRuns, defaultWorkers, forkWorkersEarly, preflight, runJobs } from './jobs.js';
 import { releaseWorkers } from './pool.js';
 
 /** One axis of a sweep's option grid: `key=v1,v2` (dotted keys reach networkOptions / lossOptions). */
@@ -106,6 +106,7 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
   const entries = sweepGrid(o).map(({ config, run }) => ({ config, dir: join(o.out, ...run.split('/')) }));
   const pending = entries.filter((e) => !existsSync(join(e.dir, RESULT_FILE))).length;
   const workers = o.workers ?? defaultWorkers(pending);
+  await checkRuns(entries.map((e) => e.config));
   const early = forkWorkersEarly(workers, pending);
   let backend: BackendName;
   try {
@@ -118,7 +119,7 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
     releaseWorkers(early);
     throw error;
   }
-  mkdirSync(o.out, { recursive: true });
+  makeDir(o.out);
   writeJsonAtomic(join(o.out, 'sweep.json'), {
     algorithms: o.algorithms,
     tasks: o.tasks,

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/config.js';
-import { writeDirAtomic, writeJsonAtomic } from '../io/io.js';
+import { readJsonFile, removeStaleTemps, TEMP_PREFIX, writeDirAtomic, writeJsonAtomic } from '../io/io.js';
 import { type Model, saveModel } from '../model/model.js';
 import type { AdamW } from './optim/adamw.js';
 import { writeTensorStore } from './tensor-store.js';
@@ -46,8 +46,8 @@ export interface BestState {
 export function readBest(dir: string): BestState | null {
   const path = join(dir, RUN_FILES.best, BEST_FILE);
   if (!existsSync(path)) return null;
-  const best = JSON.parse(readFileSync(path, 'utf8')) as BestState;
-  if (typeof best.step !== 'number' || typeof best.score !== 'number')
+  const best = readJsonFile(path, 'a best-checkpoint record') as BestState;
+  if (typeof best?.step !== 'number' || typeof best.score !== 'number')
     throw new ResumeError(`${path} is not a best-checkpoint record (step, score, metrics)`);
   return best;
 }
@@ -88,10 +88,84 @@ export const CHECKPOINT_FILES = {
 export function readCheckpoint(dir: string): { state: CheckpointState; path: string } | null {
   const ck = join(dir, RUN_FILES.checkpoint);
   if (!existsSync(join(ck, CHECKPOINT_FILES.state))) return null;
-  const state = JSON.parse(readFileSync(join(ck, CHECKPOINT_FILES.state), 'utf8')) as CheckpointState;
-  if (state.format !== 'mipjs-checkpoint' || state.version !== 2)
+  const state = readJsonFile(join(ck, CHECKPOINT_FILES.state), 'a checkpoint state') as CheckpointState;
+  if (state?.format !== 'mipjs-checkpoint' || state.version !== 2 || !Number.isInteger(state.step))
     throw new ResumeError(`${ck} is not a mipjs checkpoint of version 2`);
   return { state, path: ck };
+}
+
+/** The step of a complete checkpoint folder (its state.json is written last), or null. */
+function completeCheckpointStep(path: string): number | null {
+  if (!existsSync(join(path, CHECKPOINT_FILES.config))) return null;
+  if (!existsSync(join(path, `${CHECKPOINT_FILES.optimizer}.bin`))) return null;
+  try {
+    const state = readJsonFile(join(path, CHECKPOINT_FILES.state), 'a checkpoint state') as CheckpointState;
+    return state?.format === 'mipjs-checkpoint' && Number.isInteger(state.step) ? state.step : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The step of a complete best-checkpoint folder (best.json is written last), or null. */
+function completeBestStep(path: string): number | null {
+  try {
+    const best = readJsonFile(join(path, BEST_FILE), 'a best-checkpoint record') as BestState;
+    return typeof best?.step === 'number' ? best.step : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Puts back `dir/<name>/` when a kill left none: {@link writeDirAtomic} moves the old folder aside
+ * (`.tmp-*-<name>-old`) before it moves the new one in (`.tmp-*-<name>`), and a kill between the
+ * two renames leaves both complete copies and no `<name>/`. The newest complete copy is renamed
+ * into place. Returns what was restored, or null.
+ */
+function restoreSwapped(
+  dir: string,
+  name: string,
+  stepOf: (path: string) => number | null,
+): { from: string; step: number } | null {
+  if (existsSync(join(dir, name))) return null;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const pattern = new RegExp(`^${TEMP_PREFIX.replace('.', '\\.')}[0-9a-f]+-${name}(-old)?$`);
+  const candidates = names
+    .filter((n) => pattern.test(n))
+    .map((n) => ({ from: n, step: stepOf(join(dir, n)) }))
+    .filter((c): c is { from: string; step: number } => c.step !== null)
+    .sort((a, b) => b.step - a.step || Number(a.from.endsWith('-old')) - Number(b.from.endsWith('-old')));
+  const newest = candidates[0];
+  if (!newest) return null;
+  renameSync(join(dir, newest.from), join(dir, name));
+  return newest;
+}
+
+/**
+ * Brings a run folder back to a clean state at the start of a run (fresh or resumed): a
+ * checkpoint (or best checkpoint) caught between the two renames of its swap is restored from the
+ * newest complete copy, and every other temporary left by an interrupted write (`.tmp-*`, up to a
+ * whole checkpoint each) is removed. Says what it did through `log`.
+ */
+export function recoverRunFolder(dir: string, log: (line: string) => void): void {
+  for (const [name, stepOf] of [
+    [RUN_FILES.checkpoint, completeCheckpointStep],
+    [RUN_FILES.best, completeBestStep],
+  ] as const) {
+    const restored = restoreSwapped(dir, name, stepOf);
+    if (restored)
+      log(
+        `${dir}: no ${name}/ (a kill interrupted a checkpoint swap); restored the newest complete copy, step ${restored.step}, from ${restored.from}`,
+      );
+  }
+  const removed = removeStaleTemps(dir);
+  if (removed.length > 0)
+    log(`${dir}: removed ${removed.length} temporary file(s) of interrupted writes (${removed.join(', ')})`);
 }
 
 /** What a checkpoint holds besides its step and time. */
@@ -124,8 +198,9 @@ export async function writeCheckpoint(parts: CheckpointParts, step: number, seco
     await saveModel(model, join(tmp, CHECKPOINT_FILES.model));
     await saveModel(ema, join(tmp, CHECKPOINT_FILES.ema));
     writeTensorStore(tmp, CHECKPOINT_FILES.optimizer, opt.arrays);
-    writeJsonAtomic(join(tmp, CHECKPOINT_FILES.state), state);
     writeJsonAtomic(join(tmp, CHECKPOINT_FILES.config), config);
+    // Last: a folder with a state.json is complete (what recoverRunFolder looks for).
+    writeJsonAtomic(join(tmp, CHECKPOINT_FILES.state), state);
   });
 }
 

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileError, readJsonFile } from '../io/io.js';
 
 /** A named float32 array with its shape. */
 export interface NamedArray {
@@ -12,7 +14,11 @@ interface Manifest {
   format: 'mipjs-tensors';
   version: 1;
   entries: { name: string; shape: number[]; offset: number; length: number }[];
+  /** Hex SHA-256 of `<base>.bin` (absent in stores written before it existed). */
+  sha256?: string;
 }
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * Writes named float32 arrays as `<base>.json` (names, shapes, offsets) and `<base>.bin`
@@ -33,24 +39,44 @@ export function writeTensorStore(dir: string, base: string, arrays: NamedArray[]
     entries.push({ name: a.name, shape: a.shape, offset, length: a.data.length });
     offset += a.data.length;
   }
-  const manifest: Manifest = { format: 'mipjs-tensors', version: 1, entries };
+  const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+  const manifest: Manifest = { format: 'mipjs-tensors', version: 1, entries, sha256: sha256(bytes) };
   writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(manifest, null, 1)}\n`);
-  writeFileSync(join(dir, `${base}.bin`), new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength));
+  writeFileSync(join(dir, `${base}.bin`), bytes);
 }
 
-/** Reads what {@link writeTensorStore} wrote, as a name-keyed map. */
+/**
+ * Reads what {@link writeTensorStore} wrote, as a name-keyed map. A store whose data does not
+ * match its checksum, or that holds a non-finite value, is a {@link FileError} naming the file.
+ */
 export function readTensorStore(dir: string, base: string): Map<string, NamedArray> {
-  const manifest = JSON.parse(readFileSync(join(dir, `${base}.json`), 'utf8')) as Manifest;
-  if (manifest.format !== 'mipjs-tensors')
-    throw new Error(`${join(dir, base)}.json is not a mipjs tensor store`);
-  const raw = readFileSync(join(dir, `${base}.bin`));
+  const manifest = readJsonFile(join(dir, `${base}.json`), 'a mipjs tensor store manifest') as Manifest;
+  if (manifest?.format !== 'mipjs-tensors' || !Array.isArray(manifest.entries))
+    throw new FileError(`${join(dir, base)}.json is not a mipjs tensor store`);
+  const binPath = join(dir, `${base}.bin`);
+  let raw: Buffer;
+  try {
+    raw = readFileSync(binPath);
+  } catch (error) {
+    throw new FileError(
+      `cannot read ${binPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  if (manifest.sha256 !== undefined && sha256(raw) !== manifest.sha256)
+    throw new FileError(
+      `${binPath}: the data does not match its checksum (sha256): the file is corrupt or was modified`,
+    );
   const copy = new Uint8Array(raw.byteLength);
   copy.set(raw);
   const all = new Float32Array(copy.buffer);
   const out = new Map<string, NamedArray>();
   for (const e of manifest.entries) {
-    if (e.offset + e.length > all.length) throw new Error(`${join(dir, base)}.bin is truncated`);
-    out.set(e.name, { name: e.name, shape: e.shape, data: all.slice(e.offset, e.offset + e.length) });
+    if (e.offset + e.length > all.length) throw new FileError(`${binPath} is truncated`);
+    const data = all.slice(e.offset, e.offset + e.length);
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new FileError(`${binPath}: '${e.name}' holds a non-finite value (${data[bad]} at index ${bad})`);
+    out.set(e.name, { name: e.name, shape: e.shape, data });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // train/ owns training: the trainer loop, the optimizer and its schedule, checkpoints and their tensor store.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
@@ -7,7 +7,7 @@ import { Ema, type FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithms.js';
 import { configMismatch, type RunConfig, validateRunConfig } from '../config/config.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/io.js';
+import { makeDir, readJsonFile, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/io.js';
 import type { Progress } from '../io/progress.js';
 import { buildModel, encoderAsWeights, loadModelInto, type Model } from '../model/model.js';
 import { mixSeed, type Task } from '../tasks/task.js';
@@ -19,6 +19,7 @@ import {
   RUN_FILES,
   readBest,
   readCheckpoint,
+  recoverRunFolder,
   writeBestCheckpoint,
   writeCheckpoint,
 } from './checkpoint.js';
@@ -124,7 +125,8 @@ export interface TrainResult {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const config = validateRunConfig(options.config);
-  mkdirSync(options.dir, { recursive: true });
+  makeDir(options.dir);
+  recoverRunFolder(options.dir, options.log ?? (() => {}));
   const saved = checkResumable(options, config);
   const run = setUp(options, config);
   try {
@@ -190,7 +192,8 @@ function checkResumable(
   const { dir } = options;
   const saved = options.resume ? readCheckpoint(dir) : null;
   if (options.resume && existsSync(join(dir, RUN_FILES.config))) {
-    const before = validateRunConfig(JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')));
+    const savedPath = join(dir, RUN_FILES.config);
+    const before = validateRunConfig(readJsonFile(savedPath, 'a run config'), { file: savedPath });
     const diffs = configMismatch(before, config);
     if (diffs.length > 0) {
       throw new ResumeError(
@@ -251,17 +254,18 @@ async function resume(
   const step = saved.state.step;
   let metrics: MetricsFileLine[] = [];
   if (existsSync(join(dir, RUN_FILES.metrics))) {
-    metrics = readFileSync(join(dir, RUN_FILES.metrics), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as MetricsFileLine)
-      .filter((m) => m.step <= step);
+    // A line cut off by a kill mid-append is dropped: the steps after the checkpoint are replayed.
+    metrics = (
+      readJsonLines(join(dir, RUN_FILES.metrics), 'metrics lines', {
+        allowTruncatedTail: true,
+      }) as unknown as MetricsFileLine[]
+    ).filter((m) => m.step <= step);
   }
   // The best weights may come from a step past the checkpoint (killed in between): training
   // replays the same draws, so that score stays the one to beat.
   const best = readBest(dir);
   run.log(
-    `resuming ${dir} at step ${step}${best ? ` (best closed-loop score ${best.score} at step ${best.step})` : ''}`,
+    `resuming ${dir} at step ${step} from ${saved.path}${best ? ` (best closed-loop score ${best.score} at step ${best.step})` : ''}`,
   );
   return { step, trainSeconds: saved.state.trainSeconds, metrics, best };
 }
