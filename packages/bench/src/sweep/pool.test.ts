@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,5 +61,25 @@ describe('runPool', () => {
     expect(done).toEqual([]);
     expect(failed.map((f) => f.message)).toEqual(Array(3).fill('no worker process left to run it'));
     expect(failedIds.sort()).toEqual(['job1', 'job2', 'job3']);
+  });
+
+  it('a worker whose parent went away while it loaded exits quietly (no ERR_IPC_CHANNEL_CLOSED trace)', async () => {
+    const entry = join(tempDir(), 'late.mjs');
+    // Loading TF.js takes about a second: the parent may fail (e.g. a bad config) before it is done.
+    writeFileSync(
+      entry,
+      `import { serveWorker } from ${JSON.stringify(POOL)};
+setTimeout(() => serveWorker(async (x) => x), 300);
+`,
+    );
+    const child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += String(d);
+    });
+    child.disconnect();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowLoss } from '@mipjs/losses';
 import * as tf from '@tensorflow/tfjs';
@@ -36,6 +36,40 @@ describe('train', () => {
     expect(weightsOf(resumed.ema.variables)).toEqual(weightsOf(full.ema.variables));
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([2, 4, 6, 8]);
+    full.dispose();
+    resumed.dispose();
+  });
+
+  it('resumes from the newest complete checkpoint a kill between the swap renames left, and removes the temporaries', async () => {
+    const task = blobTask();
+    const config = tinyConfig({ steps: 8, checkpointEvery: 2 });
+    const full = await train({ config, algorithm: algo('flow'), task, dir: tempDir() });
+    const dir = tempDir();
+    (await train({ config, algorithm: algo('flow'), task, dir, stopAfterStep: 2 })).dispose();
+    const older = join(dir, '.tmp-00aa-checkpoint-old');
+    cpSync(join(dir, 'checkpoint'), older, { recursive: true });
+    (await train({ config, algorithm: algo('flow'), task, dir, resume: true, stopAfterStep: 4 })).dispose();
+    // writeDirAtomic moved the step-2 folder aside, then the kill came before the new one moved in.
+    renameSync(join(dir, 'checkpoint'), join(dir, '.tmp-00bb-checkpoint'));
+    // A third write killed mid-fill (no state.json yet) and a half-written file.
+    mkdirSync(join(dir, '.tmp-00cc-checkpoint', 'model'), { recursive: true });
+    writeFileSync(join(dir, '.tmp-00dd-config.json'), '{"task": "che');
+    const lines: string[] = [];
+    const resumed = await train({
+      config,
+      algorithm: algo('flow'),
+      task,
+      dir,
+      resume: true,
+      log: (l) => lines.push(l),
+    });
+    expect(lines.join('\n')).toMatch(
+      /no checkpoint\/ \(a kill interrupted a checkpoint swap\); restored the newest complete copy, step 4, from \.tmp-00bb-checkpoint/,
+    );
+    expect(lines.join('\n')).toMatch(/resuming .* at step 4 from .*checkpoint/);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+    expect(resumed.step).toBe(8);
+    expect(weightsOf(resumed.model.variables)).toEqual(weightsOf(full.model.variables));
     full.dispose();
     resumed.dispose();
   });
