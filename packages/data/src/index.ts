@@ -118,3 +118,4 @@ export {
   type WindowDatasetOptions,
 } from './window-dataset.js';
 export { copyWindow, createWindowIndices, type WindowIndex, type WindowOptions } from './windows.js';
+export { DEFAULT_FRAME_CACHE_BYTES, ZarrFrames, type ZarrFramesOptions } from './zarr-frames.js';
