@@ -21,6 +21,8 @@ export {
   pushTSuccess,
 } from './pusht/coverage.js';
 export {
+  IMAGE_OBS_DIM,
+  IMAGE_OBS_SIZE,
   observationSize,
   PushTEnv,
   type PushTEnvOptions,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError } from '../errors.js';
+import { PushTVectorEnv } from '../vector/vector-env.js';
 import { agentTrajectory } from './agent.js';
-import { PushTEnv, pushTInitialState, pyMod } from './env.js';
+import { IMAGE_OBS_DIM, observationSize, PushTEnv, pushTInitialState, pyMod } from './env.js';
 import { T_BOXES_LOCAL, toWorld } from './geometry.js';
+import { renderPushT } from './render.js';
 
 // np.random.RandomState(seed): [randint(50,450), randint(50,450), randint(100,400),
 // randint(100,400), randn()*2*pi - pi], computed once with Debian's python3-numpy 1.24.2.
@@ -125,6 +127,26 @@ describe('PushTEnv', () => {
     expect(o[0]).toBeCloseTo(256 + 9.26979, 9);
   });
 
+  it('image observations are the rendered 96 x 96 frame in [0, 1] (HWC) then the agent, batched too', () => {
+    expect(IMAGE_OBS_DIM).toBe(27650);
+    expect(observationSize('image')).toBe(27650);
+    const env = new PushTEnv({ observation: 'image' });
+    const state = [100, 300, 256, 256, 0.5];
+    const o = env.setState(state);
+    expect(o.length).toBe(27650);
+    const frame = renderPushT(env.getState());
+    for (const i of [0, 1000, 13824, 27647]) expect(o[i]).toBe(frame[i]! / 255);
+    expect(Math.min(...o.subarray(0, 27648))).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...o.subarray(0, 27648))).toBe(1); // the white background
+    expect([o[27648], o[27649]]).toEqual([100, 300]);
+    const venv = new PushTVectorEnv(2, { observation: 'image' });
+    const obs = venv.reset(100000, { legacy: true });
+    expect(obs.length).toBe(2 * 27650);
+    const single = new PushTEnv({ observation: 'image' });
+    const first = single.reset(100000, { legacy: true });
+    expect(Array.from(obs.subarray(0, 27650))).toEqual(Array.from(first));
+  });
+
   it('bad input throws EnvError and leaves the world unchanged', () => {
     const env = new PushTEnv();
     env.reset(3);
@@ -137,7 +159,9 @@ describe('PushTEnv', () => {
     expect(() => env.setState([1, 2, 3, 4])).toThrow(/expected 5 numbers/);
     expect(() => env.reset(1.5)).toThrow(/seed must be an integer/);
     expect(() => env.reset(-1)).toThrow(EnvError);
-    expect(() => new PushTEnv({ observation: 'pixels' as 'state' })).toThrow(EnvError);
+    expect(() => new PushTEnv({ observation: 'pixels' as 'state' })).toThrow(
+      /observation must be 'state', 'keypoints' or 'image', got pixels/,
+    );
     expect(Array.from(env.getState())).toEqual(before);
     expect(env.elapsedSteps).toBe(n);
     try {

@@ -9,9 +9,16 @@ import { type PushTRenderOptions, renderPushT } from './render.js';
 /**
  * Observation kinds: `'state'` is `[agent x, agent y, block x, block y, block angle mod 2pi]`
  * (5); `'keypoints'` is Diffusion Policy's low-dim observation, the 9 block keypoints flattened
- * then the agent position (9 * 2 + 2 = 20).
+ * then the agent position (9 * 2 + 2 = 20); `'image'` is its image observation, the 96 x 96 RGB
+ * frame of `renderPushT` (as `data/img` was rendered) scaled to [0, 1], HWC row-major, then the
+ * agent position in pixels (96 * 96 * 3 + 2 = 27,650).
  */
-export type PushTObservationKind = 'state' | 'keypoints';
+export type PushTObservationKind = 'state' | 'keypoints' | 'image';
+
+/** Side of the `'image'` observation's frame. */
+export const IMAGE_OBS_SIZE = 96;
+/** Values of the `'image'` observation: the frame's bytes, then the agent position. */
+export const IMAGE_OBS_DIM = IMAGE_OBS_SIZE * IMAGE_OBS_SIZE * 3 + 2;
 
 /** Options of {@link PushTEnv}. */
 export interface PushTEnvOptions {
@@ -51,7 +58,7 @@ export interface PushTStepResult {
 
 /** Size of an observation of the given kind. */
 export function observationSize(kind: PushTObservationKind): number {
-  return kind === 'state' ? 5 : 2 * N_KEYPOINTS + 2;
+  return kind === 'state' ? 5 : kind === 'keypoints' ? 2 * N_KEYPOINTS + 2 : IMAGE_OBS_DIM;
 }
 
 const TWO_PI = 2 * Math.PI;
@@ -116,8 +123,10 @@ export class PushTEnv {
 
   constructor(options: PushTEnvOptions = {}) {
     const kind = options.observation ?? 'state';
-    if (kind !== 'state' && kind !== 'keypoints') {
-      throw new EnvError(`PushTEnv: observation must be 'state' or 'keypoints', got ${String(kind)}`);
+    if (kind !== 'state' && kind !== 'keypoints' && kind !== 'image') {
+      throw new EnvError(
+        `PushTEnv: observation must be 'state', 'keypoints' or 'image', got ${String(kind)}`,
+      );
     }
     const max = options.maxEpisodeSteps ?? MAX_EPISODE_STEPS;
     if (!Number.isInteger(max) || max < 1) {
@@ -217,6 +226,11 @@ export class PushTEnv {
       out[offset + 2] = b.x;
       out[offset + 3] = b.y;
       out[offset + 4] = pyMod(b.angle, TWO_PI);
+    } else if (this.observationKind === 'image') {
+      const frame = renderPushT(this.getState(), { size: IMAGE_OBS_SIZE });
+      for (let i = 0; i < frame.length; i++) out[offset + i] = frame[i]! / 255;
+      out[offset + frame.length] = a.x;
+      out[offset + frame.length + 1] = a.y;
     } else {
       pushTKeypoints(b.x, b.y, b.angle, out, offset);
       out[offset + 2 * N_KEYPOINTS] = a.x;
