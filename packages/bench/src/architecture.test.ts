@@ -20,7 +20,7 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['perf'],
-  ['sweep'],
+  ['sweep', 'serve'],
   ['run', 'report'],
   ['train', 'evaluate'],
   ['model'],
@@ -35,6 +35,7 @@ const MAIN_MODULES: Record<string, string> = {
   cli: 'cli/program.ts',
   perf: 'perf/command.ts',
   sweep: 'sweep/sweep.ts',
+  serve: 'serve/server.ts',
   run: 'run/run.ts',
   report: 'report/report.ts',
   train: 'train/trainer.ts',

@@ -29,6 +29,7 @@ import { writeJsonAtomic } from '../io/io.js';
 import { registerPerfCommand } from '../perf/command.js';
 import { writeReport } from '../report/report.js';
 import { executeRun } from '../run/run.js';
+import { registerServeCommand } from '../serve/command.js';
 import { compare } from '../sweep/compare.js';
 import { preflight, timestamp } from '../sweep/jobs.js';
 import { DEFAULT_SWEEP_NAME } from '../sweep/queue/queue.js';
@@ -622,6 +623,7 @@ export function buildProgram(): Command {
     });
 
   registerPerfCommand(program, log, print);
+  registerServeCommand(program, log, print);
   registerValidateEnvCommand(program, log, print);
 
   return program;
