@@ -67,7 +67,11 @@ export function registerServeCommand(
     .option('--insecure', 'allow a non-loopback --host without a token')
     .option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`, 'auto')
     .option('--no-batching', 'one policy call per request (no merging of concurrent requests)')
-    .option('--batch-wait-ms <ms>', 'longest wait of a request for others to batch with', '2')
+    .option(
+      '--batch-wait-ms <ms>',
+      'longest wait of a request for others to batch with (0: until the end of the event-loop turn)',
+      '0',
+    )
     .option('--max-batch <rows>', 'run a batch as soon as it holds this many rows', '64')
     .option('--request-timeout-ms <ms>', 'answer 503 to a request not answered in time', '10000')
     .option('--body-limit <bytes>', 'largest request body / WebSocket message', String(1024 * 1024))

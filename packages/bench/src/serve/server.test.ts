@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ConfigError } from '../config/config.js';
 import { HAVE_PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
+import { ActBatcher } from './batcher.js';
 import { runServeBenchmark, serveBenchTable } from './benchmark.js';
-import { loadCatalog, type ServedPolicy } from './catalog.js';
+import { isSeedFree, loadCatalog, type ServedPolicy } from './catalog.js';
 import { type PolicyServerOptions, type RunningPolicyServer, startPolicyServer } from './server.js';
 import { closeOnSignal } from './shutdown.js';
 
@@ -246,6 +247,38 @@ describe('mipjs serve over HTTP', () => {
   });
 });
 
+describe('ActBatcher', () => {
+  run('merges the requests of one event-loop turn into one call, rows equal to single calls', async () => {
+    expect(isSeedFree(served.policy)).toBe(true); // mip from zero: the seed changes nothing
+    const batcher = new ActBatcher(served.policy, true); // default: no timer, the end of the turn
+    const requests = [0, 1, 2, 3, 4].map((r) => ({
+      observations: new Float32Array(history(r).flat()),
+      batch: 1,
+      seed: r,
+    }));
+    const chunks = await Promise.all(requests.map((q) => batcher.submit(q)));
+    expect(batcher.stats).toEqual({ requests: 5, calls: 1, rows: 5, largestBatch: 5 });
+    chunks.forEach((c, r) => {
+      expect(c.shape).toEqual([1, oracle.horizon, 2]);
+      expect(c.seed).toBe(r);
+      expect(Array.from(c.data)).toEqual(Array.from(oracle.act(requests[r]!.observations, { seed: r }).data));
+    });
+    // Different NFEs never share a call.
+    await Promise.all([
+      batcher.submit({ ...requests[0]!, nfe: 1 }),
+      batcher.submit({ ...requests[1]!, nfe: 2 }),
+    ]);
+    expect(batcher.stats.calls).toBe(3);
+  });
+
+  run('keeps one call per request for a policy whose chunks depend on the seed', async () => {
+    const batcher = new ActBatcher(served.policy, false);
+    const obs = new Float32Array(history(7).flat());
+    await Promise.all([3, 4, 5].map((seed) => batcher.submit({ observations: obs, batch: 1, seed })));
+    expect(batcher.stats).toEqual({ requests: 3, calls: 3, rows: 3, largestBatch: 1 });
+  });
+});
+
 describe('mipjs serve over WebSocket', () => {
   run('keeps the receding horizon of RecedingHorizon step for step (JSON and binary messages)', async () => {
     const server = await start();
@@ -458,6 +491,34 @@ describe('bad requests', () => {
   );
 });
 
+describe('the simulated robot (--sim)', () => {
+  run('steps PushT episodes over HTTP and names the bad field', async () => {
+    const server = await start({ sim: true });
+    const opened = await postJson(server, '/sim/pusht/episodes', { seed: 100000 });
+    const ep = opened.json as unknown as { id: string; observation: number[]; step: number };
+    expect(ep.observation).toHaveLength(5);
+    const stepped = (await postJson(server, `/sim/pusht/episodes/${ep.id}/step`, { action: [256, 256] }))
+      .json as unknown as {
+      step: number;
+      observation: number[];
+    };
+    expect(stepped.step).toBe(1);
+    expect(stepped.observation).toHaveLength(5);
+    for (const [path, body, status, field] of [
+      ['/sim/pusht/episodes', { seed: -3 }, 400, 'seed'],
+      ['/sim/pusht/episodes', { observation: 'pixels' }, 400, 'observation'],
+      [`/sim/pusht/episodes/${ep.id}/step`, { action: [1, Number.NaN] }, 400, 'action'],
+      [`/sim/pusht/episodes/${ep.id}/step`, { action: [1] }, 400, 'action'],
+      ['/sim/pusht/episodes/ep999/step', { action: [1, 2] }, 404, 'id'],
+    ] as const) {
+      const r = await postJson(server, path, body);
+      expect([r.status, r.json.error?.field]).toEqual([status, field]);
+    }
+    const plain = await start();
+    expect((await postJson(plain, '/sim/pusht/episodes', {})).status).toBe(404); // only with sim
+  });
+});
+
 describe('security and shutdown', () => {
   run('demands the bearer token on every route when one is set, and never logs it', async () => {
     const lines: string[] = [];
@@ -540,7 +601,6 @@ describe('the serve benchmark', () => {
         'json 1 true',
         'binary 1 true',
         'ws 1 true',
-        'binary 1 true',
         'binary 1 false',
         'binary 4 true',
         'binary 4 false',

@@ -37,7 +37,7 @@ export interface PolicyServerOptions {
   token?: string;
   /** Allow a non-loopback `host` without a token. */
   insecure?: boolean;
-  /** Request batching (default on, 2 ms, 64 rows). */
+  /** Request batching (default on, no timer: the end of the event-loop turn; 64 rows). */
   batching?: BatcherOptions;
   /** A request not answered within this time gets a 503 (default 10 000 ms); also the time to receive a body. */
   requestTimeoutMs?: number;
