@@ -91,6 +91,7 @@ export default defineConfig({
             { text: 'Run a policy in the browser', link: '/guides/browser' },
             { text: 'The PushT environment', link: '/guides/pusht' },
             { text: 'Evaluate in closed loop', link: '/guides/closed-loop' },
+            { text: 'Serve a policy to a robot', link: '/guides/serve' },
             { text: 'The playground', link: '/guides/playground' },
           ],
         },

@@ -20,8 +20,8 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['perf'],
-  ['sweep', 'serve'],
-  ['run', 'report'],
+  ['sweep'],
+  ['run', 'report', 'serve'],
   ['train', 'evaluate'],
   ['model'],
   ['algorithms', 'tasks'],
