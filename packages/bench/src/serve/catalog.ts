@@ -49,6 +49,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /**
  * `name=folder` or `folder` (named after the folder) -> `{ name, dir }`; names are URL-safe
  * (`[A-Za-z0-9._-]`, at most 64) so that `/policies/:name/act` needs no escaping.
+ *
+ * ```ts
+ * parseRunSpec('mip=runs/mip-pusht'); // { name: 'mip', dir: 'runs/mip-pusht' }
+ * parseRunSpec('runs/flow-pusht');    // { name: 'flow-pusht', dir: 'runs/flow-pusht' }
+ * ```
  */
 export function parseRunSpec(spec: string): { name: string; dir: string } {
   const eq = spec.indexOf('=');
@@ -63,7 +68,15 @@ export function parseRunSpec(spec: string): { name: string; dir: string } {
   return { name, dir };
 }
 
-/** Loads every run (`name=folder` or `folder`); a duplicate name or an unloadable run is one clear error. */
+/**
+ * Loads every run (`name=folder` or `folder`) through `loadPolicyFromRun`; a duplicate name or an
+ * unloadable run is one clear error (and the runs loaded before it are disposed).
+ *
+ * ```ts
+ * const policies = await loadCatalog(['mip=runs/mip-pusht', 'runs/flow-pusht']);
+ * const server = await startPolicyServer({ policies });
+ * ```
+ */
 export async function loadCatalog(specs: readonly string[]): Promise<ServedPolicy[]> {
   if (specs.length === 0) throw new ConfigError('mipjs serve: expected at least one RUN folder');
   const parsed = specs.map(parseRunSpec);
@@ -90,7 +103,14 @@ export function isSeedFree(policy: Policy): boolean {
   return start === 'zero' && Object.hasOwn(POLICY_SAMPLERS, policy.manifest.sampler.name);
 }
 
-/** The `GET /policies` entry of a served policy. */
+/**
+ * The `GET /policies` entry of a served policy: shapes per request (`[To, D]` in, `[H, A]` out)
+ * and the rows a receding-horizon controller executes.
+ *
+ * ```ts
+ * describePolicy(served).observation.shape; // [2, 5] for PushT
+ * ```
+ */
 export function describePolicy(s: ServedPolicy): PolicyDescription {
   const m = s.policy.manifest;
   return {

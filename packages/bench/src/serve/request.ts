@@ -110,6 +110,10 @@ function finiteRow(values: unknown, field: string, length: number, into: Float32
  * `observations` is `[B][To][D]` (B robots), `[To][D]` (one robot) or a flat list of `B·To·D`
  * numbers (row-major `[B, To, D]`); oldest observation first, newest last. A policy without
  * observations (To = 0) takes `{ batch?: B }` instead.
+ *
+ * ```ts
+ * parseJsonAct({ observations: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], seed: 3 }, shape); // batch 1, seed 3
+ * ```
  */
 export function parseJsonAct(body: unknown, shape: RequestShape): ParsedAct {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -227,6 +231,10 @@ export function readFloat32(bytes: Uint8Array, field: string): Float32Array {
 /**
  * A binary act body: raw little-endian float32 `[B, To, D]` (B = bytes / (4·To·D)); `nfe` and
  * `seed` come from the query string.
+ *
+ * ```ts
+ * parseBinaryAct(Buffer.from(new Float32Array(10).buffer), { nfe: '2' }, shape); // To 2, D 5: batch 1
+ * ```
  */
 export function parseBinaryAct(
   bytes: Uint8Array,
