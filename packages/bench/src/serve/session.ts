@@ -78,7 +78,6 @@ export class RobotSession {
   private steps = 0;
   private prefetched: Promise<ActionChunk> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
-  private episode = 0;
 
   constructor(policy: SessionPolicy, source: ChunkSource, options: SessionOptions = {}) {
     const { obsSteps: To, horizon: H } = policy;
@@ -151,7 +150,6 @@ export class RobotSession {
     this.chunks = 0;
     this.steps = 0;
     this.prefetched = null;
-    this.episode++;
   }
 
   private async advance(observation: Float32Array | null): Promise<SessionStep> {
@@ -193,11 +191,9 @@ export class RobotSession {
     this.next++;
     this.steps++;
     if (this.prefetch > 0 && this.actionSteps - this.next === this.prefetch) {
-      const episode = this.episode;
-      const p = this.draw();
+      this.prefetched = this.draw();
       // A reset before the boundary drops the prefetch; its failure then concerns nobody.
-      p.catch(() => undefined);
-      if (episode === this.episode) this.prefetched = p;
+      this.prefetched.catch(() => undefined);
     }
     return answer;
   }
