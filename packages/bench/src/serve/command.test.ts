@@ -12,6 +12,8 @@ import { HAVE_PUSHT_DATA, trainTinyPushTRun } from '../test-utils/pusht-run.js';
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mipjs-serve-cli-'));
 const run = it.skipIf(!HAVE_PUSHT_DATA);
+if (!HAVE_PUSHT_DATA)
+  console.warn('SKIPPING the mipjs serve tests: no PushT dataset (datasets/pusht) to train a run on');
 let oracle: Policy;
 
 beforeAll(async () => {

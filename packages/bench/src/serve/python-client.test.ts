@@ -16,13 +16,14 @@ const PYTHON = '/usr/bin/python3';
 const CLIENT = join(import.meta.dirname, '../../../../examples/python-client/mipjs_client.py');
 const HAVE_PYTHON = existsSync(PYTHON);
 const HAVE_WEBSOCKETS = HAVE_PYTHON && spawnSync(PYTHON, ['-c', 'import websockets']).status === 0;
+// The convention of .ci/summary.mjs: one `SKIPPING <what>: <why>` line per skipped case.
 if (!HAVE_PUSHT_DATA)
-  console.warn('python-client.test: skipped: no PushT dataset (datasets/pusht) to train a run on');
+  console.warn('SKIPPING the Python client test: no PushT dataset (datasets/pusht) to train a run on');
 else if (!HAVE_PYTHON)
-  console.warn(`python-client.test: skipped: ${PYTHON} is missing (apt-get install python3)`);
+  console.warn(`SKIPPING the Python client test: ${PYTHON} is missing (apt-get install python3)`);
 else if (!HAVE_WEBSOCKETS) {
   console.warn(
-    'python-client.test: the WebSocket case is skipped: python3-websockets is missing (apt-get install python3-websockets)',
+    'SKIPPING the Python client over WebSocket: python3-websockets is missing (apt-get install python3-websockets)',
   );
 }
 

@@ -63,6 +63,8 @@ function openSocket(url: string, headers: Record<string, string> = {}): Promise<
 
 const dir = mkdtempSync(join(tmpdir(), 'mipjs-serve-'));
 const run = it.skipIf(!HAVE_PUSHT_DATA);
+if (!HAVE_PUSHT_DATA)
+  console.warn('SKIPPING the mipjs serve tests: no PushT dataset (datasets/pusht) to train a run on');
 let served: ServedPolicy;
 let oracle: Policy;
 const servers: RunningPolicyServer[] = [];
