@@ -12,7 +12,8 @@ import { loadCatalog, type ServedPolicy } from './catalog.js';
 import { type RunningPolicyServer, startPolicyServer } from './server.js';
 
 /** Debian's interpreter (the example needs only its standard library, plus python3-websockets for ws). */
-const PYTHON = '/usr/bin/python3';
+/** MIPJS_PYTHON overrides it (e.g. a path that does not exist, to see the skip). */
+const PYTHON = process.env.MIPJS_PYTHON ?? '/usr/bin/python3';
 const CLIENT = join(import.meta.dirname, '../../../../examples/python-client/mipjs_client.py');
 const HAVE_PYTHON = existsSync(PYTHON);
 const HAVE_WEBSOCKETS = HAVE_PYTHON && spawnSync(PYTHON, ['-c', 'import websockets']).status === 0;
