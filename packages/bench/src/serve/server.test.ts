@@ -362,6 +362,9 @@ describe('mipjs serve over WebSocket', () => {
     const server = await start();
     const base = server.url.replace('http', 'ws');
     await expect(openSocket(`${base}/policies/nope/session`)).rejects.toThrow('HTTP 404');
+    const plain = await fetch(`${server.url}/policies/tiny/session`);
+    expect(plain.status).toBe(426);
+    expect(((await plain.json()) as ActAnswer).error?.field).toBe('upgrade');
     await expect(openSocket(`${base}/policies/tiny/session?prefetch=99`)).rejects.toThrow('HTTP 400');
     await expect(openSocket(`${base}/policies/tiny/session?speed=2`)).rejects.toThrow('HTTP 400');
   });

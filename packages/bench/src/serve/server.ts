@@ -323,20 +323,30 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
       .send(float32Bytes(chunk.data));
   });
 
-  app.get(
-    '/policies/:name/session',
-    {
-      websocket: true,
-      // Runs before the upgrade: a bad policy name or query is a plain HTTP 4xx, not a socket.
-      preValidation: async (request) => {
-        const served = policyOf(request);
-        (request as unknown as { session: RobotSession }).session = sessionFor(
-          served,
-          request.query as Record<string, unknown>,
-        );
-      },
+  app.route({
+    method: 'GET',
+    url: '/policies/:name/session',
+    // Runs before the upgrade: a bad policy name or query is a plain HTTP 4xx, not a socket.
+    preValidation: async (request) => {
+      const served = policyOf(request);
+      (request as unknown as { session: RobotSession }).session = sessionFor(
+        served,
+        request.query as Record<string, unknown>,
+      );
     },
-    (socket, request) => {
+    // A plain GET (no upgrade) is told what the route expects.
+    handler: async (_request, reply) =>
+      sendError(
+        reply,
+        new RequestError(
+          426,
+          'upgrade-required',
+          'upgrade',
+          'a WebSocket upgrade (ws://…/session)',
+          'this route is a WebSocket session; connect with a WebSocket client',
+        ),
+      ),
+    wsHandler: (socket, request) => {
       const served = policyOf(request);
       const session = (request as unknown as { session: RobotSession }).session;
       const entry = { socket, session };
@@ -344,7 +354,7 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
       socket.on('close', () => open.delete(entry));
       handleSession(socket, served, session, request);
     },
-  );
+  });
 
   if (sim) {
     app.post('/sim/pusht/episodes', async (request) => sim.open(request.body ?? {}));
