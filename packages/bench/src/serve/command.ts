@@ -14,6 +14,7 @@ interface ServeFlags {
   host: string;
   token?: string;
   insecure?: boolean;
+  allowOrigin?: string;
   backend: string;
   batching: boolean;
   batchWaitMs: string;
@@ -65,6 +66,10 @@ export function registerServeCommand(
     )
     .option('--token <secret>', `bearer token every request must carry (or ${SERVE_TOKEN_ENV}; never logged)`)
     .option('--insecure', 'allow a non-loopback --host without a token')
+    .option(
+      '--allow-origin <list>',
+      'web origins whose pages may call the server (default: none; requests with an Origin header are refused)',
+    )
     .option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`, 'auto')
     .option('--no-batching', 'one policy call per request (no merging of concurrent requests)')
     .option(
@@ -98,6 +103,10 @@ export function registerServeCommand(
         port,
         token: token === '' ? undefined : token,
         insecure: f.insecure ?? false,
+        allowOrigins: (f.allowOrigin ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         batching: {
           enabled: f.batching,
           maxWaitMs: parseNumberFlag('--batch-wait-ms', f.batchWaitMs),

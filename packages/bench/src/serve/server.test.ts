@@ -562,6 +562,21 @@ describe('security and shutdown', () => {
     await server.close(); // a refused upgrade must not leave its socket open (close would hang)
   });
 
+  run('refuses requests from web pages (an Origin header) unless their origin is allowed', async () => {
+    const server = await start({ allowOrigins: ['http://localhost:5173'] });
+    const from = (origin: string) => fetch(`${server.url}/policies`, { headers: { origin } });
+    const refused = await from('http://evil.example');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as ActAnswer).error?.field).toBe('origin');
+    expect((await from('http://localhost:5173')).status).toBe(200);
+    expect((await fetch(`${server.url}/policies`)).status).toBe(200); // robots send no Origin
+    const base = server.url.replace('http', 'ws');
+    await expect(
+      openSocket(`${base}/policies/tiny/session`, { origin: 'http://evil.example' }),
+    ).rejects.toThrow('HTTP 403');
+    await server.close(); // the refused upgrade's socket is closed too
+  });
+
   run('refuses to bind a non-loopback address without a token or --insecure', async () => {
     await expect(startPolicyServer({ policies: [served], host: '0.0.0.0', port: 0 })).rejects.toThrow(
       ConfigError,

@@ -37,6 +37,13 @@ export interface PolicyServerOptions {
   token?: string;
   /** Allow a non-loopback `host` without a token. */
   insecure?: boolean;
+  /**
+   * Web origins (`http://localhost:5173`) whose pages may call the server. A request that carries an
+   * `Origin` header (browsers send one, robots' HTTP and WebSocket clients do not) from any other
+   * origin is refused with a 403: a web page the operator happens to open must not drive a robot's
+   * policy through the loopback address (WebSockets have no CORS). Default: none.
+   */
+  allowOrigins?: string[];
   /** Request batching (default on, no timer: the end of the event-loop turn; 64 rows). */
   batching?: BatcherOptions;
   /** A request not answered within this time gets a 503 (default 10 000 ms); also the time to receive a body. */
@@ -264,7 +271,25 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
   });
 
   // After the WebSocket plugin: its own onRequest hook marks upgrade requests, so that a refused
-  // upgrade's socket is destroyed after the 401 instead of being left open.
+  // upgrade's socket is destroyed after the 403 / 401 instead of being left open.
+  const allowed = new Set(options.allowOrigins ?? []);
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowed.has(origin)) {
+      return sendError(
+        reply,
+        new RequestError(
+          403,
+          'origin',
+          'origin',
+          allowed.size > 0
+            ? `one of ${[...allowed].join(', ')}`
+            : 'no Origin header (a web page needs --allow-origin)',
+          `origin: requests from web pages at ${origin.slice(0, 100)} are refused; start the server with --allow-origin ${origin.slice(0, 100)}`,
+        ),
+      );
+    }
+  });
   if (options.token !== undefined) {
     const token = options.token;
     app.addHook('onRequest', async (request, reply) => {
