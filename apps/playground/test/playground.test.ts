@@ -41,7 +41,7 @@ const STEPS = 300;
 
 const skipReason = existsSync(chromiumPath)
   ? null
-  : `${chromiumPath} is missing (install Debian's chromium: apt-get install -y chromium)`;
+  : `${chromiumPath} is missing (install Debian's chromium: sudo apt-get install -y chromium)`;
 if (skipReason) console.warn(`SKIPPING the browser test of the playground: ${skipReason}`);
 
 const types: Record<string, string> = {
