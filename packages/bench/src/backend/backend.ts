@@ -99,11 +99,32 @@ export function onBackendReady(hook: () => void): void {
   setupHooks.push(hook);
 }
 
+/** Whether this process has said which backend `auto` chose (it says so once). */
+let announced = false;
+
+/**
+ * The one line a process prints about its backend, in place of TF.js's "Hi, looks like you are
+ * running TensorFlow.js in Node.js..." banner (silenced by the PROD flag in prepareBackend): what
+ * `--backend auto` chose and why the faster ones were passed over. Printed only for `auto`, once
+ * per process: a backend the user named needs no announcement, and a pool worker receives the
+ * backend its parent already announced.
+ *
+ * `backendLine('wasm', 1, ['tensorflow-gpu: ...', 'tensorflow: ...'])` ->
+ * `backend: wasm, 1 thread (auto; tensorflow-gpu, tensorflow unavailable: mipjs info says why)`
+ */
+export function backendLine(name: ConcreteBackend, threads: number, tried: readonly string[]): string {
+  const threadNote = name === 'wasm' ? `, ${threads} thread${threads === 1 ? '' : 's'}` : '';
+  const passed = tried.map((t) => t.split(':')[0]);
+  const why = passed.length > 0 ? `; ${passed.join(', ')} unavailable: mipjs info says why` : '';
+  return `backend: ${name}${threadNote} (auto${why})`;
+}
+
 /**
  * Selects and initialises a TF.js backend. `auto` tries tensorflow-gpu, tensorflow (the native
  * bindings, optional and detected at run time), then wasm, then cpu. An explicitly requested
  * backend that is missing is an error that says how to install it. The wasm backend runs
- * `MIPJS_WASM_THREADS` XNNPACK threads (default 1; see wasm-threads.ts).
+ * `MIPJS_WASM_THREADS` XNNPACK threads (default 1; see wasm-threads.ts). `log` receives one line
+ * ({@link backendLine}) the first time `auto` chooses in this process, and nothing otherwise.
  */
 export async function setupBackend(
   requested: BackendName,
@@ -129,9 +150,10 @@ export async function setupBackend(
       await tf.ready();
       active = name;
       for (const hook of setupHooks) hook();
-      const threadNote =
-        name === 'wasm' ? `, ${wasmThreadsInUse} thread${wasmThreadsInUse === 1 ? '' : 's'}` : '';
-      log(`backend: ${name}${requested === 'auto' ? ' (auto)' : ''}${threadNote}`);
+      if (requested === 'auto' && !announced) {
+        announced = true;
+        log(backendLine(name, wasmThreadsInUse, tried));
+      }
       return { backend: name, tried };
     }
     tried.push(`${name}: ${why}`);

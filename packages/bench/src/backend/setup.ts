@@ -18,7 +18,10 @@ export async function prepareBackend(
   requested: BackendName,
   log: (line: string) => void = () => {},
 ): Promise<ConcreteBackend> {
-  tf.env().set('PROD', true); // silences the "install tfjs-node" banner; no debug checks
+  // TF.js's production flag (tf.enableProdMode) silences its warnings, among them the cpu
+  // backend's "Hi, looks like you are running TensorFlow.js in Node.js" banner: setupBackend
+  // says what it chose in mip.js's own line instead (backendLine).
+  tf.enableProdMode();
   const { backend } = await setupBackend(requested, log);
   installFastMatMulGradient();
   installHigherOrderGradientFix();

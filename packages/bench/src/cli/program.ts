@@ -609,13 +609,14 @@ export function buildProgram(): Command {
       for (const [k, v] of Object.entries(await versions())) print(`  ${k} ${v}`);
       print('backends (auto tries them in this order):');
       for (const [k, v] of Object.entries(await probeBackends())) print(`  ${k}: ${v}`);
-      print('algorithms:');
+      // NFE: network calls per action chunk, the unit `--nfe` and the result tables use.
+      print('algorithms (NFE evaluated by default; --nfe changes it unless it is fixed):');
       const table = await resolveAlgorithms(f.algorithmPackage ?? []);
       const builtin = new Set(builtinAlgorithms().map((a) => a.name));
       for (const a of table.values()) {
-        print(
-          `  ${a.name.padEnd(14)} steps [${a.defaultSteps.join(', ')}]${a.needsTeacher ? ' (teacher)' : ''}${builtin.has(a.name) ? '' : ' (package)'}  ${a.description ?? ''}`,
-        );
+        const nfe = a.fixedNfe ? `NFE ${a.fixedNfe} (fixed)` : `NFE ${a.defaultSteps.join(', ')}`;
+        const tags = `${nfe}${a.needsTeacher ? ' (teacher)' : ''}${builtin.has(a.name) ? '' : ' (package)'}`;
+        print(`  ${a.name.padEnd(14)} ${tags.padEnd(26)} ${a.description ?? ''}`);
       }
       print(`networks: ${NETWORK_NAMES.join(', ')}`);
       print('tasks:');

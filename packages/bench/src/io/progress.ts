@@ -3,7 +3,11 @@ import cliProgress from 'cli-progress';
 /** Training progress: a bar on a TTY, plain lines otherwise (both on stderr). */
 export interface Progress {
   start(total: number, at: number): void;
-  update(step: number, loss: number): void;
+  /**
+   * `loss` is the mean over the last `lossSteps` steps (up to `step`; 1 when omitted): the trainer
+   * passes the mean of its current metrics.jsonl window.
+   */
+  update(step: number, loss: number, lossSteps?: number): void;
   stop(): void;
 }
 
@@ -14,6 +18,11 @@ function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.max(0, Math.round(seconds));
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** ` (mean of steps 51-60)` after a loss averaged over several steps; nothing after one step's loss. */
+function lossWindow(step: number, lossSteps: number): string {
+  return lossSteps > 1 ? ` (mean of steps ${step - lossSteps + 1}-${step})` : '';
 }
 
 /**
@@ -30,7 +39,7 @@ export function createProgress(
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${label} [{bar}] {value}/{total} | loss {loss} | {rate} steps/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {value}/{total} | loss {loss}{window} | {rate} steps/s | ETA {eta_formatted}`,
         hideCursor: true,
         etaBuffer: 50,
         fps: 5,
@@ -43,11 +52,15 @@ export function createProgress(
       start(total, at) {
         startTime = performance.now();
         startStep = at;
-        bar.start(total, at, { loss: '-', rate: '-' });
+        bar.start(total, at, { loss: '-', window: '', rate: '-' });
       },
-      update(step, loss) {
+      update(step, loss, lossSteps = 1) {
         const rate = (step - startStep) / ((performance.now() - startTime) / 1000);
-        bar.update(step, { loss: loss.toPrecision(4), rate: rate.toFixed(1) });
+        bar.update(step, {
+          loss: loss.toPrecision(4),
+          window: lossWindow(step, lossSteps),
+          rate: rate.toFixed(1),
+        });
       },
       stop() {
         bar.stop();
@@ -60,12 +73,13 @@ export function createProgress(
   let last = 0;
   let lastStep = 0;
   let lastLoss = Number.NaN;
+  let lastLossSteps = 1;
   let stopped = true;
-  const line = (step: number, loss: number) => {
+  const line = (step: number, loss: number, lossSteps: number) => {
     const elapsed = (performance.now() - startTime) / 1000;
     const rate = (step - startStep) / Math.max(elapsed, 1e-9);
     stream.write(
-      `${label} step ${step}/${total} loss ${loss.toPrecision(4)} ${rate.toFixed(1)} steps/s ETA ${formatEta((total - step) / rate)}\n`,
+      `${label} step ${step}/${total} loss ${loss.toPrecision(4)}${lossWindow(step, lossSteps)} ${rate.toFixed(1)} steps/s ETA ${formatEta((total - step) / rate)}\n`,
     );
   };
   return {
@@ -76,17 +90,18 @@ export function createProgress(
       startStep = at;
       stopped = false;
     },
-    update(step, loss) {
+    update(step, loss, lossSteps = 1) {
       lastStep = step;
       lastLoss = loss;
+      lastLossSteps = lossSteps;
       const now = performance.now();
       if (now - last >= every * 1000) {
         last = now;
-        line(step, loss);
+        line(step, loss, lossSteps);
       }
     },
     stop() {
-      if (!stopped && lastStep > startStep) line(lastStep, lastLoss);
+      if (!stopped && lastStep > startStep) line(lastStep, lastLoss, lastLossSteps);
       stopped = true;
     },
   };

@@ -72,6 +72,18 @@ function fmt(v: unknown): string {
   return a >= 1000 || a < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
 }
 
+/**
+ * `final loss 0.0977 (mean of steps 51-60)`: the last metrics.jsonl line's loss, which is the mean
+ * over the steps since the line before it (the last number the training progress printed, too).
+ */
+function finalLoss(lossLines: readonly Record<string, unknown>[]): string {
+  const last = lossLines.at(-1);
+  if (!last) return 'no loss recorded';
+  const from = Number(lossLines.at(-2)?.step ?? 0) + 1;
+  const to = Number(last.step);
+  return `final loss ${fmt(last.loss)} (${from === to ? `step ${to}` : `mean of steps ${from}-${to}`})`;
+}
+
 /** The rows as a markdown table: one line per (algorithm, network, task, seed, nfe). */
 export function markdownTable(rows: readonly ResultRow[]): string {
   const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
@@ -433,10 +445,8 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
   if (runs.length > 0) {
     md.push('## Runs', '');
     for (const run of runs) {
-      const last = run.metrics.filter((m) => typeof m.loss === 'number').at(-1);
-      md.push(
-        `- \`${relative(root, run.dir) || '.'}\`: ${runLabel(run)}, final loss ${fmt(last?.loss)} at step ${last?.step ?? '-'}`,
-      );
+      const lossLines = run.metrics.filter((m) => typeof m.loss === 'number');
+      md.push(`- \`${relative(root, run.dir) || '.'}\`: ${runLabel(run)}, ${finalLoss(lossLines)}`);
     }
     md.push('');
   }

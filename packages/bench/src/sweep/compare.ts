@@ -20,6 +20,20 @@ function fmt(v: number): string {
   return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(2) : v.toFixed(4);
 }
 
+/**
+ * One value of a table column, in the column's unit: rates as percentages (`successRate` 0.06 ->
+ * `6%`), times in milliseconds (`chunkLatencyMs`) or seconds (`train s`) to a tenth or a hundredth,
+ * counts as integers; any other metric (losses, rewards, KL) to four decimals.
+ */
+function formatColumnValue(column: string, v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (/Rate$/.test(column)) return `${(v * 100).toFixed(0)}%`;
+  if (/Ms$/.test(column)) return Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+  if (column === 'train s') return v.toFixed(1);
+  if (column === 'episodes' && Number.isInteger(v)) return String(v);
+  return fmt(v);
+}
+
 /** The comparison table (means over seeds; ± std when several seeds). */
 export function comparisonTable(rows: readonly ResultRow[], header: string): string {
   const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
@@ -34,19 +48,27 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
   });
   for (const group of groups.values()) {
     const r0 = group[0];
-    const cell = (values: number[]) => {
+    const cell = (column: string, values: number[]) => {
       const m = mean(values);
-      if (values.length < 2) return fmt(m);
+      if (values.length < 2) return formatColumnValue(column, m);
       const sd = Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
-      return `${fmt(m)} ± ${fmt(sd)}`;
+      return `${formatColumnValue(column, m)} ± ${formatColumnValue(column, sd)}`;
     };
     table.push([
       r0.task,
       r0.algorithm,
       String(r0.nfe),
-      ...metricKeys.map((k) => cell(group.map((r) => r.metrics[k]).filter((v) => v !== undefined))),
+      ...metricKeys.map((k) =>
+        cell(
+          k,
+          group.map((r) => r.metrics[k]).filter((v) => v !== undefined),
+        ),
+      ),
       [...new Set(group.map((r) => r.steps))].join(','),
-      cell(group.map((r) => r.trainSeconds)),
+      cell(
+        'train s',
+        group.map((r) => r.trainSeconds),
+      ),
     ]);
   }
   return `${header}\n${table.toString()}`;

@@ -286,6 +286,16 @@ class MetricsWindow {
   private lossSum = 0;
   private termSums: Record<string, number> = {};
 
+  /** The mean loss of the window so far: what its metrics line will say, and the progress shows. */
+  get meanLoss(): number {
+    return this.lossSum / this.steps;
+  }
+
+  /** Steps in the window so far. */
+  get size(): number {
+    return this.steps;
+  }
+
   add(report: StepReport): void {
     this.steps++;
     this.lossSum += report.loss;
@@ -348,7 +358,9 @@ async function stepLoop(
     const report = optimizerStep(run, interpolant, step, lr, dT, start.step);
     const done = step + 1;
     window.add(report);
-    options.progress?.update(done, report.loss);
+    // The window's mean, not this step's loss: the last number on the console is then the final
+    // loss of metrics.jsonl and of the report.
+    options.progress?.update(done, window.meanLoss, window.size);
     if (done % config.logEvery === 0 || done === config.steps) {
       start.metrics.push(window.close(done, { gradNorm: report.gradNorm, lr, deltaT: dT }, seconds));
       flushMetrics();
