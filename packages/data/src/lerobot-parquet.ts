@@ -52,14 +52,61 @@ type Row = Record<string, unknown>;
 async function readRows(file: string, columns: readonly string[], requiredOf: string): Promise<Row[]> {
   if (!existsSync(file))
     throw new DataError(file, '/', `an existing parquet file (${requiredOf})`, 'no such file');
-  const buffer = await asyncBufferFromFile(file);
-  const metadata = await parquetMetadataAsync(buffer);
-  const top = topLevelNames(metadata.schema);
+  // hyparquet's own errors on a corrupt file are internal (`Cannot read properties of
+  // undefined`): each becomes one DataError naming the file, with the library's message.
+  const failed = (stage: string, error: unknown) =>
+    new DataError(
+      file,
+      '/',
+      `a readable parquet file (${stage})`,
+      `hyparquet: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  let buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  // hyparquet reads column chunks in parallel; when one read fails, the others are still in
+  // flight. They are awaited before the error is thrown, so none fails later, unhandled (e.g.
+  // when the caller has removed the file by then).
+  const inFlight = new Set<Promise<ArrayBuffer>>();
+  try {
+    const raw = await asyncBufferFromFile(file);
+    buffer = {
+      byteLength: raw.byteLength,
+      slice(start, end) {
+        const read = Promise.resolve(raw.slice(start, end));
+        inFlight.add(read);
+        read.then(
+          () => inFlight.delete(read),
+          () => inFlight.delete(read),
+        );
+        return read;
+      },
+    };
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    await Promise.allSettled([...inFlight]);
+    throw failed('its footer metadata', error);
+  }
+  const top = topLevelNames(metadata.schema ?? []);
   for (const c of columns) {
     if (!top.includes(c))
       throw new DataError(file, c, `a column (available: ${top.join(', ')})`, 'no such column');
   }
-  return (await parquetReadObjects({ file: buffer, metadata, columns: [...columns], compressors })) as Row[];
+  let rows: Row[];
+  try {
+    rows = (await parquetReadObjects({
+      file: buffer,
+      metadata,
+      columns: [...columns],
+      compressors,
+    })) as Row[];
+  } catch (error) {
+    await Promise.allSettled([...inFlight]);
+    throw failed(`the columns ${columns.join(', ')}`, error);
+  }
+  const expected = Number(metadata.num_rows);
+  if (rows.length !== expected)
+    throw new DataError(file, '/', `${expected} rows (the footer's num_rows)`, `${rows.length}`);
+  return rows;
 }
 
 /** Names of the root's children (walking `num_children` of the flattened schema). */
@@ -138,6 +185,16 @@ export async function loadLeRobotDataset(
   root: string,
   options: LeRobotOptions = {},
 ): Promise<LeRobotDataset> {
+  try {
+    return await readLeRobotDataset(root, options);
+  } catch (error) {
+    // Anything not foreseen below still names the dataset, on one line.
+    if (error instanceof DataError) throw error;
+    throw new DataError(root, '/', 'a readable LeRobot dataset', String(error).split('\n')[0]);
+  }
+}
+
+async function readLeRobotDataset(root: string, options: LeRobotOptions): Promise<LeRobotDataset> {
   const keys = options.keys ?? ['observation.state', 'action'];
   if (keys.length === 0) throw new DataError(root, 'keys', 'at least one column to load');
   const infoPath = join(root, 'meta', 'info.json');
@@ -170,10 +227,21 @@ export async function loadLeRobotDataset(
     const chunksSize = info.chunks_size ?? 1000;
     const template = info.data_path ?? V2_DATA_PATH;
     for (let ep = 0; ep < n; ep++) {
-      const file = join(
-        root,
-        formatPathTemplate(template, { episode_chunk: Math.floor(ep / chunksSize), episode_index: ep }),
-      );
+      let relativePath: string;
+      try {
+        relativePath = formatPathTemplate(template, {
+          episode_chunk: Math.floor(ep / chunksSize),
+          episode_index: ep,
+        });
+      } catch {
+        throw new DataError(
+          infoPath,
+          'data_path',
+          'a template of {episode_chunk} and {episode_index}',
+          `'${template}'`,
+        );
+      }
+      const file = join(root, relativePath);
       const rows = await readRows(file, [...keys, 'frame_index'], `episode ${ep} of ${n}`);
       if (rows.length === 0) throw new DataError(file, 'frame_index', 'at least one frame', '0 rows');
       append(rows, file, 'frame_index');
@@ -211,7 +279,18 @@ export async function loadLeRobotDataset(
     const template = info.data_path ?? V3_DATA_PATH;
     const cache = new Map<string, Map<number, Row[]>>();
     for (const m of meta) {
-      const file = join(root, formatPathTemplate(template, { chunk_index: m.chunk, file_index: m.file }));
+      let relativePath: string;
+      try {
+        relativePath = formatPathTemplate(template, { chunk_index: m.chunk, file_index: m.file });
+      } catch {
+        throw new DataError(
+          infoPath,
+          'data_path',
+          'a template of {chunk_index} and {file_index}',
+          `'${template}'`,
+        );
+      }
+      const file = join(root, relativePath);
       let byEpisode = cache.get(file);
       if (!byEpisode) {
         byEpisode = new Map();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -202,6 +202,37 @@ describe('loadPushTZarr', () => {
       expect(err).toBeInstanceOf(DataError);
       expect((err as Error).message).toMatch(message);
     }
+  });
+
+  it('a truncated, resized or deleted chunk is a DataError naming the array and the chunk, never zeros', async () => {
+    // Raw (uncompressed) action chunk cut in half: decodes to fewer values.
+    const truncated = await writePushT('truncated-chunk.zarr');
+    const chunk = join(truncated, 'data/action/1.0');
+    const bytes = readFileSync(chunk);
+    writeFileSync(chunk, bytes.subarray(0, bytes.length / 2));
+    await expect(loadPushTZarr(truncated)).rejects.toThrow(
+      /truncated-chunk\.zarr: 'data\/action\/1\.0': expected a chunk of 16 values \(chunk shape \[8,2\]\), found 8 values/,
+    );
+    // A valid zlib stream of the wrong size (another array's chunk).
+    const resized = await writePushT('resized-chunk.zarr');
+    writeFileSync(join(resized, 'data/state/1.0'), deflateSync(new Uint8Array(4 * 7)));
+    await expect(loadPushTZarr(resized)).rejects.toThrow(
+      /'data\/state\/1\.0': expected a chunk of 20 values \(chunk shape \[4,5\]\), found 7 values/,
+    );
+    // A deleted chunk inside the extent: zarrita would return the fill value (0) there.
+    const deleted = await writePushT('deleted-chunk.zarr');
+    rmSync(join(deleted, 'data/state/2.0'));
+    const err = await loadPushTZarr(deleted).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(
+      /deleted-chunk\.zarr: 'data\/state': expected every chunk inside the array's extent \(shape \[10,5\], chunks \[4,5\]\), found data\/state\/2\.0 missing/,
+    );
+    // The same holds inside a zip.
+    const zipped = await writePushT('deleted-in-zip.zarr');
+    rmSync(join(zipped, 'data/keypoint/1.0.0'));
+    await expect(loadPushTZarr(zipDir(zipped))).rejects.toThrow(
+      /'data\/keypoint': expected every chunk .* missing/,
+    );
   });
 
   it('runs the README flow: load, split, fit, save, window, batch', async () => {

@@ -79,8 +79,16 @@ export async function loadRobomimicHdf5(
   const actionSpace = options.actionSpace ?? 'rotation6d';
   if (obsKeys.length === 0) throw new DataError(path, 'obs', 'at least one observation key');
   if (!existsSync(path)) throw new DataError(path, '/', 'an existing HDF5 file', 'no such file');
-  await h5wasm.ready;
-  const file = new h5wasm.File(path, 'r');
+  const h5 = await h5wasm.ready;
+  // HDF5 errors throw (with the diagnostic stack in the message) instead of printing dozens of
+  // C diagnostic lines to stderr; hdf5Failure keeps the innermost reason for one DataError line.
+  h5.activate_throwing_error_handler();
+  let file: H5File;
+  try {
+    file = new h5wasm.File(path, 'r');
+  } catch (error) {
+    throw hdf5Failure(path, '/', error);
+  }
   try {
     const data = file.get('data');
     if (!(data instanceof Group))
@@ -183,9 +191,26 @@ export async function loadRobomimicHdf5(
       { source: path, skipFiniteCheck: true },
     );
     return { store, demos, obsKeyDims, arms };
+  } catch (error) {
+    throw error instanceof DataError ? error : hdf5Failure(path, '/', error);
   } finally {
-    file.close();
+    try {
+      file.close();
+    } catch {
+      // a file that failed mid-read may not close cleanly; the DataError above says why
+    }
   }
+}
+
+/**
+ * One {@link DataError} for an HDF5 library failure: the innermost reason of the diagnostic stack
+ * (e.g. `truncated file: eof = 900, ... stored_eof = 6048`), not the whole stack.
+ */
+function hdf5Failure(path: string, key: string, error: unknown): DataError {
+  const text = error instanceof Error ? error.message : String(error);
+  const reasons = [...text.matchAll(/#\d+: .* in [\w.]+\(\): (.+)$/gm)].map((m) => m[1]!.trim());
+  const reason = reasons.at(-1) ?? text.split('\n')[0]!.trim();
+  return new DataError(path, key, 'a readable HDF5 file', `HDF5: ${reason}`);
 }
 
 function concat(parts: Float32Array[], n: number): Float32Array {

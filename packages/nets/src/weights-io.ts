@@ -166,6 +166,18 @@ export function assignWeights(net: Network, manifest: WeightsManifest, data: Uin
   });
   if (extra.size > 0)
     throw new WeightsError(`the weights have variables the network lacks: ${[...extra].join(', ')}`);
+  // The variables tile the data file in order, without gaps or overlaps: a damaged offset that
+  // still lands in range would otherwise read another variable's bytes.
+  let next = 0;
+  for (const e of [...manifest.variables].sort((p, q) => p.offset - q.offset)) {
+    if (e.offset !== next)
+      throw new WeightsError(
+        `variable '${e.name}': byte offset ${e.offset}, expected ${next} (the variables tile the data file)`,
+      );
+    next += e.byteLength;
+  }
+  if (next !== data.byteLength)
+    throw new WeightsError(`the variables cover ${next} bytes of a ${data.byteLength}-byte data file`);
   const aligned = data.byteOffset % 4 === 0 ? data : data.slice();
   const floats = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
   // Non-finite weights evaluate to NaN actions with no error anywhere else: refuse them by name.
@@ -189,7 +201,14 @@ export function assignWeights(net: Network, manifest: WeightsManifest, data: Uin
 
 /** Rebuilds a network from serialized weights (`createNetwork(manifest.kind, manifest.config)`). */
 export function deserializeWeights(manifest: WeightsManifest, data: Uint8Array): Network {
-  const net = createNetwork(manifest.kind, manifest.config);
+  let net: Network;
+  try {
+    net = createNetwork(manifest.kind, manifest.config);
+  } catch (error) {
+    throw new WeightsError(
+      `cannot rebuild network '${String(manifest?.kind)}' from the manifest: ${(error as Error).message}`,
+    );
+  }
   try {
     assignWeights(net, manifest, data);
   } catch (err) {

@@ -70,6 +70,19 @@ export function readTensorStore(dir: string, base: string): Map<string, NamedArr
   copy.set(raw);
   const all = new Float32Array(copy.buffer);
   const out = new Map<string, NamedArray>();
+  // Entries tile the data in order with their shapes' sizes: a damaged offset, length or shape
+  // in the manifest is refused instead of reading other values.
+  let next = 0;
+  for (const e of manifest.entries) {
+    const size = Array.isArray(e.shape) ? e.shape.reduce((p, d) => p * d, 1) : Number.NaN;
+    if (e.offset !== next || e.length !== size)
+      throw new FileError(
+        `${join(dir, base)}.json: entry '${e.name}' (offset ${e.offset}, length ${e.length}, shape [${e.shape}]) does not follow the previous entries (offset ${next}, length ${size})`,
+      );
+    next += e.length;
+  }
+  if (next * 4 !== raw.byteLength)
+    throw new FileError(`${binPath}: ${raw.byteLength} bytes, the manifest's entries cover ${next * 4}`);
   for (const e of manifest.entries) {
     if (e.offset + e.length > all.length) throw new FileError(`${binPath} is truncated`);
     const data = all.slice(e.offset, e.offset + e.length);
