@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +153,41 @@ describe('mipjs info', () => {
 });
 
 describe('mipjs compare (tiny, end to end)', () => {
+  it('resumes with --resume, and a failed rerun never replaces good results', () => {
+    const dir = tempDir();
+    const out = join(dir, 'cmp');
+    const args = [
+      'compare',
+      '--algorithms',
+      'regression,flow',
+      ...TINY,
+      '--nfe',
+      '1',
+      '--out',
+      out,
+      '--workers',
+      '1',
+    ];
+    expect(mipjs(args, dir).code).toBe(0);
+    const rows = readFileSync(join(out, 'results.json'), 'utf8');
+    expect(JSON.parse(rows)).toHaveLength(2);
+    const again = mipjs(args, dir);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already holds results; pass --resume to continue it/);
+    const resumed = mipjs([...args, '--resume'], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/compare: 2 runs, 2 already finished, 0 to run/);
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(rows);
+    // The flow run is unfinished and its folder damaged: the rerun fails, the results stay.
+    rmSync(join(out, 'flow-s0', 'result.json'));
+    writeFileSync(join(out, 'flow-s0', 'config.json'), '{"task": "chec');
+    const failed = mipjs([...args, '--resume'], dir);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toMatch(/flow-s0.*config\.json: expected a run config as JSON/);
+    expect(failed.err).toMatch(/results\.json keeps its 2 rows/);
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(rows);
+  });
+
   it('trains, prints the table, writes rows and the report', () => {
     const dir = tempDir();
     const out = join(dir, 'cmp');

@@ -386,7 +386,8 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'results folder (default runs/compare-<time>)')
     .option('--workers <n>', 'worker processes (default: one per core, at most one per run)')
     .option('--json <file>', 'also write the result rows to this file')
-    .action(async (f: CommonFlags & { algorithms?: string; seeds?: string }) => {
+    .option('--resume', 'continue the results folder in --out: finished runs are kept, the others resume')
+    .action(async (f: CommonFlags & { algorithms?: string; seeds?: string; resume?: boolean }) => {
       const backend = backendOf(f);
       const preset = f.preset ? readPreset(f.preset, { dataGiven: f.data !== undefined }) : null;
       const file = fileFields(f);
@@ -407,6 +408,8 @@ export function buildProgram(): Command {
         flags,
         backend,
         out: f.out,
+        resume: f.resume,
+        fileKey: fileKeyLabel(f),
         workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
         json: f.json,
         quiet: f.quiet,

@@ -4,9 +4,9 @@ import Table from 'cli-table3';
 import type { BackendName } from '../backend/backend.js';
 import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.js';
 import type { ResultRow } from '../evaluate/results.js';
-import { makeDir, writeJsonAtomic } from '../io/io.js';
+import { makeDir, readJsonFile, writeJsonAtomic } from '../io/io.js';
 import { writeReport } from '../report/report.js';
-import type { RunJob } from '../run/run.js';
+import { RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from '../run/run.js';
 import { checkRuns, defaultWorkers, forkWorkersEarly, preflight, runJobs, timestamp } from './jobs.js';
 import { releaseWorkers } from './pool.js';
 
@@ -112,11 +112,45 @@ export interface CompareOptions {
   flags: Record<string, unknown>;
   backend: BackendName;
   out?: string;
+  /**
+   * Continue the results folder `out`: runs with a `result.json` are kept, the others continue
+   * from their checkpoint (as `mipjs sweep` does). Without it, a folder with results is refused.
+   */
+  resume?: boolean;
+  /** How errors name a key of `file` (see `resolveRunConfig`). */
+  fileKey?: (key: string) => string;
   workers?: number;
   json?: string;
   quiet?: boolean;
   log: (line: string) => void;
   print: (text: string) => void;
+}
+
+/**
+ * Writes `results.json` unless it would lose rows: a rerun whose runs failed keeps the good
+ * results already there (a failed rerun used to replace them with `[]`). Returns whether it wrote.
+ */
+export function writeResultsKeepingGood(
+  path: string,
+  rows: readonly ResultRow[],
+  log: (line: string) => void,
+): boolean {
+  if (existsSync(path)) {
+    let before: unknown = null;
+    try {
+      before = readJsonFile(path, 'result rows');
+    } catch {
+      // unreadable: replaced below
+    }
+    if (Array.isArray(before) && before.length > rows.length) {
+      log(
+        `${path} keeps its ${before.length} rows (this run produced ${rows.length}; a failed run never replaces results)`,
+      );
+      return false;
+    }
+  }
+  writeJsonAtomic(path, rows);
+  return true;
 }
 
 /**
@@ -137,14 +171,21 @@ export async function compare(
 ): Promise<{ dir: string; rows: ResultRow[]; seconds: number }> {
   const t0 = performance.now();
   const configs = o.algorithms.flatMap((algorithm) =>
-    o.seeds.map((seed) => resolveRunConfig(o.file, { ...o.flags, task: o.task, algorithm, seed })),
+    o.seeds.map((seed) =>
+      resolveRunConfig(o.file, { ...o.flags, task: o.task, algorithm, seed }, { fileKey: o.fileKey }),
+    ),
   );
   const dir = o.out ?? join('runs', `compare-${timestamp()}`);
-  if (existsSync(join(dir, 'results.json')))
-    throw new ConfigError(`${dir} already holds results; choose another --out`);
-  const workers = o.workers ?? defaultWorkers(configs.length);
+  if (o.resume && !o.out) throw new ConfigError('--resume needs --out <results folder>');
+  if (!o.resume && existsSync(join(dir, 'results.json')))
+    throw new ConfigError(
+      `${dir} already holds results; pass --resume to continue it or choose another --out`,
+    );
+  const runDir = (c: RunConfig) => join(dir, `${c.algorithm}-s${c.seed}`);
+  const pending = configs.filter((c) => !(o.resume && existsSync(join(runDir(c), RESULT_FILE)))).length;
+  const workers = o.workers ?? defaultWorkers(Math.max(1, pending));
   await checkRuns(configs);
-  const early = forkWorkersEarly(workers, configs.length);
+  const early = forkWorkersEarly(workers, pending);
   let backend: BackendName;
   try {
     backend = await preflight(configs, o.backend, o.log);
@@ -154,14 +195,28 @@ export async function compare(
   }
   makeDir(dir);
   o.log(`results folder: ${dir}`);
-  const jobs: RunJob[] = configs.map((config) => ({
-    config,
-    dir: join(dir, `${config.algorithm}-s${config.seed}`),
-    backend: o.backend === 'auto' ? backend : o.backend,
-    quiet: o.quiet,
-  }));
-  const { outcomes, failures } = await runJobs(jobs, workers, o.log, early);
-  const order = new Map(jobs.map((j, i) => [j.dir, i]));
+  const finished: RunOutcome[] = [];
+  const jobs: RunJob[] = [];
+  for (const config of configs) {
+    const d = runDir(config);
+    const done = o.resume ? readOutcome(d) : null;
+    if (done) finished.push(done);
+    else
+      jobs.push({
+        config,
+        dir: d,
+        backend: o.backend === 'auto' ? backend : o.backend,
+        // A run folder of this compare continues from its checkpoint (a fresh one starts at 0).
+        resume: o.resume && (existsSync(join(d, 'checkpoint')) || existsSync(join(d, 'config.json'))),
+        quiet: o.quiet,
+      });
+  }
+  if (o.resume)
+    o.log(`compare: ${configs.length} runs, ${finished.length} already finished, ${jobs.length} to run`);
+  const ran = await runJobs(jobs, workers, o.log, early);
+  const outcomes = [...finished, ...ran.outcomes];
+  const { failures } = ran;
+  const order = new Map(configs.map((c, i) => [runDir(c), i]));
   outcomes.sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
   const rows = outcomes.flatMap((x) => x.rows);
   const seconds = (performance.now() - t0) / 1000;
@@ -185,7 +240,7 @@ export async function compare(
     `${perAlgorithm('NFE', nfes)}; ` +
     `${c0.network} ${JSON.stringify(c0.networkOptions)}, backend ${backend}, ${workers} worker(s), wall ${seconds.toFixed(1)} s`;
   const notes = METRIC_NOTES[c0.task] ?? (c0.data ? METRIC_NOTES.dataset : []);
-  writeJsonAtomic(join(dir, 'results.json'), rows);
+  writeResultsKeepingGood(join(dir, 'results.json'), rows, o.log);
   if (o.json) writeJsonAtomic(o.json, rows);
   await writeReport(dir, {
     title: `mipjs compare: ${c0.task}`,

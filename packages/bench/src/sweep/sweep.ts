@@ -7,7 +7,7 @@ import type { ResultRow } from '../evaluate/results.js';
 import { makeDir, writeJsonAtomic } from '../io/io.js';
 import { writeReport } from '../report/report.js';
 import { RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from '../run/run.js';
-import { comparisonTable } from './compare.js';
+import { comparisonTable, writeResultsKeepingGood } from './compare.js';
 import { checkRuns, defaultWorkers, forkWorkersEarly, preflight, runJobs } from './jobs.js';
 import { releaseWorkers } from './pool.js';
 
@@ -146,7 +146,7 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
   const order = new Map(entries.map((e, i) => [e.dir, i]));
   const all = [...finished, ...outcomes].sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
   const rows = all.flatMap((x) => x.rows);
-  writeJsonAtomic(join(o.out, 'results.json'), rows);
+  writeResultsKeepingGood(join(o.out, 'results.json'), rows, o.log);
   if (o.json) writeJsonAtomic(o.json, rows);
   await writeReport(o.out, {
     title: 'mipjs sweep',
