@@ -70,6 +70,15 @@ describe('mipjs bad input', () => {
       ['train', ...TINY, '--network-options', '"wide"'],
       /--network-options: expected a JSON object, found '"wide"'/,
     ],
+    // Used to die after 24 s with 'memory access out of bounds'.
+    [
+      ['train', ...TINY, '--batch', '100000000'],
+      /--batch 100000000: one training step needs about [\d.]+ [GTP]iB \([\d.]+ KiB per sample, measured on probe steps\), more than this machine's .* of memory \(backend cpu\); a batch of at most about \d+ fits/,
+    ],
+    [
+      ['train', '--steps', '6', '--batch', '100000000', '--backend', 'wasm', '--quiet'],
+      /--batch 100000000: one training step needs about .* more than the wasm backend's 4 GiB address space/,
+    ],
     // Node 20's recursive mkdir spins forever at 100% CPU here.
     [['train', ...TINY, '--out', '/proc/mipjs-no/run'], /cannot create folder \/proc\/mipjs-no/],
     [

@@ -6,7 +6,13 @@ import type { LossContext } from '@mipjs/losses';
 import { Ema, type FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithms.js';
-import { configMismatch, type RunConfig, validateRunConfig } from '../config/config.js';
+import {
+  ConfigError,
+  configMismatch,
+  fieldLabel,
+  type RunConfig,
+  validateRunConfig,
+} from '../config/config.js';
 import { makeDir, readJsonFile, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/io.js';
 import type { Progress } from '../io/progress.js';
 import { buildModel, encoderAsWeights, loadModelInto, type Model } from '../model/model.js';
@@ -25,6 +31,7 @@ import {
 } from './checkpoint.js';
 import { AdamW } from './optim/adamw.js';
 import { cosineLr } from './optim/schedule.js';
+import { estimateStepBytes, stepMemoryProblem } from './step-memory.js';
 import { readTensorStore } from './tensor-store.js';
 
 export {
@@ -125,11 +132,14 @@ export interface TrainResult {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const config = validateRunConfig(options.config);
-  makeDir(options.dir);
-  recoverRunFolder(options.dir, options.log ?? (() => {}));
+  if (existsSync(options.dir)) recoverRunFolder(options.dir, options.log ?? (() => {}));
   const saved = checkResumable(options, config);
   const run = setUp(options, config);
   try {
+    // Before anything is written: a batch that cannot fit fails here, not minutes later with
+    // `memory access out of bounds`.
+    await checkStepMemory(run);
+    makeDir(options.dir);
     const start = await resume(run, saved);
     writeJsonAtomic(join(run.dir, RUN_FILES.config), config);
     const end = await stepLoop(run, start);
@@ -397,6 +407,57 @@ async function evaluateDuringTraining(
     await writeBestCheckpoint(run.dir, run.ema, start.best, hook.writeBestFiles);
     run.log(`step ${step}: best closed-loop score ${score} (checkpoint-best/)`);
   }
+}
+
+/**
+ * Refuses a batch whose training step cannot fit the backend's memory: two probe steps (loss and
+ * gradients, nothing applied) at batches 4 and 8 give the peak bytes per sample, extrapolated to
+ * `batchSize` ({@link estimateStepBytes}). Small batches are not probed.
+ */
+async function checkStepMemory(run: TrainingRun): Promise<void> {
+  const { config } = run;
+  if (config.batchSize <= PROBE_BATCHES[1]) return;
+  const interpolant = new Interpolant(config.interpolant);
+  const peaks: { batch: number; peak: number }[] = [];
+  for (const b of PROBE_BATCHES) peaks.push({ batch: b, peak: await probeStepPeak(run, interpolant, b) });
+  const estimate = estimateStepBytes(peaks[0]!, peaks[1]!, config.batchSize);
+  const problem = stepMemoryProblem(
+    estimate,
+    config.batchSize,
+    tf.getBackend(),
+    fieldLabel(run.options.config, 'batchSize'),
+  );
+  if (problem) throw new ConfigError(problem);
+}
+
+const PROBE_BATCHES = [4, 8] as const;
+
+/** Peak bytes of the loss and its gradients at batch `b` (step 0's draws; the weights are untouched). */
+async function probeStepPeak(run: TrainingRun, interpolant: Interpolant, b: number): Promise<number> {
+  const { config, model, trainable } = run;
+  const { algorithm, task, teacher } = run.options;
+  const host = task.trainBatch(config.seed, 0, b);
+  const before = tf.memory().numBytes;
+  // tf.profile records the bytes held after each kernel: its peak is the step's high-water mark.
+  const info = await tf.profile(() => {
+    const action = tf.tensor3d(host.action, [b, task.horizon, task.actDim]);
+    const obs = host.obs ? tf.tensor3d(host.obs, [b, task.obsSteps, task.obsDim]) : null;
+    const { value, grads } = tf.variableGrads(() => {
+      const cond = model.encode(obs, true, mixSeed(config.seed, 0, 0xd409));
+      const ctx: LossContext<Record<string, unknown>> = {
+        flowMap: model.flowMap,
+        teacher,
+        interpolant,
+        rng: new RandomStream(mixSeed(config.seed, 0, 0x5eed)),
+        training: true,
+        options: config.lossOptions,
+      };
+      return algorithm.loss(ctx, { action, cond, deltaT: 0.01 }).loss;
+    }, trainable);
+    tf.dispose([action, ...(obs ? [obs] : []), value, ...Object.values(grads)]);
+    return [];
+  });
+  return Math.max(0, info.peakBytes - before);
 }
 
 /**
