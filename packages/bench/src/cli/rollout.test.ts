@@ -59,7 +59,7 @@ describe.skipIf(!HAVE_PUSHT_DATA)('mipjs rollout', () => {
       ['--env', 'pusht', '--out', 'x.gif', '--seed', '-1'],
       /--seed: expected an integer in \[0, 2\^32\), got -1/,
     ],
-    [['--env', 'pusht', '--out', 'x.gif', '--seed', 'abc'], /--seed: 'abc' is not a number/],
+    [['--env', 'pusht', '--out', 'x.gif', '--seed', 'abc'], /--seed: expected a number, found 'abc'/],
     [['--env', 'pusht', '--out', 'x.gif', '--nfe', '1,2'], /--nfe: /],
   ])('%s fails in one line', async (flags, message) => {
     const r = await mipjs(['rollout', run, ...(flags as string[])]);

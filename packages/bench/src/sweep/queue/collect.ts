@@ -1,9 +1,8 @@
 // Collecting a queue sweep: the results the workers returned, written as a local sweep's folder (results.json, report).
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { ResultRow } from '../../evaluate/results.js';
-import { writeJsonAtomic } from '../../io/io.js';
+import { makeDir, writeJsonAtomic } from '../../io/io.js';
 import { writeReport } from '../../report/report.js';
 import { RESULT_FILE, type RunOutcome } from '../../run/run.js';
 import { comparisonTable } from '../compare.js';
@@ -51,7 +50,7 @@ export async function collectSweep(
   o: CollectOptions,
 ): Promise<CollectResult> {
   const status = await sweepStatus(queue, manifest);
-  mkdirSync(o.out, { recursive: true });
+  makeDir(o.out);
   const rows: ResultRow[] = [];
   const failed: CollectResult['failed'] = [];
   const pending: string[] = [];

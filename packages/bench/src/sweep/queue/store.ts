@@ -1,8 +1,8 @@
 // The store: the folder, shared by every worker of a queue sweep, where its runs train and checkpoint.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError, configMismatch, type RunConfig } from '../../config/config.js';
-import { writeFileAtomic } from '../../io/io.js';
+import { makeDir, writeFileAtomic } from '../../io/io.js';
 import { RESULT_FILE, type RunOutcome, readOutcome } from '../../run/run.js';
 import { RUN_FILES, readCheckpoint } from '../../train/checkpoint.js';
 
@@ -35,10 +35,12 @@ export function storeRunDir(store: string, name: string, run: string): string {
 export function openStore(store: string, name: string): string {
   const dir = join(store, name);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new ConfigError(`--store ${store}: cannot write ${dir} (${(error as NodeJS.ErrnoException).code})`);
+    throw new ConfigError(
+      `--store ${store}: cannot write ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   return dir;
 }
