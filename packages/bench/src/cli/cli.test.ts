@@ -125,6 +125,33 @@ describe('mipjs bad input', () => {
     expect(readdirSync(dir)).toEqual(['c.yaml']);
   });
 
+  it('a corrupt config.json, metrics.jsonl or weights file is named in one line', () => {
+    const dir = tempDir();
+    const out = join(dir, 'run');
+    expect(mipjs(['train', ...TINY, '--out', out, '--no-eval'], dir).code).toBe(0);
+    const config = readFileSync(join(out, 'config.json'), 'utf8');
+    writeFileSync(join(out, 'config.json'), config.slice(0, 40));
+    let r = mipjs(['eval', out, '--backend', 'cpu'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/run\/config\.json: expected a run config as JSON, found malformed JSON/);
+    expectOneLineError(r.err);
+    writeFileSync(join(out, 'config.json'), config);
+    writeFileSync(join(out, 'metrics.jsonl'), '{"step": 2, "loss": 0.5}\n{"step": 4, "lo\n{"step": 6}\n');
+    r = mipjs(['report', out], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/metrics\.jsonl: line 2: expected metrics lines as one JSON object per line/);
+    expectOneLineError(r.err);
+    // One flipped bit in the EMA weights: plausible numbers before, a checksum error now.
+    const bin = join(out, 'checkpoint', 'ema', 'network', 'weights.bin');
+    const bytes = readFileSync(bin);
+    bytes[7] = bytes[7]! ^ 0x01;
+    writeFileSync(bin, bytes);
+    r = mipjs(['eval', out, '--backend', 'cpu'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/weights\.bin: the weights data does not match its checksum/);
+    expectOneLineError(r.err);
+  });
+
   it('refuses to resume a folder of another config', () => {
     const dir = tempDir();
     const out = join(dir, 'run');
