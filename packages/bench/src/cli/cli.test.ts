@@ -94,6 +94,14 @@ describe('mipjs bad input', () => {
     // Checked before any worker is forked: no ERR_IPC_CHANNEL_CLOSED traces from workers after it.
     [['compare', '--algorithms', 'flow,bogus', '--workers', '2', ...TINY], /unknown algorithm 'bogus'/],
     [['sweep', '--algorithms', 'bogus,flow', '--workers', '2', ...TINY], /unknown algorithm 'bogus'/],
+    [
+      ['compare', '--algorithms', 'flow', '--workers', '0', ...TINY],
+      /--workers: expected a positive integer, found 0/,
+    ],
+    [
+      ['sweep', '--algorithms', 'flow', '--set', 'bogus=1', ...TINY],
+      /unknown config key 'bogus'; valid keys: .* \(in the --set combination bogus=1\)/,
+    ],
     [['sweep', '--algorithms', 'flow', '--tasks', 'checkerboard,bogus', ...TINY], /unknown task 'bogus'/],
   ])('%s fails clearly and writes nothing', (args, message) => {
     const r = mipjs(args as string[]);

@@ -59,6 +59,14 @@ function checkChoice(flag: string, value: string, valid: readonly string[]): str
   return value;
 }
 
+/** A flag that must be a positive integer (`--workers 0` is an error, not a silent default). */
+function positiveIntFlag(flag: string, value: string): number {
+  const n = parseNumberFlag(flag, value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${flag}: expected a positive integer, found ${value}`);
+  return n;
+}
+
 function jsonObjectFlag(flag: string, value: string | undefined): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   try {
@@ -410,7 +418,7 @@ export function buildProgram(): Command {
         out: f.out,
         resume: f.resume,
         fileKey: fileKeyLabel(f),
-        workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
+        workers: f.workers === undefined ? undefined : positiveIntFlag('--workers', f.workers),
         json: f.json,
         quiet: f.quiet,
         log,
@@ -517,7 +525,7 @@ export function buildProgram(): Command {
           ...grid,
           backend,
           out: f.out ?? join('runs', `sweep-${timestamp()}`),
-          workers: f.workers === undefined ? undefined : parseNumberFlag('--workers', f.workers),
+          workers: f.workers === undefined ? undefined : positiveIntFlag('--workers', f.workers),
           json: f.json,
           quiet: f.quiet,
           log,

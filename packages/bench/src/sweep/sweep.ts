@@ -88,7 +88,14 @@ export function sweepGrid(o: SweepGridSpec): SweepGridRun[] {
               flags[k] = { ...(o.flags[k] as object), ...(combo.flags[k] as object) };
             }
           }
-          const config = resolveRunConfig(o.file, flags);
+          let config: RunConfig;
+          try {
+            config = resolveRunConfig(o.file, flags);
+          } catch (error) {
+            // A key of a --set axis is named with the axis it came from.
+            if (!(error instanceof ConfigError) || !combo.name) throw error;
+            throw new ConfigError(`${error.message} (in the --set combination ${combo.name})`);
+          }
           const name = [algorithm, combo.name, `s${seed}`]
             .filter(Boolean)
             .join('_')
