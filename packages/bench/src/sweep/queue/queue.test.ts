@@ -11,6 +11,7 @@ import { jobIdFor } from './job-id.js';
 import { QUEUE_PREFIX, type QueueJobData, type QueueRunResult } from './queue.js';
 import { findRedisServer, type LocalRedis, startLocalRedis } from './redis-server.js';
 import { parseRedisUrl } from './redis-url.js';
+import { remoteSweepCollect, remoteSweepStatus } from './remote-sweep.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 const SECRET = 's3cret-Pw-42';
@@ -118,6 +119,14 @@ describe.skipIf(redisServer.path === null)('sweeps on a Redis queue', () => {
     await redis?.stop();
   });
 
+  /** In-process status and collect (the same code as the CLI's, without a process start each). */
+  const address = (name: string) => ({
+    queue: urlWithPassword,
+    name,
+    log: (line: string) => transcript.push(line),
+    print: (text: string) => transcript.push(text),
+  });
+
   const grid = (config: string, seeds: string) => [
     '--algorithms',
     'flow',
@@ -202,15 +211,11 @@ describe.skipIf(redisServer.path === null)('sweeps on a Redis queue', () => {
     );
     expect(`${a.out}${b.out}`).not.toMatch(/resumes from the checkpoint/);
 
-    const status = await mipjs(['sweep', 'status', '--queue', urlWithPassword, '--name', 'grid'], dir).done;
-    expect(status.out).toMatch(/sweep grid: 4 runs: 4 finished, 0 running, 0 waiting, 0 failed/);
+    const status = await remoteSweepStatus(address('grid'));
+    expect(status[0]).toBe('sweep grid: 4 runs: 4 finished, 0 running, 0 waiting, 0 failed');
 
     const collected = join(dir, 'collected');
-    const collect = await mipjs(
-      ['sweep', 'collect', '--queue', urlWithPassword, '--name', 'grid', '--out', collected],
-      dir,
-    ).done;
-    expect(collect.code, collect.out).toBe(0);
+    await remoteSweepCollect({ ...address('grid'), out: collected });
     expect(existsSync(join(collected, 'report.md'))).toBe(true);
     expect(existsSync(join(collected, 'plots', 'loss.png'))).toBe(true);
 
@@ -264,11 +269,8 @@ describe.skipIf(redisServer.path === null)('sweeps on a Redis queue', () => {
     expect(second.out).toContain(`checkerboard/flow_s7: resumes from the checkpoint at step ${step}`);
 
     const collected = join(dir, 'collected-kill');
-    const collect = await mipjs(
-      ['sweep', 'collect', '--queue', urlWithPassword, '--name', 'kill', '--out', collected],
-      dir,
-    ).done;
-    expect(collect.code, collect.out).toBe(0);
+    const { collected: result } = await remoteSweepCollect({ ...address('kill'), out: collected });
+    expect(result.status.map((r) => [r.state, r.stalled])).toEqual([['completed', 1]]);
     const local = join(dir, 'local-kill');
     const reference = await mipjs(['sweep', ...grid(config, '7'), '--out', local], dir).done;
     expect(reference.code, reference.out).toBe(0);
@@ -333,19 +335,10 @@ describe.skipIf(redisServer.path === null)('sweeps on a Redis queue', () => {
     expect(gone.err).toBe(
       `mipjs: error: cannot reach Redis at redis://:***@127.0.0.1:${port}/0: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
-    const wrong = run([
-      'sweep',
-      'status',
-      '--queue',
-      `redis://:nope@127.0.0.1:${redis.port}/0`,
-      '--name',
-      'grid',
-    ]);
-    expect(wrong.code).toBe(1);
-    expect(wrong.err).toMatch(
-      /^mipjs: error: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 refused the credentials/,
+    const wrong = { ...address('grid'), queue: `redis://:nope@127.0.0.1:${redis.port}/0` };
+    await expect(remoteSweepStatus(wrong)).rejects.toThrow(
+      /^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 refused the credentials \(WRONGPASS[^\n]*\)$/,
     );
-    expect(wrong.err.split('\n')).toHaveLength(1);
   });
 
   it('never writes or prints the password', () => {
