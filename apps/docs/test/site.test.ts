@@ -142,6 +142,52 @@ describe.skipIf(skipReason !== null)('the built docs site in headless Chromium',
     }
   });
 
+  it('renders the math of the doc comments on the API pages', async () => {
+    for (const path of [
+      '/api/@mipjs/losses/functions/mipLoss.html',
+      '/api/@mipjs/samplers/functions/eulerSampler.html',
+    ]) {
+      const { page, errors, status } = await open(path);
+      expect(status, path).toBe(200);
+      // biome-ignore lint/performance/useDomNodeTextContent: the visible text is what must hold no raw TeX
+      const text = await page.locator('main').innerText();
+      for (const raw of ['$$', '\\mathbb', '\\operatorname', '\\alpha'])
+        expect(text, `${path}: ${raw}`).not.toContain(raw);
+      expect(await page.locator('main mjx-container[display="true"]').count(), path).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('shows the demo on the home page and wraps long outline entries', async () => {
+    const { page, errors } = await open('/');
+    const table = page.locator('#VPContent table').first();
+    await expect(table.textContent()).resolves.toMatch(/mean max reward[\s\S]*MIP/);
+    const images = await page
+      .locator('img')
+      .evaluateAll((imgs) =>
+        imgs.map((i) => ({ src: (i as HTMLImageElement).src, ok: (i as HTMLImageElement).naturalWidth > 0 })),
+      );
+    expect(
+      images.filter((i) => /pusht-mip-rollout\.gif|pusht-mip-rollout-strip\.png/.test(i.src)),
+    ).toHaveLength(2);
+    expect(
+      images.every((i) => i.ok),
+      JSON.stringify(images),
+    ).toBe(true);
+    await page.close();
+    const api = await open('/api/@mipjs/nets/classes/FlowMap.html');
+    const whiteSpace = await api.page
+      .locator('.VPDocAsideOutline a.outline-link')
+      .first()
+      .evaluate((a) => getComputedStyle(a).whiteSpace);
+    expect(whiteSpace).toBe('normal');
+    expect([...errors, ...api.errors]).toEqual([]);
+    await api.page.close();
+  });
+
   it('shows no console errors on the main pages', async () => {
     const paths = [
       '/',

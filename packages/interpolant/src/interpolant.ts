@@ -21,8 +21,9 @@ export function broadcastTime(t: tf.Tensor, like: tf.Tensor): tf.Tensor {
 /**
  * The stochastic interpolant between a noise sample `x0` and a data sample `x1`:
  *
- *   I_t    = alpha(t) x0 + beta(t) x1
- *   dI/dt  = alphaDot(t) x0 + betaDot(t) x1
+ * $$
+ * I_t = \alpha(t)\, x_0 + \beta(t)\, x_1, \qquad \dot I_t = \dot\alpha(t)\, x_0 + \dot\beta(t)\, x_1
+ * $$
  *
  * `t` has shape `[B]` (or is a scalar) and broadcasts over `x0, x1: [B, ...]`.
  */

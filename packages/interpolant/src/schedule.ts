@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * An interpolation schedule: the coefficients of
  *
- *   I_t = alpha(t) * x0 + beta(t) * x1
+ * $$
+ * I_t = \alpha(t)\, x_0 + \beta(t)\, x_1
+ * $$
  *
  * and their time derivatives. `x0` is the noise end (weight 1 at t = 0) and `x1` the data end.
  * Every method maps a tensor of times to a tensor of the same shape.

@@ -15,10 +15,16 @@ export interface WarmupAnnealingOptions {
 /**
  * The delta_t schedule of the self-distillation losses (reference `WarmupAnnealingScheduler`):
  *
- *   warmup = floor(maxSteps * warmupRatio), rampup = floor(maxSteps * rampupRatio)
- *   value(step) = minValue                                          if step < warmup
- *               = minValue + (maxValue - minValue)(step - warmup)/rampup  if step < warmup + rampup
- *               = maxValue                                          otherwise
+ * $$
+ * \mathrm{value}(\mathrm{step}) = \begin{cases}
+ * \mathrm{minValue} & \mathrm{step} < w, \\
+ * \mathrm{minValue} + (\mathrm{maxValue} - \mathrm{minValue})\, (\mathrm{step} - w) / r & \mathrm{step} < w + r, \\
+ * \mathrm{maxValue} & \text{otherwise},
+ * \end{cases}
+ * $$
+ *
+ * with $w = \lfloor \mathrm{maxSteps} \cdot \mathrm{warmupRatio} \rfloor$ (warm-up) and
+ * $r = \lfloor \mathrm{maxSteps} \cdot \mathrm{rampupRatio} \rfloor$ (ramp-up).
  *
  * Early in training delta_t = 0 forces s = t, so the student first learns the velocity before it
  * is asked for long jumps.

@@ -35,13 +35,21 @@ export const CTM_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Consistency Trajectory Model (`ctm`, arXiv 2310.02279), distilling a frozen teacher velocity.
  *
- *   Page:  X_{s,t}(I_s) ~ X_{s+dt,t}( stopgrad( X_{s,s+dt}(I_s) ) ),  I_s = alpha(s) z + beta(s) a,
+ * The architecture page's form:
+ *
+ * $$
+ * X_{s,t}(I_s) \approx X_{s+dt,t}\big(\operatorname{sg}(X_{s,s+dt}(I_s))\big), \qquad I_s = \alpha(s)\, z + \beta(s)\, a,
+ * $$
  *
  * where the inner step is the teacher's Euler step I_s + dt b^teacher_s(I_s) (reference code).
  * (s, t) is the shared ordered pair (clamped by deltaT); then t = max(t, s + dt), so t can
  * exceed 1 by up to dt (as in the reference).
  *
- *   L = lossScale * mean over all elements of ((X_{s+dt,t}(I_{s+dt}) - X_{s,t}(I_s)) / dt)^2.
+ * $$
+ * L = \mathrm{lossScale} \cdot \operatorname{mean}\Big(\big(X_{s+dt,t}(I_{s+dt}) - X_{s,t}(I_s)\big) / dt\Big)^2
+ * $$
+ *
+ * (the mean over all elements; sg is the stop-gradient).
  *
  * Like the reference, the reduction ignores `norm` and is a mean (not a sum) over the action
  * axis (spec §12.7). The reference does not detach anything; since the inner point depends only

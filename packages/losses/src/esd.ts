@@ -35,10 +35,13 @@ export const ESD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Eulerian self-distillation (`esd`, arXiv 2505.18825).
  *
- *   L = L_b + L_D,
- *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]                         (flow term, t' = tFlow)
- *   L_D = lossScale * E[ norm( d/ds X_{s,t}(I_s) + grad_x X_{s,t}(I_s) · stopgrad(v) ) ],
- *   v = b_s(I_s)  (page).
+ * $$
+ * \begin{aligned}
+ * L &= L_b + L_D, \\
+ * L_b &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(b_{t'}(I_{t'}) - \dot I_{t'}\big)\big] \quad \text{(flow term, } t' = \mathrm{tFlow}\text{)}, \\
+ * L_D &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(\partial_s X_{s,t}(I_s) + \nabla_x X_{s,t}(I_s) \cdot \operatorname{sg}(v)\big)\big], \qquad v = b_s(I_s) \text{ (the architecture page's form)}.
+ * \end{aligned}
+ * $$
  *
  * An exact flow map is constant along trajectories, d/ds X_{s,t}(x_s) = 0, i.e.
  * dX/ds + grad_x X · b_s = 0, so L_D vanishes there. The residual is the derivative of X along

@@ -14,10 +14,15 @@ export const FLOW_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Flow matching (`flow`, arXiv 2210.02747).
  *
- *   L = lossScale * E[ norm( b_t(I_t | o) - dI_t/dt ) ],  t ~ U(0, 1), z ~ N(0, I),
- *   I_t = alpha(t) z + beta(t) a,  b_t(x) = f(x, t, t, o).
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(b_t(I_t \mid o) - \dot I_t\big)\big], \qquad t \sim \mathcal{U}(0, 1),\ z \sim \mathcal{N}(0, I),
+ * $$
  *
- * Page and reference agree. Draws (in this order): `t: [B]`, `z: [B, H, A]`.
+ * $$
+ * I_t = \alpha(t)\, z + \beta(t)\, a, \qquad b_t(x) = f(x, t, t, o).
+ * $$
+ *
+ * The architecture page and the reference code agree. Draws (in this order): `t: [B]`, `z: [B, H, A]`.
  * Terms: `{ flow }`. Sample with the Euler ODE sampler.
  */
 export function flowLoss(ctx: LossContext<FlowLossOptions>, batch: LossBatch, draws?: LossDraws): LossResult {

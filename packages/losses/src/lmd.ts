@@ -17,7 +17,11 @@ export const LMD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
  * Lagrangian map distillation (`lmd`, reference code only; not on the page): the student map
  * follows a frozen teacher velocity along its own trajectory,
  *
- *   L = lossScale * mean over all elements of ( dX_{s,t}(I_s)/dt - b^teacher_t(X_{s,t}(I_s)) )^2,
+ * $$
+ * L = \mathrm{lossScale} \cdot \operatorname{mean}\big(\partial_t X_{s,t}(I_s) - b^{\mathrm{teacher}}_t(X_{s,t}(I_s))\big)^2
+ * $$
+ *
+ * (the mean over all elements),
  *
  * with I_s = alpha(s) z + beta(s) a and (s, t) the shared ordered pair (clamped by deltaT).
  * As in the reference: no stop-gradient (the gradient reaches X through the teacher network,

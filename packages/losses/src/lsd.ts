@@ -32,9 +32,13 @@ export const LSD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Lagrangian self-distillation (`lsd`, arXiv 2505.18825).
  *
- *   L = L_b + L_D,
- *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]            (flow term, t' = tFlow)
- *   L_D = lossScale * E[ norm( d/dt X_{s,t}(I_s) - stopgrad( b_t(X_{s,t}(I_s)) ) ) ],
+ * $$
+ * \begin{aligned}
+ * L &= L_b + L_D, \\
+ * L_b &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(b_{t'}(I_{t'}) - \dot I_{t'}\big)\big] \quad \text{(flow term, } t' = \mathrm{tFlow}\text{)}, \\
+ * L_D &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(\partial_t X_{s,t}(I_s) - \operatorname{sg}(b_t(X_{s,t}(I_s)))\big)\big],
+ * \end{aligned}
+ * $$
  *
  * I_s = alpha(s) z + beta(s) a with the same z as L_b, (s, t) the shared ordered pair clamped by
  * deltaT, dX/dt from `FlowMap.jvpT`, b_t(x) = f(x, t, t). An exact flow map satisfies

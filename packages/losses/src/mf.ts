@@ -25,9 +25,13 @@ export const MF_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * MeanFlow (`mf`, arXiv 2505.13447), with X_{s,t}(x) = x + (t - s) vbar_{s,t}(x):
  *
- *   L = L_b + L_D,
- *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]                        (flow term, t' = tFlow)
- *   L_D = lossScale * E[ norm( d/ds X_{s,t}(I_s) + stopgrad( grad_x X_{s,t}(I_s) · dI_s/ds ) ) ],
+ * $$
+ * \begin{aligned}
+ * L &= L_b + L_D, \\
+ * L_b &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(b_{t'}(I_{t'}) - \dot I_{t'}\big)\big] \quad \text{(flow term, } t' = \mathrm{tFlow}\text{)}, \\
+ * L_D &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(\partial_s X_{s,t}(I_s) + \operatorname{sg}(\nabla_x X_{s,t}(I_s) \cdot \dot I_s)\big)\big],
+ * \end{aligned}
+ * $$
  *
  * i.e. the Eulerian identity of `esd` with the conditional velocity dI_s/ds = alphaDot(s) z +
  * betaDot(s) a in place of b_s(I_s). dX/ds (from `FlowMap.jvpS`) is differentiated; the

@@ -28,8 +28,13 @@ export const MIP_ORIGIN_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * `mip_origin`: the reference code's unregistered `mip_origin_loss`, provided for completeness.
  *
- *   a_t = t* a + (1 - t*) z,  p0 = pi(o, 0, 0),  p1 = pi(o, a_t, t*),
- *   L = lossScale * E[ norm((p0 - t* a) / t*) + norm((p1 - a) / (1 - t*)) ].
+ * $$
+ * a_t = t^\star a + (1 - t^\star) z, \qquad p_0 = \pi(o, 0, 0), \qquad p_1 = \pi(o, a_t, t^\star),
+ * $$
+ *
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\Big[\operatorname{norm}\big((p_0 - t^\star a) / t^\star\big) + \operatorname{norm}\big((p_1 - a) / (1 - t^\star)\big)\Big].
+ * $$
  *
  * Unlike the page's mip, the first step targets t* a. The reference pairs it with
  * `mip_origin_sampler` (second input t* a0): `mipSampler` of @mipjs/samplers from zero.

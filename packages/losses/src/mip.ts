@@ -31,13 +31,18 @@ export const MIP_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Minimum Iterative Policy (`mip`).
  *
- * Page (default):
+ * The architecture page's form (default):
  *
- *   L = lossScale * E[ norm( pi(o, 0, 0) - a ) + norm( pi(o, I_t*, t*) - a ) ],
- *   I_t* = alpha(t*) z + beta(t*) a  (= t* a + (1 - t*) z for the linear interpolant),
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\Big[\operatorname{norm}\big(\pi(o, 0, 0) - a\big) + \operatorname{norm}\big(\pi(o, I_{t^\star}, t^\star) - a\big)\Big],
+ * $$
  *
- * with pi(o, x, t) = f(x, t, t, o) and z ~ N(0, I). Inference: a0 = pi(o, 0, 0),
- * a = pi(o, t* a0, t*) (`mipSampler` of @mipjs/samplers).
+ * $$
+ * I_{t^\star} = \alpha(t^\star)\, z + \beta(t^\star)\, a \quad (= t^\star a + (1 - t^\star) z \text{ for the linear interpolant}),
+ * $$
+ *
+ * with $\pi(o, x, t) = f(x, t, t, o)$ and $z \sim \mathcal{N}(0, I)$. Inference: $\hat a_0 = \pi(o, 0, 0)$,
+ * $a = \pi(o, t^\star \hat a_0, t^\star)$ (`mipSampler` of @mipjs/samplers).
  *
  * The reference code (`variant: 'reference'`) differs in two ways: the second input is
  * `a + (1 - t*) z` (not scaled by t*), and each residual is divided before the norm,

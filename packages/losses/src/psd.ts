@@ -37,16 +37,22 @@ export const PSD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Progressive self-distillation (`psd`, arXiv 2505.18825).
  *
- *   L = L_b + L_D,
- *   L_b = lossScale * E[ norm( b_t'(I_t') - dI_t'/dt ) ]                      (flow term, t' = tFlow)
- *   L_D (page) = E[ || X_{s,t}(I_s) - X_{u,t}(X_{s,u}(I_s)) ||^2 ],  u = s + h (t - s).
+ * $$
+ * \begin{aligned}
+ * L &= L_b + L_D, \\
+ * L_b &= \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(b_{t'}(I_{t'}) - \dot I_{t'}\big)\big] \quad \text{(flow term, } t' = \mathrm{tFlow}\text{)}, \\
+ * L_D \text{ (architecture page)} &= \mathbb{E}\big[\lVert X_{s,t}(I_s) - X_{u,t}(X_{s,u}(I_s)) \rVert^2\big], \qquad u = s + h\,(t - s).
+ * \end{aligned}
+ * $$
  *
  * Writing X_{s,t}(x) = x + (t - s) f_{s,t}(x), the composition is
  * x + (t - s) [h f_{s,u}(x) + (1 - h) f_{u,t}(X_{s,u}(x))], so L_D = (t - s)^2 || f_{s,t} - teacher ||^2.
  * This loss uses the velocity form of the cited paper, without the (t - s)^2 factor and with its
  * stop-gradient on the teacher:
  *
- *   L_D = lossScale * E[ norm( f(I_s, s, t) - stopgrad( h f(I_s, s, u) + (1 - h) f(X_{s,u}(I_s), u, t) ) ) ].
+ * $$
+ * L_D = \mathrm{lossScale}\, \mathbb{E}\Big[\operatorname{norm}\Big(f(I_s, s, t) - \operatorname{sg}\big(h\, f(I_s, s, u) + (1 - h)\, f(X_{s,u}(I_s), u, t)\big)\Big)\Big].
+ * $$
  *
  * The reference code weights the teacher (1 - h) f_{s,u} + h f_{u,t} with the same u (which
  * vanishes for an exact flow map only when f does not depend on its end time) and detaches

@@ -16,7 +16,9 @@ export const REGRESSION_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Regression (`regression`): learns the conditional mean of the action.
  *
- *   L = lossScale * E[ norm( pi(o, I_0 = 0, t = 0) - a ) ],  pi(o, x, t) = f(x, t, t, o).
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(\pi(o, I_0 = 0, t = 0) - a\big)\big], \qquad \pi(o, x, t) = f(x, t, t, o).
+ * $$
  *
  * The page writes the input as I_0; the reference feeds zeros (the YAML's sampling start), and so
  * does this loss. No draws. Terms: `{ regression }`. Sample with the one-step sampler from zero.

@@ -16,7 +16,9 @@ export const STRAIGHT_FLOW_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Straight flow (`straight_flow`, reference code only; not on the page).
  *
- *   L = lossScale * E[ norm( f(z, 0, 0, o) - a ) ],  z ~ N(0, I).
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\big[\operatorname{norm}\big(f(z, 0, 0, o) - a\big)\big], \qquad z \sim \mathcal{N}(0, I).
+ * $$
  *
  * Regression with a pure-noise input at t = 0 (reference `mip/losses.py`; the toy study's
  * `straight_flow` is a different, multi-step method, spec §12.9). Draws: `z: [B, H, A]`.

@@ -31,10 +31,15 @@ export const TSD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
 /**
  * Two-step denoising (`tsd`).
  *
- * Page (default), taken literally:
+ * The architecture page's form (default), taken literally:
  *
- *   L = lossScale * E[ norm( pi(o, I_0, 0) - I_fix ) + norm( pi(o, I_fix, t*) - a ) ],
- *   I_0 = alpha(0) z + beta(0) a = z,  I_fix = alpha(t*) z + beta(t*) a  (= t* a + (1-t*) z, linear),
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\Big[\operatorname{norm}\big(\pi(o, I_0, 0) - I_{\mathrm{fix}}\big) + \operatorname{norm}\big(\pi(o, I_{\mathrm{fix}}, t^\star) - a\big)\Big],
+ * $$
+ *
+ * $$
+ * I_0 = \alpha(0)\, z + \beta(0)\, a = z, \qquad I_{\mathrm{fix}} = \alpha(t^\star)\, z + \beta(t^\star)\, a \quad (= t^\star a + (1 - t^\star) z \text{, linear}),
+ * $$
  *
  * one z ~ N(0, I) for both. Inference (page): a0 = pi(o, z, 0), a = pi(o, t* a0 + (1 - t*) z, t*)
  * (`tsdSampler` of @mipjs/samplers). Note the page itself is not self-consistent: the first step
@@ -43,7 +48,9 @@ export const TSD_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
  * Reference code (`variant: 'reference'`): the first input is z, a separate noise n builds
  * `a_t = a + (1 - t*) n`, and
  *
- *   L = lossScale * E[ norm((pi(o, z, 0) - a_t) / t*) + norm((pi(o, a_t, t*) - a) / (1 - t*)) ];
+ * $$
+ * L = \mathrm{lossScale}\, \mathbb{E}\Big[\operatorname{norm}\big((\pi(o, z, 0) - a_t) / t^\star\big) + \operatorname{norm}\big((\pi(o, a_t, t^\star) - a) / (1 - t^\star)\big)\Big];
+ * $$
  *
  * the reference samples it like mip (`mipReferenceSampler`).
  *

@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * Jacobian-vector product by the double-VJP identity:
  *
- *   J v = d/du < J^T u, v >   (for any u; the inner product is linear in u)
+ * $$
+ * J v = \frac{d}{du} \big\langle J^\top u, v \big\rangle \qquad \text{(for any } u\text{; the inner product is linear in } u\text{)}
+ * $$
  *
  * TF.js has only reverse mode, so this costs two reverse passes, and differentiating a loss that
  * contains it needs third-order gradients. It is exact and generic (works for any function),

@@ -6,7 +6,9 @@ import type { Network } from './network.js';
  * Exponential moving average of a network's weights, kept in a second network of the same
  * architecture (`ema.network`, used for evaluation as in the reference):
  *
- *   p_ema <- r p_ema + (1 - r) p      (for every trainable variable)
+ * $$
+ * p_{\mathrm{ema}} \leftarrow r\, p_{\mathrm{ema}} + (1 - r)\, p \qquad \text{(for every trainable variable)}
+ * $$
  *
  * Non-trainable variables (fixed embedding frequencies, say) are copied, not averaged, as the
  * reference averages parameters only: a constant stays bit-identical instead of drifting by

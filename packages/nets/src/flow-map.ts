@@ -27,14 +27,20 @@ export interface FlowMapOptions {
 /**
  * The flow map of a network f (reference `mip/flow_map.py`):
  *
- *   X_{s,t}(x) = x + (t - s) f(x, s, t, c)      (a jump from time s to time t)
- *   b_t(x)     = f(x, t, t, c)                  (the velocity: the map's slope at s = t)
+ * $$
+ * \begin{aligned}
+ * X_{s,t}(x) &= x + (t - s)\, f(x, s, t, c) && \text{(a jump from time } s \text{ to time } t\text{)} \\
+ * b_t(x) &= f(x, t, t, c) && \text{(the velocity: the map's slope at } s = t\text{)}
+ * \end{aligned}
+ * $$
  *
  * and its exact derivatives, per sample:
  *
- *   dX/dt     =  f + (t - s) df/dt
- *   dX/ds     = -f + (t - s) df/ds
- *   J_x X · v =  v + (t - s) J_x f · v
+ * $$
+ * \partial_t X = f + (t - s)\, \partial_t f, \qquad
+ * \partial_s X = -f + (t - s)\, \partial_s f, \qquad
+ * J_x X \cdot v = v + (t - s)\, J_x f \cdot v.
+ * $$
  *
  * Shapes: `x: [B, H, A]`, `s, t: [B]`, `cond: [B, To, E] | null`.
  */

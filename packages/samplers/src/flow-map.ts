@@ -13,7 +13,9 @@ import {
  * Flow-map sampler (reference `flow_map_sampler`): jumps along the grid linspace(0, 1, n + 1)
  * (or `grid`),
  *
- *   x <- X_{s,t}(x) = x + (t - s) f(x, s, t, o),
+ * $$
+ * x \leftarrow X_{s,t}(x) = x + (t - s)\, f(x, s, t, o),
+ * $$
  *
  * so one step is a = X_{0,1}(x_0). For ctm, lmd, psd, lsd, esd and mf. n network calls.
  */

@@ -13,7 +13,9 @@ import {
  * Euler ODE sampler of d/dt x = b_t(x | o) (reference `ode_sampler`): on the grid
  * linspace(0, 1, n + 1) (or `grid`),
  *
- *   x <- x + (t - s) b_s(x),  b_s(x) = f(x, s, s, o),
+ * $$
+ * x \leftarrow x + (t - s)\, b_s(x), \qquad b_s(x) = f(x, s, s, o),
+ * $$
  *
  * from x_0 = 0 (default) or seeded noise. n network calls.
  */
@@ -32,7 +34,9 @@ export function eulerSampler(
 /**
  * Heun's method (explicit trapezoid, second order): with h = t - s,
  *
- *   x' = x + h b_s(x),   x <- x + (h / 2) (b_s(x) + b_t(x')).
+ * $$
+ * x' = x + h\, b_s(x), \qquad x \leftarrow x + \tfrac{h}{2}\big(b_s(x) + b_t(x')\big).
+ * $$
  *
  * 2n network calls; evaluates the velocity at t = 1 on the last step.
  */
@@ -53,7 +57,9 @@ export function heunSampler(
 /**
  * Explicit midpoint method (second order): with h = t - s and m = s + h / 2,
  *
- *   x <- x + h b_m(x + (h / 2) b_s(x)).
+ * $$
+ * x \leftarrow x + h\, b_m\big(x + \tfrac{h}{2}\, b_s(x)\big).
+ * $$
  *
  * 2n network calls; never evaluates at t = 1.
  */

@@ -46,7 +46,9 @@ function twoStep(
 /**
  * Two-step sampler, page form: with x_0 the start (0 by default, or noise z),
  *
- *   a0 = pi(o, x_0, 0),   a = pi(o, I_t*(x_0, a0), t*),   I_t*(x_0, a0) = alpha(t*) x_0 + beta(t*) a0,
+ * $$
+ * \hat a_0 = \pi(o, x_0, 0), \qquad a = \pi\big(o, I_{t^\star}(x_0, \hat a_0), t^\star\big), \qquad I_{t^\star}(x_0, \hat a_0) = \alpha(t^\star)\, x_0 + \beta(t^\star)\, \hat a_0,
+ * $$
  *
  * i.e. t* a0 + (1 - t*) x_0 for the linear interpolant (the default when `ctx.interpolant` is
  * absent); pi(o, x, t) = f(x, t, t, o). From zero this is the page's mip inference
