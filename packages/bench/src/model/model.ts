@@ -1,5 +1,5 @@
 // model/ owns the trained model: network + observation encoder built from a config, saved and loaded, teachers.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createEncoder,
@@ -13,6 +13,7 @@ import {
 } from '@mipjs/nets';
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
+import { readJsonFile } from '../io/io.js';
 import type { Task } from '../tasks/task.js';
 
 /** A policy: the network, its flow map, and the observation encoder trained with it. */
@@ -162,11 +163,9 @@ export async function loadTeacher(path: string, task: Task): Promise<Teacher> {
       `teacher ${path} is not a run folder with a checkpoint (config.json + checkpoint/ema/network)`,
     );
   }
-  const config = validateRunConfig(JSON.parse(readFileSync(configPath, 'utf8')));
-  const saved = (JSON.parse(readFileSync(manifestPath, 'utf8')) as WeightsManifest).config as Record<
-    'horizon' | 'actDim' | 'obsSteps' | 'condDim',
-    number
-  >;
+  const config = validateRunConfig(readJsonFile(configPath, 'a run config'), { file: configPath });
+  const saved = ((readJsonFile(manifestPath, 'a weights manifest') as WeightsManifest | null)?.config ??
+    {}) as Record<'horizon' | 'actDim' | 'obsSteps' | 'condDim', number>;
   const want = networkShape(task);
   const diffs = (['horizon', 'actDim', 'obsSteps', 'condDim'] as const)
     .filter((k) => saved[k] !== want[k])
