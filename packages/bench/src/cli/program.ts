@@ -499,6 +499,7 @@ export function buildProgram(): Command {
           file: fileFields(f),
           flags: runFlags({ ...f, task: undefined }),
         };
+          fileKey: fileKeyLabel(f),
         if (f.queue) {
           if (f.workers !== undefined)
             throw new ConfigError(

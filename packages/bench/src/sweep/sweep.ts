@@ -42,6 +42,8 @@ export interface SweepOptions {
   seeds: number[];
   sets: { key: string; values: unknown[] }[];
   file: Record<string, unknown>;
+  /** How errors name a key of `file` (see `resolveRunConfig`). */
+  fileKey?: (key: string) => string;
   flags: Record<string, unknown>;
   backend: BackendName;
   out: string;
@@ -53,7 +55,10 @@ export interface SweepOptions {
 }
 
 /** What a sweep's grid is made of (the grid part of {@link SweepOptions}). */
-export type SweepGridSpec = Pick<SweepOptions, 'algorithms' | 'tasks' | 'seeds' | 'sets' | 'file' | 'flags'>;
+export type SweepGridSpec = Pick<
+  SweepOptions,
+  'algorithms' | 'tasks' | 'seeds' | 'sets' | 'file' | 'fileKey' | 'flags'
+>;
 
 /** One run of a sweep's grid: its resolved config and its folder relative to the sweep folder. */
 export interface SweepGridRun {
@@ -90,7 +95,7 @@ export function sweepGrid(o: SweepGridSpec): SweepGridRun[] {
           }
           let config: RunConfig;
           try {
-            config = resolveRunConfig(o.file, flags);
+            config = resolveRunConfig(o.file, flags, { fileKey: o.fileKey });
           } catch (error) {
             // A key of a --set axis is named with the axis it came from.
             if (!(error instanceof ConfigError) || !combo.name) throw error;
