@@ -1,5 +1,4 @@
 // perf/ owns `mipjs perf`: speed and memory measurements of training and sampling, their tables and the PyTorch comparison.
-import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { Algorithm } from '../algorithms/algorithm.js';
@@ -8,7 +7,7 @@ import { type ConcreteBackend, wasmThreads } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
 import { ConfigError, parseNumberFlag } from '../config/config.js';
-import { writeJsonAtomic } from '../io/io.js';
+import { readJsonFile, writeJsonAtomic } from '../io/io.js';
 import {
   isolatedTrainSteps,
   PERF_SHAPE,
@@ -493,7 +492,7 @@ export function registerPerfCommand(
     .option('--markdown', 'with --render: a Markdown table')
     .action(async (f: PerfFlags & { render?: string; markdown?: boolean }) => {
       if (f.render) {
-        const saved = JSON.parse(readFileSync(f.render, 'utf8')) as unknown[];
+        const saved = readJsonFile(f.render, 'perf rows (mipjs perf --json)') as unknown[];
         if (!Array.isArray(saved) || !saved.every(isPerfRow))
           throw new ConfigError(`${f.render} does not hold perf rows`);
         print(f.markdown ? renderPerfMarkdown(saved) : renderPerfTable(saved));
