@@ -372,7 +372,8 @@ function checkSimple(
   where: string,
   outcome: Outcome,
 ): void {
-  let w = words;
+  // `export NAME=value` sets a variable like a `NAME=value` prefix does
+  let w = words[0] === 'export' ? words.slice(1) : words;
   while (w.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(w[0])) {
     const name = w[0].split('=')[0];
     if (name.startsWith('MIPJS_') && !sourceText.includes(name))
@@ -450,6 +451,18 @@ function checkTurbo(args: string[], state: PageState, where: string, outcome: Ou
 }
 
 const PNPM_BUILTINS = new Set(['install', 'i', 'add', 'exec', 'approve-builds']);
+/**
+ * pnpm's own commands that win over a root script of the same name: `pnpm docs` opens a package's
+ * home page in a browser instead of running a `docs` script (as the README's did). `pnpm help`
+ * lists them; `test`, `start` and `run` are the ones that do run scripts.
+ */
+const PNPM_COMMANDS = new Set(
+  (
+    'add audit bin bugs c config create dedupe deploy dlx docs doctor env exec fetch home i import init ' +
+    'install install-test it licenses link list ln ls outdated pack patch patch-commit prune publish rb ' +
+    'rebuild remove repo rm root server setup store un uninstall unlink up update upgrade why'
+  ).split(' '),
+);
 
 function checkPnpm(args: string[], state: PageState, page: string, where: string, outcome: Outcome): void {
   const selectors: string[] = [];
@@ -476,6 +489,10 @@ function checkPnpm(args: string[], state: PageState, page: string, where: string
   }
   if (selectors.length === 0) {
     if (PNPM_BUILTINS.has(script)) return;
+    if (PNPM_COMMANDS.has(script)) {
+      outcome.problems.push(`${where}: \`pnpm ${script}\` runs pnpm's own ${script} command, not a script`);
+      return;
+    }
     if (rootManifest.scripts[script] === undefined) {
       outcome.problems.push(`${where}: no root script '${script}' in package.json`);
       return;
@@ -564,6 +581,10 @@ describe('the commands of the README and the docs', () => {
     },
   );
 
+  it('gives no root script the name of a pnpm command (pnpm would run its own)', () => {
+    expect(Object.keys(rootManifest.scripts).filter((name) => PNPM_COMMANDS.has(name))).toEqual([]);
+  });
+
   it('catches what a fresh clone trips over', () => {
     const problems = (text: string) => {
       const outcome: Outcome = { problems: [], runs: [] };
@@ -573,7 +594,8 @@ describe('the commands of the README and the docs', () => {
       return outcome.problems;
     };
     expect(problems('pnpm --filter docs build')[0]).toMatch(/needs .*@mipjs\/nets.* built first/);
-    expect(problems('pnpm docs')).toEqual([]);
+    expect(problems('pnpm docs:build')).toEqual([]);
+    expect(problems('pnpm docs')).toEqual(["x: `pnpm docs` runs pnpm's own docs command, not a script"]);
     expect(problems('pnpm --filter "@mipjs/policy..." build && pnpm --filter playground build')[0]).toMatch(
       /@mipjs\/envs/,
     );
