@@ -92,6 +92,7 @@ export default defineConfig({
             { text: 'The PushT environment', link: '/guides/pusht' },
             { text: 'Evaluate in closed loop', link: '/guides/closed-loop' },
             { text: 'Serve a policy to a robot', link: '/guides/serve' },
+            { text: 'Sweep across machines', link: '/guides/sweeps' },
             { text: 'The playground', link: '/guides/playground' },
           ],
         },
