@@ -1,6 +1,6 @@
 /**
  * `@mipjs/bench`: the `mipjs` command line as a library. The CLI (`mipjs train | eval | compare |
- * sweep | report | info | perf`) is a thin layer over the functions exported here:
+ * sweep | report | info | perf | serve`) is a thin layer over the functions exported here:
  *
  * - the {@link Algorithm} contract and the built-in algorithm table ({@link builtinAlgorithms}),
  *   the unit an external algorithm package exports (`import type { Algorithm } from '@mipjs/bench'`);
@@ -64,6 +64,21 @@ export type { ResultRow } from './evaluate/results.js';
 export { buildModel, loadModel, loadTeacher, type Model, saveModel, type Teacher } from './model/model.js';
 export { type ReportOptions, writeReport } from './report/report.js';
 export { executeRun, type RunJob, type RunOutcome } from './run/run.js';
+export {
+  runServeBenchmark,
+  type ServeBenchOptions,
+  type ServeBenchRow,
+  serveBenchTable,
+} from './serve/benchmark.js';
+export { loadCatalog, type PolicyDescription, type ServedPolicy } from './serve/catalog.js';
+export {
+  DEFAULT_SERVE_HOST,
+  DEFAULT_SERVE_PORT,
+  type PolicyServerOptions,
+  type RunningPolicyServer,
+  startPolicyServer,
+} from './serve/server.js';
+export { closeOnSignal } from './serve/shutdown.js';
 export { type CompareOptions, compare, comparisonTable, METRIC_NOTES } from './sweep/compare.js';
 export { type SweepOptions, sweep } from './sweep/sweep.js';
 export { type DatasetTaskOptions, NORMALIZERS_FILE, openDatasetTask } from './tasks/dataset-task.js';
