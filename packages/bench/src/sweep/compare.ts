@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import type { BackendName } from '../backend/backend.js';
 import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.js';
+import { environmentForTask } from '../evaluate/closed-loop.js';
 import type { ResultRow } from '../evaluate/results.js';
 import { makeDir, readJsonFile, writeJsonAtomic } from '../io/io.js';
 import { writeReport } from '../report/report.js';
@@ -239,7 +240,9 @@ export async function compare(
     )}; seeds ${o.seeds.join(',')}; ` +
     `${perAlgorithm('NFE', nfes)}; ` +
     `${c0.network} ${JSON.stringify(c0.networkOptions)}, backend ${backend}, ${workers} worker(s), wall ${seconds.toFixed(1)} s`;
-  const notes = METRIC_NOTES[c0.task] ?? (c0.data ? METRIC_NOTES.dataset : []);
+  // Every task that PushT serves (state and keypoint observations) reads its numbers alike.
+  const noteKey = environmentForTask(c0.task) ?? c0.task;
+  const notes = METRIC_NOTES[noteKey] ?? (c0.data ? METRIC_NOTES.dataset : []);
   writeResultsKeepingGood(join(dir, 'results.json'), rows, o.log);
   if (o.json) writeJsonAtomic(o.json, rows);
   await writeReport(dir, {
