@@ -14,12 +14,19 @@ export const TASK_NAMES = [
   'lie',
   'pusht',
   'pusht_keypoint',
+  'pusht_image',
   'robomimic',
   'lerobot',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 /** Tasks read from files (`--data PATH`). */
-export const DATASET_TASKS: readonly TaskName[] = ['pusht', 'pusht_keypoint', 'robomimic', 'lerobot'];
+export const DATASET_TASKS: readonly TaskName[] = [
+  'pusht',
+  'pusht_keypoint',
+  'pusht_image',
+  'robomimic',
+  'lerobot',
+];
 
 /** Network kinds of `createNetwork` in @mipjs/nets. */
 export const NETWORK_NAMES = [
@@ -56,7 +63,7 @@ export const runConfigSchema = z
      * jointly with the network (same optimizer, EMA and checkpoint). The dataset tasks default to
      * `mlp` as the reference YAML; the toy tasks to `identity`.
      */
-    encoder: z.enum(['identity', 'mlp', 'per_step_mlp']).default('identity'),
+    encoder: z.enum(['identity', 'mlp', 'per_step_mlp', 'image']).default('identity'),
     /** Options of the encoder (embDim, hiddenDims, dropout); embDim defaults to the network's embDim or 256. */
     encoderOptions: z.record(z.string(), z.unknown()).default({}),
     /** Dataset tasks: fraction of episodes held out for evaluation (split by episode, seeded by splitSeed). */
@@ -192,6 +199,17 @@ export const TASK_PRESETS: Record<TaskName, Partial<RunConfigInput>> = {
   },
   pusht: DATASET_PRESET,
   pusht_keypoint: DATASET_PRESET,
+  // The reference's image encoder (ResNet-18, 84 x 84 crops of 96 x 96 frames): a step costs
+  // seconds on a CPU (see the image-observations guide), so few steps and a small held-out batch.
+  pusht_image: {
+    ...DATASET_PRESET,
+    encoder: 'image',
+    encoderOptions: { imageShape: [96, 96, 3], cropShape: [84, 84] },
+    steps: 300,
+    batchSize: 16,
+    evalSamples: 32,
+    evalNfe: [1, 2],
+  },
   robomimic: DATASET_PRESET,
   lerobot: DATASET_PRESET,
 };

@@ -26,11 +26,13 @@ export const DEFAULT_EVAL_EPISODES = 50;
 
 /**
  * The observation each PushT task's policies read, by the task a policy was trained on (the edge
- * table): `pusht` the state itself, `pusht_keypoint` the 9 keypoints and the agent position.
+ * table): `pusht` the state itself, `pusht_keypoint` the 9 keypoints and the agent position,
+ * `pusht_image` the rendered 96 x 96 frame and the agent position.
  */
 export const PUSHT_OBSERVATIONS: Record<string, PushTObservationKind> = {
   pusht: 'state',
   pusht_keypoint: 'keypoints',
+  pusht_image: 'image',
 };
 
 /** The observation of a policy's task, or a RangeError naming the task and the ones PushT serves. */

@@ -39,6 +39,11 @@ export interface Task {
   readonly obsSteps: number;
   /** Observation width D (0 when the task has no observation). */
   readonly obsDim: number;
+  /**
+   * Reads what {@link trainBatch} needs for (seed, index, batchSize) from disk (tasks that load
+   * lazily, as the image task's frames); the trainer awaits it before each `trainBatch`.
+   */
+  prepareBatch?(seed: number, index: number, batchSize: number): Promise<void>;
   /** A deterministic batch for (seed, index): the same arguments give the same batch. */
   trainBatch(seed: number, index: number, batchSize: number): HostBatch;
   /**

@@ -21,6 +21,7 @@ import {
 import { ConfigError, type RunConfig, type TaskName } from '../config/config.js';
 import { type DatasetTaskOptions, openDatasetTask } from './dataset-task.js';
 import { energyDistance, histogramKL } from './metrics.js';
+import { openPushTImageTask } from './pusht-image-task.js';
 import { type HostBatch, mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';
 
 /** One line per task for `mipjs info`. */
@@ -34,6 +35,8 @@ export const TASK_DESCRIPTIONS: Record<TaskName, string> = {
   pusht: 'PushT Zarr replay buffer (--data), state observations (5-D); closed-loop score in the PushT env',
   pusht_keypoint:
     'PushT Zarr replay buffer (--data), keypoint observations (9 keypoints + agent, 20-D); closed-loop score in the PushT env',
+  pusht_image:
+    'PushT Zarr directory with data/img (--data), 96 x 96 frames + agent position, ResNet-18 image encoder; closed-loop score from rendered frames',
   robomimic: 'robomimic HDF5 (--data); validation loss and action MSE on held-out episodes',
   lerobot: 'LeRobot parquet dataset (--data); validation loss and action MSE on held-out episodes',
 };
@@ -180,6 +183,8 @@ export async function openTask(config: RunConfig, options: DatasetTaskOptions = 
     case 'proj':
     case 'lie':
       return toyTask(config.task);
+    case 'pusht_image':
+      return openPushTImageTask(config, options);
     case 'pusht':
     case 'pusht_keypoint':
     case 'robomimic':

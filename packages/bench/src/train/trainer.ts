@@ -365,6 +365,7 @@ async function stepLoop(
   for (let step = start.step; step < config.steps; step++) {
     const lr = cosineLr(step, config.steps, config.lr);
     const dT = deltaT.value(step);
+    await run.options.task.prepareBatch?.(config.seed, step, config.batchSize);
     const report = optimizerStep(run, interpolant, step, lr, dT, start.step);
     const done = step + 1;
     window.add(report);
@@ -436,6 +437,7 @@ const PROBE_BATCHES = [4, 8] as const;
 async function probeStepPeak(run: TrainingRun, interpolant: Interpolant, b: number): Promise<number> {
   const { config, model, trainable } = run;
   const { algorithm, task, teacher } = run.options;
+  await task.prepareBatch?.(config.seed, 0, b);
   const host = task.trainBatch(config.seed, 0, b);
   const before = tf.memory().numBytes;
   // tf.profile records the bytes held after each kernel: its peak is the step's high-water mark.
