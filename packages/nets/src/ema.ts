@@ -43,14 +43,14 @@ export class Ema {
     this.copyFromSource();
   }
 
-  /** p_ema <- p (a hard copy). */
+  /** $p_{\mathrm{ema}} \leftarrow p$ (a hard copy). */
   copyFromSource(): void {
     tf.tidy(() => {
       this.network.variables.forEach((v, i) => (v as tf.Variable).assign(this.source.variables[i]));
     });
   }
 
-  /** p_ema <- rate p_ema + (1 - rate) p for trainable variables; a copy for the others. */
+  /** $p_{\mathrm{ema}} \leftarrow \mathrm{rate}\, p_{\mathrm{ema}} + (1 - \mathrm{rate})\, p$ for trainable variables; a copy for the others. */
   update(rate: number): void {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`EMA rate must be in [0, 1], got ${rate}`);
     tf.tidy(() => {

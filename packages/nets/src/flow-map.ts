@@ -5,9 +5,9 @@ import type { ApplyOptions, InputTangent, Network } from './network.js';
 
 /** A map value and a derivative of it (or the network output used to build it). */
 export interface MapWithTangent {
-  /** X_{s,t}(x). */
+  /** $X_{s,t}(x)$. */
   map: tf.Tensor3D;
-  /** The requested derivative of X_{s,t}(x). */
+  /** The requested derivative of $X_{s,t}(x)$. */
   tangent: tf.Tensor3D;
 }
 
@@ -56,7 +56,7 @@ export class FlowMap {
     this.jvpMode = jvpMode === 'auto' ? (net.applyWithTangent ? 'forward' : 'double-vjp') : jvpMode;
   }
 
-  /** X_{s,t}(x) = x + (t - s) f(x, s, t, c). */
+  /** $X_{s,t}(x) = x + (t - s)\, f(x, s, t, c)$. */
   map(
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -73,7 +73,7 @@ export class FlowMap {
     return this.net.apply(x, t, t, cond, withCallSeed(options));
   }
 
-  /** Both X_{s,t}(x) and f(x, s, t, c) from one network call. */
+  /** Both $X_{s,t}(x)$ and $f(x, s, t, c)$ from one network call. */
   mapAndVelocity(
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -89,12 +89,14 @@ export class FlowMap {
   }
 
   /**
-   * X_{s,t}(x) and its directional derivative along `(dx, ds, dt)` (missing entries are zero):
+   * $X_{s,t}(x)$ and its directional derivative along `(dx, ds, dt)` (missing entries are zero):
    *
-   *   dX = dx + (dt - ds) f + (t - s) J f · (dx, ds, dt).
+   * $$
+   * dX = dx + (dt - ds)\, f + (t - s)\, J f \cdot (dx, ds, dt).
+   * $$
    *
    * One network pass for any combination of directions: the esd residual
-   * dX/ds + J_x X · v is a single call with `{ s: 1, x: v }`.
+   * $\partial_s X + J_x X \cdot v$ is a single call with `{ s: 1, x: v }`.
    */
   jvp(
     s: tf.Tensor1D,
@@ -119,7 +121,7 @@ export class FlowMap {
     });
   }
 
-  /** X_{s,t}(x) and dX/dt = f + (t - s) df/dt. */
+  /** $X_{s,t}(x)$ and $\partial_t X = f + (t - s)\, \partial_t f$. */
   jvpT(
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -130,7 +132,7 @@ export class FlowMap {
     return this.jvpAlongTime('t', s, t, x, cond, options);
   }
 
-  /** X_{s,t}(x) and dX/ds = -f + (t - s) df/ds. */
+  /** $X_{s,t}(x)$ and $\partial_s X = -f + (t - s)\, \partial_s f$. */
   jvpS(
     s: tf.Tensor1D,
     t: tf.Tensor1D,
@@ -141,7 +143,7 @@ export class FlowMap {
     return this.jvpAlongTime('s', s, t, x, cond, options);
   }
 
-  /** X_{s,t}(x) and J_x X · v = v + (t - s) J_x f · v. */
+  /** $X_{s,t}(x)$ and $J_x X \cdot v = v + (t - s)\, J_x f \cdot v$. */
   jvpX(
     s: tf.Tensor1D,
     t: tf.Tensor1D,
