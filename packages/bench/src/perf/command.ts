@@ -8,9 +8,11 @@ import { prepareBackend } from '../backend/setup.js';
 import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
 import { ConfigError, parseNumberFlag } from '../config/config.js';
 import { readJsonFile, writeJsonAtomic } from '../io/io.js';
+import { findRedisServer } from '../sweep/queue/redis-server.js';
 import {
   isolatedTrainSteps,
   PERF_SHAPE,
+  timeQueueSweep,
   timeSampling,
   timeSweep,
   timeTrainSteps,
@@ -434,6 +436,41 @@ export async function runPerf(
         );
       }
       add(ratioRow('sweep/speedup-2-vs-1', rowBackend, perHour[1], perHour[0]));
+      // The same sweep on a BullMQ queue (a local redis-server, `mipjs worker` processes).
+      const found = findRedisServer();
+      if (found.path === null) log(`perf [${rowBackend}] sweep on a queue: skipped (${found.reason})`);
+      else {
+        const queuePerHour: PerfRow[] = [];
+        for (const workers of [1, 2]) {
+          log(
+            `perf [${rowBackend}] sweep on a queue: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`,
+          );
+          const seconds = await timeQueueSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
+          queuePerHour.push(
+            add(
+              perfRow(
+                `sweep/queue-${workers}-worker${workers > 1 ? 's' : ''}`,
+                rowBackend,
+                [(o.sweepRuns / seconds) * 3600],
+                'runs/h',
+                `the same runs through Redis + mipjs worker in ${seconds.toFixed(1)} s`,
+              ),
+            ),
+          );
+        }
+        add(ratioRow('sweep/queue-speedup-2-vs-1', rowBackend, queuePerHour[1], queuePerHour[0]));
+        // Per job: the queue's wall time minus the local pool's, both with 2 workers, over the runs.
+        const overheadMs = (3600 / queuePerHour[1].median - 3600 / perHour[1].median) * 1000;
+        add(
+          perfRow(
+            'sweep/queue-overhead-per-job',
+            rowBackend,
+            [overheadMs],
+            'ms',
+            'queue minus local pool wall time per run, 2 workers each',
+          ),
+        );
+      }
     }
   }
 

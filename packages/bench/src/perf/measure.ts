@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import type { BackendName, ConcreteBackend } from '../backend/backend.js';
 import { validateRunConfig } from '../config/config.js';
 import type { Progress } from '../io/progress.js';
 import { runPool } from '../sweep/pool.js';
+import { startLocalRedis } from '../sweep/queue/redis-server.js';
+import { remoteSweep } from '../sweep/queue/remote-sweep.js';
 import { sweep } from '../sweep/sweep.js';
 import { mixSeed, type Task } from '../tasks/task.js';
 import { train } from '../train/trainer.js';
@@ -240,6 +243,86 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
     return (performance.now() - t0) / 1000;
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The CLI entry (dist/cli.js) that the queue measurement starts `mipjs worker` processes from. */
+const CLI_ENTRY = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+/**
+ * Wall time of the same sweep as {@link timeSweep} on a queue: a throw-away local redis-server,
+ * `workers` `mipjs worker --concurrency 1` processes started (and idle) first, then the grid
+ * submitted, followed (every 0.1 s) and collected with its report, as `mipjs sweep --queue` does;
+ * returns seconds from submission to the written report. The workers' own start is left out (they
+ * are long-lived services), their training processes' start is in. Throws when redis-server is
+ * not installed.
+ */
+export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
+  const redis = await startLocalRedis();
+  const root = mkdtempSync(join(tmpdir(), 'mipjs-perf-queue-'));
+  const name = 'perf';
+  const children = Array.from({ length: spec.workers }, () =>
+    spawn(
+      process.execPath,
+      [
+        CLI_ENTRY,
+        'worker',
+        '--queue',
+        redis.url,
+        '--name',
+        name,
+        '--store',
+        join(root, 'store'),
+        '--until-done',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    ),
+  );
+  try {
+    // Each worker says it is connected before the clock starts.
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            let text = '';
+            child.stderr?.on('data', (d: Buffer) => {
+              text += d.toString();
+              if (/ concurrency \d+/.test(text)) resolve();
+            });
+            child.once('exit', (code) =>
+              reject(new Error(`mipjs worker exited (code ${code}): ${text.trim()}`)),
+            );
+          }),
+      ),
+    );
+    const t0 = performance.now();
+    await remoteSweep({
+      algorithms: ['flow'],
+      tasks: ['checkerboard'],
+      seeds: Array.from({ length: spec.runs }, (_, i) => i),
+      sets: [],
+      file: {},
+      flags: {
+        steps: spec.steps,
+        evalSamples: 500,
+        evalNfe: [1],
+        logEvery: spec.steps,
+        checkpointEvery: spec.steps,
+      },
+      backend: spec.backend,
+      queue: redis.url,
+      name,
+      out: join(root, 'out'),
+      quiet: true,
+      followEvery: 0.1,
+      log: spec.log ?? (() => {}),
+      print: () => {},
+    });
+    return (performance.now() - t0) / 1000;
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await redis.stop();
+    rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -62,6 +62,9 @@ describe('targets and table', () => {
     expect(targetOf(perfRow('sample/mlp-w512/mip-2nfe', 'cpu', [0.5], 'ms'))).toBeNull();
     expect(targetOf(perfRow('sample/mlp-w512/mip-2nfe', 'wasm', [0.5], 'ms'))?.met).toBe(true);
     expect(targetOf(perfRow('sweep/speedup-2-vs-1', 'wasm', [1.9], 'x'))?.met).toBe(true);
+    expect(targetOf(perfRow('sweep/queue-speedup-2-vs-1', 'wasm', [1.7], 'x'))?.met).toBe(false);
+    expect(targetOf(perfRow('sweep/queue-overhead-per-job', 'wasm', [30], 'ms'))?.met).toBe(true);
+    expect(targetOf(perfRow('sweep/queue-overhead-per-job', 'wasm', [80], 'ms'))?.met).toBe(false);
     expect(targetOf(perfRow('train/mlp-w256/flow', 'wasm', [1], 'ms'))).toBeNull();
   });
 

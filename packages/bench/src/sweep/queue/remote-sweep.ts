@@ -40,6 +40,8 @@ export interface RemoteSweepOptions extends SweepGridSpec, QueueAddress {
   /** Wait for the workers and collect (default true); false: enqueue and return. */
   follow?: boolean;
   quiet?: boolean;
+  /** Seconds between two looks at the queue while following (default 1). */
+  followEvery?: number;
   signal?: AbortSignal;
 }
 
@@ -134,6 +136,7 @@ export async function remoteSweep(
     o.log(`waiting for workers (mipjs worker --queue ${c.target.display} --name ${o.name})`);
     await followSweep(c.queue, summary.manifest, {
       quiet: o.quiet,
+      every: o.followEvery,
       signal: o.signal,
       onError: (line) => o.log(hideCredentials(c.target, line)),
     });
