@@ -6,7 +6,9 @@
  *   the unit an external algorithm package exports (`import type { Algorithm } from '@mipjs/bench'`);
  * - the programmatic entry points: {@link executeRun} (train + evaluate one run folder, what
  *   `mipjs train` does), {@link train} (the trainer alone), {@link compare} and {@link sweep}
- *   (several runs, in worker processes, with a table and a report), {@link evaluateCheckpoint}
+ *   (several runs, in worker processes, with a table and a report), {@link remoteSweep} and
+ *   {@link runQueueWorker} (the same sweep on a BullMQ + Redis queue, workers on any machine),
+ *   {@link evaluateCheckpoint}
  *   (`mipjs eval`) and {@link writeReport} (`mipjs report`);
  * - the run configuration ({@link resolveRunConfig}: task preset < config file < flags) and the
  *   tasks ({@link openTask}: checkerboard, bimodal, toy tasks, and the pusht / robomimic / lerobot
@@ -80,7 +82,33 @@ export {
 } from './serve/server.js';
 export { closeOnSignal } from './serve/shutdown.js';
 export { type CompareOptions, compare, comparisonTable, METRIC_NOTES } from './sweep/compare.js';
-export { type SweepOptions, sweep } from './sweep/sweep.js';
+export { type CollectResult, collectSweep } from './sweep/queue/collect.js';
+export { jobIdFor } from './sweep/queue/job-id.js';
+export {
+  DEFAULT_SWEEP_NAME,
+  type QueueJobData,
+  type QueueRunResult,
+  type RunStatus,
+  type SweepManifest,
+} from './sweep/queue/queue.js';
+export {
+  checkRedis,
+  parseRedisUrl,
+  QueueConnectionError,
+  REDIS_PASSWORD_ENV,
+  REDIS_USERNAME_ENV,
+  type RedisTarget,
+  redactRedisUrl,
+} from './sweep/queue/redis-url.js';
+export {
+  type QueueAddress,
+  type RemoteSweepOptions,
+  remoteSweep,
+  remoteSweepCollect,
+  remoteSweepStatus,
+} from './sweep/queue/remote-sweep.js';
+export { type QueueWorkerOptions, runQueueWorker } from './sweep/queue/worker.js';
+export { type SweepGridRun, type SweepGridSpec, type SweepOptions, sweep, sweepGrid } from './sweep/sweep.js';
 export { type DatasetTaskOptions, NORMALIZERS_FILE, openDatasetTask } from './tasks/dataset-task.js';
 export type { HostBatch, PolicySampler, Task, TaskEvaluation } from './tasks/task.js';
 export { openTask, TASK_DESCRIPTIONS } from './tasks/tasks.js';
