@@ -71,7 +71,7 @@ async function main() {
       cli,
       'train',
       '--task',
-      'pusht',
+      r.task ?? 'pusht',
       '--data',
       data,
       '--algorithm',
@@ -156,7 +156,7 @@ async function writeManifest(policyNode, run, recipe) {
     format: 'mipjs-policy',
     version: 1,
     algorithm: config.algorithm,
-    task: 'pusht',
+    task: config.task,
     sampler,
     interpolant: config.interpolant ?? 'linear',
     defaultNfe: recipe.nfe ?? fixedNfe ?? 1,
@@ -181,11 +181,11 @@ async function closedLoopScore(policyNode, dir, nfe) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
-  const { PushTVectorEnv } = await import('@mipjs/envs');
+  const { PushTVectorEnv, pushTObservationForTask } = await import('@mipjs/envs');
   const { episodes, firstSeed, maxSteps } = recipes.eval;
-  const policy = await policyNode.loadPolicyFromRun(dir, { expect: { task: 'pusht' } });
+  const policy = await policyNode.loadPolicyFromRun(dir);
   const venv = new PushTVectorEnv(episodes, {
-    observation: 'state',
+    observation: pushTObservationForTask(policy.manifest.task),
     dtype: 'float32',
     maxEpisodeSteps: maxSteps,
   });

@@ -3,7 +3,7 @@
  * recorded. Used by the live page and by the deterministic `runEpisode` hook the browser test calls;
  * nothing here touches the DOM.
  */
-import { PushTEnv } from '@mipjs/envs';
+import { PushTEnv, pushTObservationForTask } from '@mipjs/envs';
 import {
   type ActionChunk,
   type ActOptions,
@@ -54,7 +54,7 @@ export interface StepRecord {
  * chunk k is `seed + k`, the same seed as the reset.
  */
 export class Episode {
-  readonly env = new PushTEnv({ observation: 'state', legacy: true });
+  readonly env: PushTEnv;
   readonly timed: TimedPolicy;
   readonly coverages: number[] = [];
   readonly rewards: number[] = [];
@@ -69,6 +69,8 @@ export class Episode {
     readonly seed: number,
     private nfe: number,
   ) {
+    // The policy's task says what it reads: the state (pusht) or the 9 keypoints + agent (pusht_keypoint).
+    this.env = new PushTEnv({ observation: pushTObservationForTask(policy.manifest.task), legacy: true });
     this.timed = new TimedPolicy(policy);
     this.observation = this.env.reset(seed);
     this.control = this.makeControl();

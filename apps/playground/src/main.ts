@@ -7,7 +7,7 @@
  * `window.__mipjs` is the page's test hook (see {@link PlaygroundHook}).
  */
 import './style.css';
-import { WORLD_SIZE } from '@mipjs/envs';
+import { pushTObservationForTask, WORLD_SIZE } from '@mipjs/envs';
 import { loadPolicyFromUrl, type Policy } from '@mipjs/policy';
 import { BACKENDS, type BackendName, currentBackend, pickBackend, useBackend } from './backend.js';
 import { blockPoint, drawPlot, drawScene, hitTest } from './draw.js';
@@ -119,7 +119,11 @@ async function loadIndex(): Promise<PolicyEntry[]> {
 }
 
 const loadNamed = (name: string) =>
-  loadPolicyFromUrl(`${base}${name}/`, { expect: { task: 'pusht', obsDim: 5, actDim: 2 } });
+  loadPolicyFromUrl(`${base}${name}/`, { expect: { actDim: 2 } }).then((policy) => {
+    // A policy of a task PushT does not serve is refused here by name, before an episode starts.
+    pushTObservationForTask(policy.manifest.task);
+    return policy;
+  });
 
 /** Loads the selected policy (on the current backend) and starts a new episode. */
 async function selectPolicy(name: string): Promise<void> {

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PushTEnv } from '@mipjs/envs';
+import { PushTEnv, pushTObservationForTask } from '@mipjs/envs';
 import { RecedingHorizon } from '@mipjs/policy';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import '@tensorflow/tfjs-backend-wasm';
@@ -79,8 +79,8 @@ interface IndexEntry {
 
 /** The same episode as the page's `runEpisode`, written out here: Node, wasm backend. */
 async function nodeEpisode(name: string, seed: number, steps: number, nfe: number) {
-  const policy = await loadPolicyFromRun(join(policies, name), { expect: { task: 'pusht' } });
-  const env = new PushTEnv({ observation: 'state', legacy: true });
+  const policy = await loadPolicyFromRun(join(policies, name));
+  const env = new PushTEnv({ observation: pushTObservationForTask(policy.manifest.task), legacy: true });
   const control = new RecedingHorizon(
     {
       obsSteps: policy.obsSteps,

@@ -24,12 +24,14 @@ export {
   IMAGE_OBS_DIM,
   IMAGE_OBS_SIZE,
   observationSize,
+  PUSHT_TASK_OBSERVATIONS,
   PushTEnv,
   type PushTEnvOptions,
   type PushTInfo,
   type PushTObservationKind,
   type PushTStepResult,
   pushTInitialState,
+  pushTObservationForTask,
   pyMod,
 } from './pusht/env.js';
 export {

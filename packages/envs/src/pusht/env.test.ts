@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { EnvError } from '../errors.js';
 import { PushTVectorEnv } from '../vector/vector-env.js';
 import { agentTrajectory } from './agent.js';
-import { IMAGE_OBS_DIM, observationSize, PushTEnv, pushTInitialState, pyMod } from './env.js';
+import {
+  IMAGE_OBS_DIM,
+  observationSize,
+  PushTEnv,
+  pushTInitialState,
+  pushTObservationForTask,
+  pyMod,
+} from './env.js';
 import { T_BOXES_LOCAL, toWorld } from './geometry.js';
 import { renderPushT } from './render.js';
 
@@ -178,5 +185,17 @@ describe('PushTEnv', () => {
     env.step([300, 300]);
     expect(env.render().length).toBe(96 * 96 * 3);
     expect(env.render({ size: 256, drawAction: true }).length).toBe(256 * 256 * 3);
+  });
+
+  it('knows the observation of each PushT task and names a task it does not serve', () => {
+    expect(['pusht', 'pusht_keypoint', 'pusht_image'].map(pushTObservationForTask)).toEqual([
+      'state',
+      'keypoints',
+      'image',
+    ]);
+    expect(() => pushTObservationForTask('recon')).toThrow(EnvError);
+    expect(() => pushTObservationForTask('recon')).toThrow(
+      "a policy of task 'recon' cannot act here; PushT serves the tasks pusht, pusht_keypoint, pusht_image",
+    );
   });
 });

@@ -15,6 +15,34 @@ import { type PushTRenderOptions, renderPushT } from './render.js';
  */
 export type PushTObservationKind = 'state' | 'keypoints' | 'image';
 
+/**
+ * The observation of each PushT task a policy can be trained on (the reference's task names):
+ * `pusht` reads the state, `pusht_keypoint` the keypoints, `pusht_image` the frame. A policy's
+ * manifest names its task, so whoever steps the environment for it (the bench's closed loop, the
+ * playground) looks the observation up here.
+ *
+ * @example
+ * ```ts
+ * const env = new PushTEnv({ observation: pushTObservationForTask(policy.manifest.task) });
+ * ```
+ */
+export const PUSHT_TASK_OBSERVATIONS: Readonly<Record<string, PushTObservationKind>> = {
+  pusht: 'state',
+  pusht_keypoint: 'keypoints',
+  pusht_image: 'image',
+};
+
+/** The observation of a PushT task, or an EnvError naming the task and the tasks PushT serves. */
+export function pushTObservationForTask(task: string): PushTObservationKind {
+  const kind = PUSHT_TASK_OBSERVATIONS[task];
+  if (!kind) {
+    throw new EnvError(
+      `PushT: a policy of task '${task}' cannot act here; PushT serves the tasks ${Object.keys(PUSHT_TASK_OBSERVATIONS).join(', ')}`,
+    );
+  }
+  return kind;
+}
+
 /** Side of the `'image'` observation's frame. */
 export const IMAGE_OBS_SIZE = 96;
 /** Values of the `'image'` observation: the frame's bytes, then the agent position. */
