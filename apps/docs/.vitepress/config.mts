@@ -91,6 +91,7 @@ export default defineConfig({
             { text: 'Run a policy in the browser', link: '/guides/browser' },
             { text: 'The PushT environment', link: '/guides/pusht' },
             { text: 'Evaluate in closed loop', link: '/guides/closed-loop' },
+            { text: 'Image observations', link: '/guides/image-observations' },
             { text: 'Serve a policy to a robot', link: '/guides/serve' },
             { text: 'Sweep across machines', link: '/guides/sweeps' },
             { text: 'The playground', link: '/guides/playground' },
