@@ -472,7 +472,9 @@ export function buildProgram(): Command {
         const name = f.name ?? DEFAULT_SWEEP_NAME;
         if (action !== undefined) {
           if (action !== 'status' && action !== 'collect')
-            throw new ConfigError(`mipjs sweep ${action}: unknown action; valid: status, collect (with --queue)`);
+            throw new ConfigError(
+              `mipjs sweep ${action}: unknown action; valid: status, collect (with --queue)`,
+            );
           if (!f.queue)
             throw new ConfigError(`mipjs sweep ${action} needs --queue <url> (and --name <name>)`);
           if (action === 'status') await remoteSweepStatus({ queue: f.queue, name, log, print });
