@@ -320,6 +320,11 @@ describe.skipIf(redisServer.path === null)('sweeps on a Redis queue', () => {
     expect(bad.err).toBe(
       "mipjs: error: --queue 'http://127.0.0.1:1': unsupported scheme 'http:'; expected redis://[user:password@]host[:port][/db] or rediss://... (TLS)",
     );
+    const noQueue = run(['sweep', 'status', '--name', 'grid']);
+    expect([noQueue.code, noQueue.err]).toEqual([
+      1,
+      'mipjs: error: mipjs sweep status needs --queue <url> (and --name <name>)',
+    ]);
     const closed = await startLocalRedis();
     const port = closed.port;
     await closed.stop();
