@@ -499,9 +499,9 @@ export function buildProgram(): Command {
           seeds,
           sets: (f.set ?? []).map(parseSetFlag),
           file: fileFields(f),
+          fileKey: fileKeyLabel(f),
           flags: runFlags({ ...f, task: undefined }),
         };
-          fileKey: fileKeyLabel(f),
         if (f.queue) {
           if (f.workers !== undefined)
             throw new ConfigError(
