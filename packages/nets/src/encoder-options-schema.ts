@@ -15,6 +15,17 @@ export const ENCODER_OPTIONS_SCHEMAS: Readonly<Record<string, OptionsSchema>> = 
     hiddenDims: { type: 'integer[]', min: 1 },
     dropout: DROPOUT,
   },
+  image: {
+    embDim: { type: 'integer', min: 1 },
+    imageShape: { type: 'integer[]', min: 1, doc: 'one camera frame [H, W, C]' },
+    cameras: { type: 'integer', min: 1 },
+    cropShape: { type: 'integer[]', min: 1, doc: 'crop [h, w]' },
+    randomCrop: { type: 'boolean' },
+    widths: { type: 'integer[]', min: 1, doc: 'ResNet stage widths' },
+    blocks: { type: 'integer[]', min: 1, doc: 'basic blocks per stage' },
+    groupChannels: { type: 'integer', min: 1 },
+    dropout: DROPOUT,
+  },
 };
 
 /**
