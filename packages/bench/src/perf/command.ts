@@ -1,5 +1,8 @@
 // perf/ owns `mipjs perf`: speed and memory measurements of training and sampling, their tables and the PyTorch comparison.
+import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import type { Algorithm } from '../algorithms/algorithm.js';
 import { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms } from '../algorithms/algorithms.js';
@@ -8,6 +11,8 @@ import { prepareBackend } from '../backend/setup.js';
 import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
 import { ConfigError, parseNumberFlag } from '../config/config.js';
 import { readJsonFile, writeJsonAtomic } from '../io/io.js';
+import { runServeBenchmark } from '../serve/benchmark.js';
+import { loadCatalog } from '../serve/catalog.js';
 import { findRedisServer } from '../sweep/queue/redis-server.js';
 import {
   isolatedTrainSteps,
@@ -24,7 +29,13 @@ import { pytorchRows, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { runThreadedWasmPerf } from './threaded.js';
 import { probeTorch, runTorchStep } from './torch.js';
 
-export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep'] as const;
+/** The policy the serve section loads: the playground's MIP policy, the demo's run (from dist/perf). */
+const SERVE_POLICY = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../apps/playground/public/policies/mip',
+);
+
+export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep', 'serve'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 const ALL_BACKENDS: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** The JVP losses whose step is compared with a flow step. */
@@ -470,6 +481,27 @@ export async function runPerf(
             'queue minus local pool wall time per run, 2 workers each',
           ),
         );
+      }
+    }
+
+    if (o.sections.includes('serve')) {
+      // The policy server under load: the playground's MIP policy (the demo's), robots in a
+      // separate client process on loopback (serve/benchmark.ts; `mipjs serve RUN --bench` alone).
+      if (!existsSync(join(SERVE_POLICY, 'policy.json'))) {
+        log(`perf [${rowBackend}] serve: skipped (no policy at ${SERVE_POLICY})`);
+      } else {
+        log(`perf [${rowBackend}] serve: ${SERVE_POLICY}, 1 / 8 / 32 robots (${elapsed()})`);
+        const [policy] = await loadCatalog([`mip=${SERVE_POLICY}`]);
+        try {
+          const seconds = o.quick ? 1 : 3;
+          for (const r of await runServeBenchmark({ policy: policy!, seconds, clients: [1, 8, 32] })) {
+            const name = `serve/${r.transport}-${r.clients}-robot${r.clients > 1 ? 's' : ''}${r.batching ? '' : '-unbatched'}`;
+            const note = `p99 ${r.p99Ms.toFixed(2)} ms, ${r.rps.toFixed(0)} answers/s, mean batch ${r.meanBatch.toFixed(1)}`;
+            add(perfRow(`${name}/p50`, rowBackend, [r.p50Ms], 'ms', note));
+          }
+        } finally {
+          policy!.policy.dispose();
+        }
       }
     }
   }
