@@ -211,6 +211,24 @@ export interface SweepSpec {
   log?: (line: string) => void;
 }
 
+/** The grid both sweep timings run: checkerboard flow, `runs` seeds of `steps` steps, a 1-NFE evaluation. */
+function sweepGridOf(spec: SweepSpec) {
+  return {
+    algorithms: ['flow'],
+    tasks: ['checkerboard'],
+    seeds: Array.from({ length: spec.runs }, (_, i) => i),
+    sets: [],
+    file: {},
+    flags: {
+      steps: spec.steps,
+      evalSamples: 500,
+      evalNfe: [1],
+      logEvery: spec.steps,
+      checkpointEvery: spec.steps,
+    },
+  };
+}
+
 /**
  * Wall time of a real `mipjs sweep` (checkerboard, flow, `runs` seeds, each `steps` steps and a
  * 1-NFE evaluation, report included) with `workers` processes; returns seconds.
@@ -221,18 +239,7 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
   const t0 = performance.now();
   try {
     await sweep({
-      algorithms: ['flow'],
-      tasks: ['checkerboard'],
-      seeds: Array.from({ length: spec.runs }, (_, i) => i),
-      sets: [],
-      file: {},
-      flags: {
-        steps: spec.steps,
-        evalSamples: 500,
-        evalNfe: [1],
-        logEvery: spec.steps,
-        checkpointEvery: spec.steps,
-      },
+      ...sweepGridOf(spec),
       backend: spec.backend,
       out,
       workers: spec.workers,
@@ -297,18 +304,7 @@ export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
     );
     const t0 = performance.now();
     await remoteSweep({
-      algorithms: ['flow'],
-      tasks: ['checkerboard'],
-      seeds: Array.from({ length: spec.runs }, (_, i) => i),
-      sets: [],
-      file: {},
-      flags: {
-        steps: spec.steps,
-        evalSamples: 500,
-        evalNfe: [1],
-        logEvery: spec.steps,
-        checkpointEvery: spec.steps,
-      },
+      ...sweepGridOf(spec),
       backend: spec.backend,
       queue: redis.url,
       name,
