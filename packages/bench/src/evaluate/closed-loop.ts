@@ -5,9 +5,10 @@ import { loadZarrReplayBuffer } from '@mipjs/data';
 import {
   MAX_EPISODE_STEPS,
   observationSize,
-  type PushTObservationKind,
+  PUSHT_TASK_OBSERVATIONS,
   PushTVectorEnv,
   pushTCoverage,
+  pushTObservationForTask,
   pushTReward,
   SUCCESS_THRESHOLD,
 } from '@mipjs/envs';
@@ -23,29 +24,6 @@ import type { ResultRow } from './results.js';
 export const PUSHT_TEST_SEED = 100000;
 /** Episodes of a closed-loop evaluation by default (Diffusion Policy's test protocol). */
 export const DEFAULT_EVAL_EPISODES = 50;
-
-/**
- * The observation each PushT task's policies read, by the task a policy was trained on (the edge
- * table): `pusht` the state itself, `pusht_keypoint` the 9 keypoints and the agent position,
- * `pusht_image` the rendered 96 x 96 frame and the agent position.
- */
-export const PUSHT_OBSERVATIONS: Record<string, PushTObservationKind> = {
-  pusht: 'state',
-  pusht_keypoint: 'keypoints',
-  pusht_image: 'image',
-};
-
-/** The observation of a policy's task, or a RangeError naming the task and the ones PushT serves. */
-export function pushTObservationFor(task: string): PushTObservationKind {
-  const kind = PUSHT_OBSERVATIONS[task];
-  if (!kind) {
-    throw new RangeError(
-      `closed-loop evaluation on pusht: the policy was trained on task '${task}'; ` +
-        `PushT observes the tasks ${Object.keys(PUSHT_OBSERVATIONS).join(', ')}`,
-    );
-  }
-  return kind;
-}
 
 /** Options of {@link evaluatePushT}. */
 export interface ClosedLoopOptions {
@@ -117,7 +95,7 @@ export function evaluatePushT(
   if (!Number.isInteger(episodes) || episodes < 1) {
     throw new RangeError(`closed-loop evaluation: episodes must be a positive integer, got ${episodes}`);
   }
-  const kind = policy === HOLD_STILL ? 'state' : pushTObservationFor(policy.manifest.task);
+  const kind = policy === HOLD_STILL ? 'state' : pushTObservationForTask(policy.manifest.task);
   if (policy !== HOLD_STILL && (policy.obsDim !== observationSize(kind) || policy.actDim !== 2)) {
     throw new RangeError(
       `closed-loop evaluation on pusht: the policy reads ${policy.obsDim}-D observations and writes ` +
@@ -246,7 +224,7 @@ function mean(xs: readonly number[]): number {
 
 /** Environments the bench evaluates in, by the task they serve (the edge table of names). */
 export const ENVIRONMENTS = {
-  pusht: { tasks: Object.keys(PUSHT_OBSERVATIONS) as readonly string[], evaluate: evaluatePushT },
+  pusht: { tasks: Object.keys(PUSHT_TASK_OBSERVATIONS) as readonly string[], evaluate: evaluatePushT },
 } as const;
 export type EnvironmentName = keyof typeof ENVIRONMENTS;
 export const ENVIRONMENT_NAMES = Object.keys(ENVIRONMENTS) as EnvironmentName[];
