@@ -189,7 +189,9 @@ describe('mipjs info', () => {
     const r = mipjs(['info', '--algorithm-package', 'mipjs-algorithm-example'], process.cwd());
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/wasm: available, 1 thread; --threads N for more/);
-    expect(r.out).toMatch(/lsd .*steps \[9, 3, 1\]/);
+    expect(r.out).toMatch(/lsd +NFE 9, 3, 1 /);
+    expect(r.out).toMatch(/mip +NFE 2 \(fixed\)/);
+    expect(r.out).toMatch(/pusht_keypoint/);
     expect(r.out).toMatch(/weighted_flow.*\(package\)/);
     expect(r.out).toMatch(/networks: mlp, vanilla_mlp/);
     expect(r.out).toMatch(/checkerboard/);
