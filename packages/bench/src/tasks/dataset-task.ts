@@ -102,8 +102,8 @@ async function loadSource(config: RunConfig): Promise<DatasetSource> {
       };
     case 'pusht_keypoint': {
       // The reference's pusht_keypoint task (spec §7.3): obs = data/keypoint (9 x 2, flattened)
-      // then agent_pos = state[:, :2] (20-D), the same numbers as pushTKeypointObservation of
-      // @mipjs/envs gives for a live state; action 2-D.
+      // then agent_pos = state[:, :2] (20-D), the same numbers as PushTEnv's 'keypoints'
+      // observation gives for a live state (@mipjs/envs); action 2-D.
       const store = await loadPushTZarr(path, ['keypoint', 'state', 'action']);
       return {
         store: store.withArrays({ agent_pos: pushTAgentPos(store) }),
