@@ -126,6 +126,20 @@ async function loadSource(config: RunConfig): Promise<DatasetSource> {
   }
 }
 
+/** A dataset task's observation and action normalizers. */
+export type TaskNormalizers = { obs: Normalizer; action: Normalizer };
+
+/**
+ * The normalizers an earlier run saved (`mipjs eval` reuses the run's `normalizers.json`), or null
+ * when no file is given or it does not exist (the task fits them on its training episodes).
+ */
+export async function readSavedNormalizers(file: string | undefined): Promise<TaskNormalizers | null> {
+  if (!file || !existsSync(file)) return null;
+  const saved = await loadNormalizers(file);
+  if (!saved.obs || !saved.action) throw new ConfigError(`${file} holds no 'obs' and 'action' normalizers`);
+  return { obs: saved.obs, action: saved.action };
+}
+
 /** Options of {@link openDatasetTask}. */
 export interface DatasetTaskOptions {
   /** Normalizers saved by an earlier run (`mipjs eval`); fitted on the training episodes when absent. */
@@ -154,13 +168,8 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
   const { obsKeys, actionKey } = source;
   const split = source.store.splitByEpisode({ valFraction: config.valFraction, seed: config.splitSeed });
   const train = split.train;
-  let normalizers: { obs: Normalizer; action: Normalizer };
-  if (options.normalizersFile && existsSync(options.normalizersFile)) {
-    const saved = await loadNormalizers(options.normalizersFile);
-    if (!saved.obs || !saved.action)
-      throw new ConfigError(`${options.normalizersFile} holds no 'obs' and 'action' normalizers`);
-    normalizers = { obs: saved.obs, action: saved.action };
-  } else {
+  let normalizers = await readSavedNormalizers(options.normalizersFile);
+  if (!normalizers) {
     const obs = train.features(obsKeys);
     const fitted = MinMaxNormalizer.fit(obs.data, obs.width);
     normalizers = {

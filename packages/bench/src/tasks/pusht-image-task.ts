@@ -4,10 +4,8 @@ import {
   CompositeNormalizer,
   createRng,
   DEFAULT_FRAME_CACHE_BYTES,
-  loadNormalizers,
   loadPushTZarr,
   MinMaxNormalizer,
-  type Normalizer,
   pushTAgentPos,
   saveNormalizers,
   shuffleInPlace,
@@ -15,7 +13,7 @@ import {
   ZarrFrames,
 } from '@mipjs/data';
 import { ConfigError, type RunConfig } from '../config/config.js';
-import { type DatasetTaskOptions, NORMALIZERS_FILE } from './dataset-task.js';
+import { type DatasetTaskOptions, NORMALIZERS_FILE, readSavedNormalizers } from './dataset-task.js';
 import { meanSquaredError } from './metrics.js';
 import { type HostBatch, mixSeed, type Task } from './task.js';
 
@@ -67,13 +65,8 @@ export async function openPushTImageTask(config: RunConfig, options: DatasetTask
   const store = low.withArrays({ agent_pos: pushTAgentPos(low), frame: { data: rows, shape: [T, 1] } });
   const split = store.splitByEpisode({ valFraction: config.valFraction, seed: config.splitSeed });
   const train = split.train;
-  let normalizers: { obs: Normalizer; action: Normalizer };
-  if (options.normalizersFile && existsSync(options.normalizersFile)) {
-    const saved = await loadNormalizers(options.normalizersFile);
-    if (!saved.obs || !saved.action)
-      throw new ConfigError(`${options.normalizersFile} holds no 'obs' and 'action' normalizers`);
-    normalizers = { obs: saved.obs, action: saved.action };
-  } else {
+  let normalizers = await readSavedNormalizers(options.normalizersFile);
+  if (!normalizers) {
     normalizers = {
       obs: new CompositeNormalizer([
         { start: 0, end: PUSHT_FRAME, normalizer: new MinMaxNormalizer([0], [1]) },
