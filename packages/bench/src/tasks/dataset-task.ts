@@ -126,6 +126,24 @@ async function loadSource(config: RunConfig): Promise<DatasetSource> {
   }
 }
 
+/**
+ * The endless training stream over `n` windows: window k of seed s is position k mod n of the
+ * seeded permutation of epoch k div n, so the batch of step k depends only on (seed, k) and
+ * `--resume` replays it. The current epoch's permutation is cached.
+ */
+export function windowStream(n: number): (seed: number, k: number) => number {
+  let epochCache: { seed: number; epoch: number; order: number[] } | null = null;
+  return (seed, k) => {
+    const epoch = Math.floor(k / n);
+    if (!epochCache || epochCache.seed !== seed || epochCache.epoch !== epoch) {
+      const order = Array.from({ length: n }, (_, i) => i);
+      shuffleInPlace(order, createRng(mixSeed(seed, epoch, 0xe90c) | 0));
+      epochCache = { seed, epoch, order };
+    }
+    return epochCache.order[k % n]!;
+  };
+}
+
 /** A dataset task's observation and action normalizers. */
 export type TaskNormalizers = { obs: Normalizer; action: Normalizer };
 
@@ -200,18 +218,7 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
     `${nVal} held out${nVal === 0 ? ': too few episodes, evaluating on the training episodes' : ''}), ` +
     `obs ${trainSet.obsDim}-D, action ${trainSet.actionDim}-D, H ${window.horizon}, To ${window.obsSteps}, Ta ${window.actSteps}`;
 
-  // Window k of the endless training stream: position k mod N of the permutation of epoch k div N.
-  const N = trainSet.length;
-  let epochCache: { seed: number; epoch: number; order: number[] } | null = null;
-  const windowAt = (seed: number, k: number): number => {
-    const epoch = Math.floor(k / N);
-    if (!epochCache || epochCache.seed !== seed || epochCache.epoch !== epoch) {
-      const order = Array.from({ length: N }, (_, i) => i);
-      shuffleInPlace(order, createRng(mixSeed(seed, epoch, 0xe90c) | 0));
-      epochCache = { seed, epoch, order };
-    }
-    return epochCache.order[k % N];
-  };
+  const windowAt = windowStream(trainSet.length);
   /** At most `n` held-out windows, evenly spaced over all of them (fixed, no randomness). */
   const heldOutIds = (n: number): number[] => {
     const m = Math.max(1, Math.min(n, heldOut.length));

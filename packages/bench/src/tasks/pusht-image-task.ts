@@ -2,20 +2,23 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CompositeNormalizer,
-  createRng,
   DEFAULT_FRAME_CACHE_BYTES,
   loadPushTZarr,
   MinMaxNormalizer,
   pushTAgentPos,
   saveNormalizers,
-  shuffleInPlace,
   WindowDataset,
   ZarrFrames,
 } from '@mipjs/data';
 import { ConfigError, type RunConfig } from '../config/config.js';
-import { type DatasetTaskOptions, NORMALIZERS_FILE, readSavedNormalizers } from './dataset-task.js';
+import {
+  type DatasetTaskOptions,
+  NORMALIZERS_FILE,
+  readSavedNormalizers,
+  windowStream,
+} from './dataset-task.js';
 import { meanSquaredError } from './metrics.js';
-import { type HostBatch, mixSeed, type Task } from './task.js';
+import type { HostBatch, Task } from './task.js';
 
 /** One PushT frame: 96 x 96 RGB. */
 export const PUSHT_FRAME = 96 * 96 * 3;
@@ -101,17 +104,7 @@ export async function openPushTImageTask(config: RunConfig, options: DatasetTask
   const frames = await ZarrFrames.open(path, { cacheBytes: cacheBytes() });
   const { horizon: H, obsSteps: To, actSteps: Ta } = window;
 
-  const N = trainSet.length;
-  let epochCache: { seed: number; epoch: number; order: number[] } | null = null;
-  const windowAt = (seed: number, k: number): number => {
-    const epoch = Math.floor(k / N);
-    if (!epochCache || epochCache.seed !== seed || epochCache.epoch !== epoch) {
-      const order = Array.from({ length: N }, (_, i) => i);
-      shuffleInPlace(order, createRng(mixSeed(seed, epoch, 0xe90c) | 0));
-      epochCache = { seed, epoch, order };
-    }
-    return epochCache.order[k % N]!;
-  };
+  const windowAt = windowStream(trainSet.length);
   const trainIds = (seed: number, index: number, b: number) =>
     Array.from({ length: b }, (_, i) => windowAt(seed, index * b + i));
   const heldOutIds = (n: number): number[] => {
