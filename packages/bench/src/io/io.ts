@@ -48,6 +48,17 @@ export function makeDir(path: string): void {
   }
 }
 
+/** The text of `path`, or a {@link FileError} naming the file, what it should hold and the OS reason. */
+function readTextFile(path: string, expected: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FileError(
+      `cannot read ${path} (${expected}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
 /**
  * Reads and parses a JSON file; a missing, unreadable or malformed file is one {@link FileError}
  * line with the path, what it should hold, and the parser's message.
@@ -57,14 +68,7 @@ export function makeDir(path: string): void {
  * ```
  */
 export function readJsonFile(path: string, expected: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FileError(
-      `cannot read ${path} (${expected}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = readTextFile(path, expected);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -84,14 +88,7 @@ export function readJsonLines(
   expected: string,
   options: { allowTruncatedTail?: boolean } = {},
 ): Record<string, unknown>[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FileError(
-      `cannot read ${path} (${expected}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = readTextFile(path, expected);
   const lines = text.split('\n');
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < lines.length; i++) {
