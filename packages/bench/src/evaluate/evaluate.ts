@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
-import type { FlowMap } from '@mipjs/nets';
 import { POLICY_MANIFEST_FILE } from '@mipjs/policy';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithm.js';
@@ -100,7 +99,7 @@ export function validationLoss(
   algorithm: Algorithm,
   task: Task,
   config: RunConfig,
-  teacher?: FlowMap,
+  teacher?: Teacher,
 ): number | null {
   if (!task.validationBatch || (algorithm.needsTeacher && !teacher)) return null;
   const { batch, count } = task.validationBatch(config.evalSamples);
@@ -120,7 +119,7 @@ export function validationLoss(
       const obs = tf.tensor3d(batch.obs!.subarray(start * To * D, (start + n) * To * D), [n, To, D]);
       const ctx = {
         flowMap: model.flowMap,
-        teacher,
+        teacher: teacher?.on(obs),
         interpolant,
         rng: new RandomStream(mixSeed(config.seed, k, 0x7a11)),
         training: false,
@@ -144,7 +143,7 @@ export async function evaluateAtEachNfe(
   task: Task,
   config: RunConfig,
   nfes: readonly number[],
-  teacher?: FlowMap,
+  teacher?: Teacher,
 ): Promise<{ nfe: number; evaluation: TaskEvaluation }[]> {
   const valLoss = validationLoss(model, algorithm, task, config, teacher);
   const out: { nfe: number; evaluation: TaskEvaluation }[] = [];
@@ -204,7 +203,7 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
     }
     const nfes = nfeList(algorithm, o.nfe ?? config.evalNfe);
     const rows: ResultRow[] = (
-      await evaluateAtEachNfe(model, algorithm, task, config, nfes, teacher?.flowMap)
+      await evaluateAtEachNfe(model, algorithm, task, config, nfes, teacher ?? undefined)
     ).map(({ nfe, evaluation }) => ({
       algorithm: config.algorithm,
       network: config.network,

@@ -143,15 +143,64 @@ export async function loadModel(dir: string, config: RunConfig, task: Task): Pro
   return model;
 }
 
-/** A frozen teacher velocity. */
+/**
+ * A frozen flow-matching teacher with its own observation encoder (ctm / lmd).
+ *
+ * The teacher was trained with its encoder, so its velocity is only meaningful on its own
+ * encoding of the observations: b^teacher_t(x | E_teacher(obs)). The student learns its own
+ * encoder E_student; the loss passes the student's condition, which the teacher ignores. (The
+ * reference never wires a teacher into its agent, spec §12.5, so there is no reference choice.)
+ *
+ * ```ts
+ * const teacher = await loadTeacher('runs/flow', task);
+ * const ctx = { flowMap: student.flowMap, teacher: teacher.on(obs), ... }; // obs [B, To, D], raw
+ * ```
+ */
 export interface Teacher {
-  flowMap: FlowMap;
+  /** The teacher's flow map on the condition it is given (tasks without observations). */
+  readonly flowMap: FlowMap;
+  /**
+   * The teacher for one batch of raw observations `[B, To, D]`: its flow map reading its own
+   * frozen encoding of `obs` (eval mode, no dropout) in place of the condition the loss passes.
+   * The tensors it makes belong to the caller's tidy scope.
+   */
+  on(obs: tf.Tensor3D | null): FlowMap;
   dispose(): void;
 }
 
 /**
- * Loads a flow-matching teacher from a run folder (its EMA weights). The teacher's network must
- * fit the task (same horizon, action and condition sizes); anything else is a clear error.
+ * A flow map over the same network that reads `cond` whatever condition it is called with, so a
+ * loss that passes the student's encoding still queries the teacher on the teacher's own.
+ */
+export function conditionedFlowMap(flowMap: FlowMap, cond: tf.Tensor3D | null): FlowMap {
+  const net = flowMap.net;
+  const bound: Network = Object.create(net, {
+    apply: {
+      value: (x: tf.Tensor3D, s: tf.Tensor1D, t: tf.Tensor1D, _c: unknown, o?: unknown) =>
+        net.apply(x, s, t, cond, o as Parameters<Network['apply']>[4]),
+    },
+    ...(net.applyWithTangent
+      ? {
+          applyWithTangent: {
+            value: (...args: Parameters<NonNullable<Network['applyWithTangent']>>) =>
+              net.applyWithTangent!(args[0], args[1], args[2], cond, args[4], args[5]),
+          },
+        }
+      : {}),
+  });
+  return new FlowMap(bound, { jvpMode: flowMap.jvpMode });
+}
+
+/** A teacher whose velocity reads the condition the loss passes (a bare flow map: perf, tests). */
+export function teacherOfFlowMap(flowMap: FlowMap, dispose: () => void = () => {}): Teacher {
+  return { flowMap, on: () => flowMap, dispose };
+}
+
+/**
+ * Loads a flow-matching teacher from a run folder (its EMA weights: network and, when it learned
+ * one, its observation encoder). The teacher's network must fit the task (same horizon, action
+ * and observation sizes); anything else is a clear error. Its encoder may differ from the
+ * student's: {@link Teacher.on} encodes the observations with the teacher's own.
  */
 export async function loadTeacher(path: string, task: Task): Promise<Teacher> {
   const runDir = existsSync(join(path, 'checkpoint')) ? path : join(path, '..');
@@ -166,7 +215,10 @@ export async function loadTeacher(path: string, task: Task): Promise<Teacher> {
   const config = validateRunConfig(readJsonFile(configPath, 'a run config'), { file: configPath });
   const saved = ((readJsonFile(manifestPath, 'a weights manifest') as WeightsManifest | null)?.config ??
     {}) as Record<'horizon' | 'actDim' | 'obsSteps' | 'condDim', number>;
-  const want = networkShape(task);
+  // The condition width is the teacher's encoder output (its own embDim), not the task's.
+  const teacherEncoder = encoderFor(config, task);
+  const want = networkShape(task, teacherEncoder?.embDim ?? task.obsDim);
+  teacherEncoder?.dispose();
   const diffs = (['horizon', 'actDim', 'obsSteps', 'condDim'] as const)
     .filter((k) => saved[k] !== want[k])
     .map((k) => `${k} ${saved[k]} (task needs ${want[k]})`);
@@ -179,5 +231,10 @@ export async function loadTeacher(path: string, task: Task): Promise<Teacher> {
     );
   }
   const model = await loadModel(weights, config, task);
-  return { flowMap: model.flowMap, dispose: () => model.dispose() };
+  return {
+    flowMap: model.flowMap,
+    on: (obs) =>
+      obs && model.encoder ? conditionedFlowMap(model.flowMap, model.encode(obs, false)) : model.flowMap,
+    dispose: () => model.dispose(),
+  };
 }

@@ -10,6 +10,7 @@ import type { Algorithm } from '../algorithms/algorithm.js';
 import type { BackendName, ConcreteBackend } from '../backend/backend.js';
 import { validateRunConfig } from '../config/config.js';
 import type { Progress } from '../io/progress.js';
+import { teacherOfFlowMap } from '../model/model.js';
 import { runPool } from '../sweep/pool.js';
 import { startLocalRedis } from '../sweep/queue/redis-server.js';
 import { remoteSweep } from '../sweep/queue/remote-sweep.js';
@@ -125,7 +126,7 @@ export async function timeTrainSteps(spec: TrainSpec): Promise<number[]> {
       algorithm: spec.algorithm,
       task: perfTask(shape),
       dir,
-      teacher: teacherNet ? new FlowMap(teacherNet) : undefined,
+      teacher: teacherNet ? teacherOfFlowMap(new FlowMap(teacherNet)) : undefined,
       progress,
     });
   } catch (error) {

@@ -79,14 +79,6 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
   checkLossOptions(algorithm, config);
   const task = await openTask(config);
   const label = `${config.algorithm}/${config.task}/s${config.seed}`;
-  if (algorithm.needsTeacher && task.obsSteps > 0 && config.encoder !== 'identity') {
-    task.close?.();
-    throw new ConfigError(
-      `algorithm '${config.algorithm}' reads a teacher velocity on the student's observation encoding, ` +
-        `which a teacher with its own '${config.encoder}' encoder cannot provide; use encoder 'identity' ` +
-        `(--config with "encoder": "identity") for ${config.algorithm} on task '${config.task}'`,
-    );
-  }
   let artifacts: string[] = [];
   if (task.writeArtifacts) {
     // Written before training starts (and rewritten identically on a resume): the normalizers
@@ -160,7 +152,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       dir,
       resume: job.resume,
       stopAfterStep: job.stopAfterStep,
-      teacher: teacher?.flowMap,
+      teacher: teacher ?? undefined,
       progress: progress(label),
       log,
       evaluateEvery,
@@ -182,7 +174,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
           task,
           config,
           nfes,
-          teacher?.flowMap,
+          teacher ?? undefined,
         );
         for (const { nfe, evaluation: ev } of evaluations) {
           rows.push({

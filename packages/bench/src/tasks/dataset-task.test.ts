@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNormalizers } from '@mipjs/data';
 import { loadWeights } from '@mipjs/nets';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinAlgorithms } from '../algorithms/algorithms.js';
 import { prepareBackend } from '../backend/setup.js';
-import { resolveRunConfig } from '../config/config.js';
+import { resolveRunConfig, validateRunConfig } from '../config/config.js';
+import { loadModel, loadTeacher } from '../model/model.js';
 import { executeRun } from '../run/run.js';
 import { writeLeRobotFixture, writePushTFixture, writeRobomimicFixture } from '../test-utils/datasets.js';
 import { tempDir } from '../test-utils/fixtures.js';
@@ -70,12 +72,41 @@ describe('dataset tasks', () => {
     resumed.dispose();
   });
 
-  it('refuses ctm / lmd with a learned encoder (their teacher reads the student encoding)', async () => {
+  it('ctm with a learned encoder: the teacher trained first answers on its own frozen encoding', async () => {
     const data = writePushTFixture(join(tempDir(), 'pusht.zarr'));
-    const config = resolveRunConfig({}, { task: 'pusht', data, algorithm: 'ctm', steps: 2, ...SMALL });
-    await expect(
-      executeRun({ config, dir: join(tempDir(), 'run'), backend: 'cpu', quiet: true }),
-    ).rejects.toThrow(/encoder 'identity'/);
+    const config = resolveRunConfig(
+      {},
+      { task: 'pusht', data, algorithm: 'ctm', steps: 2, teacherSteps: 2, ...SMALL },
+    );
+    const dir = join(tempDir(), 'run');
+    const outcome = await executeRun({ config, dir, backend: 'cpu', quiet: true });
+    expect(outcome.rows.map((r) => r.nfe)).toEqual([1, 2]);
+    for (const r of outcome.rows) expect(Number.isFinite(r.metrics.valLoss)).toBe(true);
+    // The teacher's velocity in the loss: its network on its own encoder's output, whatever
+    // condition (the student's encoding) the loss passes.
+    const task = await openTask(config);
+    const teacher = await loadTeacher(join(dir, 'teacher'), task);
+    const teacherConfig = validateRunConfig(
+      JSON.parse(readFileSync(join(dir, 'teacher', 'config.json'), 'utf8')),
+    );
+    const direct = await loadModel(join(dir, 'teacher', 'checkpoint', 'ema'), teacherConfig, task);
+    const before = tf.memory().numTensors;
+    const [got, want] = tf.tidy(() => {
+      const host = task.trainBatch(0, 0, 3);
+      const obs = tf.tensor3d(host.obs!, [3, task.obsSteps, task.obsDim]);
+      const x = tf.randomNormal([3, task.horizon, task.actDim], 0, 1, 'float32', 7) as tf.Tensor3D;
+      const t = tf.tensor1d([0.1, 0.5, 0.9]);
+      const studentCond = tf.randomNormal([3, task.obsSteps, 16], 0, 1, 'float32', 8) as tf.Tensor3D;
+      return [
+        teacher.on(obs).velocity(t, x, studentCond).arraySync(),
+        direct.flowMap.velocity(t, x, direct.encode(obs, false)).arraySync(),
+      ];
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(got).toEqual(want);
+    teacher.dispose();
+    direct.dispose();
+    task.close?.();
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
-import { Ema, type FlowMap } from '@mipjs/nets';
+import { Ema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithms.js';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../config/config.js';
 import { makeDir, readJsonFile, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/io.js';
 import type { Progress } from '../io/progress.js';
-import { buildModel, encoderAsWeights, loadModelInto, type Model } from '../model/model.js';
+import { buildModel, encoderAsWeights, loadModelInto, type Model, type Teacher } from '../model/model.js';
 import { mixSeed, type Task } from '../tasks/task.js';
 import {
   type BestState,
@@ -96,8 +96,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stop (as if killed) after this step's checkpoint; for tests of --resume. */
   stopAfterStep?: number;
-  /** Frozen teacher velocity for ctm / lmd. */
-  teacher?: FlowMap;
+  /** Frozen teacher for ctm / lmd: its velocity on its own encoding of each batch's observations. */
+  teacher?: Teacher;
   progress?: Progress;
   log?: (line: string) => void;
   /** Closed-loop evaluation during training (run/ builds it for tasks with an environment). */
@@ -448,7 +448,7 @@ async function probeStepPeak(run: TrainingRun, interpolant: Interpolant, b: numb
       const cond = model.encode(obs, true, mixSeed(config.seed, 0, 0xd409));
       const ctx: LossContext<Record<string, unknown>> = {
         flowMap: model.flowMap,
-        teacher,
+        teacher: teacher?.on(obs),
         interpolant,
         rng: new RandomStream(mixSeed(config.seed, 0, 0x5eed)),
         training: true,
@@ -487,7 +487,7 @@ function optimizerStep(
     const cond = model.encode(obs, true, mixSeed(config.seed, step, 0xd409));
     const ctx: LossContext<Record<string, unknown>> = {
       flowMap: model.flowMap,
-      teacher,
+      teacher: teacher?.on(obs),
       interpolant,
       rng,
       training: true,
