@@ -16,3 +16,13 @@ export declare const weightedFlow: {
 };
 export declare const algorithms: (typeof weightedFlow)[];
 export default algorithms;
+/** The shape of @mipjs/interpolant's `Schedule` (written out: this package does not depend on it). */
+export interface ScheduleLike {
+  readonly name: string;
+  alpha(t: import('@tensorflow/tfjs-core').Tensor): import('@tensorflow/tfjs-core').Tensor;
+  beta(t: import('@tensorflow/tfjs-core').Tensor): import('@tensorflow/tfjs-core').Tensor;
+  alphaDot(t: import('@tensorflow/tfjs-core').Tensor): import('@tensorflow/tfjs-core').Tensor;
+  betaDot(t: import('@tensorflow/tfjs-core').Tensor): import('@tensorflow/tfjs-core').Tensor;
+}
+export declare const quadraticSchedule: ScheduleLike;
+export declare const schedules: ScheduleLike[];

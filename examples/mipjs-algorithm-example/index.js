@@ -51,3 +51,24 @@ export const weightedFlow = {
 /** @type {import('@mipjs/bench').Algorithm[]} */
 export const algorithms = [weightedFlow];
 export default algorithms;
+
+/**
+ * A user interpolant schedule (`--interpolant quadratic --interpolant-package mipjs-algorithm-example`),
+ * the `Schedule` interface of @mipjs/interpolant:
+ *
+ *   I_t = alpha(t) x0 + beta(t) x1,  alpha = 1 - t^2,  beta = t^2,  alphaDot = -2t,  betaDot = 2t,
+ *
+ * so the path leaves the noise end slowly (dI/dt = 0 at t = 0) and reaches the data at t = 1.
+ *
+ * @type {import('./index.js').ScheduleLike}
+ */
+export const quadraticSchedule = {
+  name: 'quadratic',
+  alpha: (t) => tf.tidy(() => tf.sub(1, tf.square(t))),
+  beta: (t) => tf.square(t),
+  alphaDot: (t) => tf.mul(t, -2),
+  betaDot: (t) => tf.mul(t, 2),
+};
+
+/** The schedules of this package, read by the bench's `--interpolant-package`. */
+export const schedules = [quadraticSchedule];

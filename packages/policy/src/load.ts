@@ -1,4 +1,5 @@
 import { type Normalizer, parseNormalizers } from '@mipjs/data/normalizers';
+import { type Schedule, schedules } from '@mipjs/interpolant';
 import {
   assignWeights,
   createEncoder,
@@ -57,6 +58,8 @@ export interface LoadPolicyOptions {
   expect?: PolicyExpectation;
   /** Samplers beyond the built-in table (external algorithm packages), by manifest name. */
   samplers?: Readonly<Record<string, PolicySampler>>;
+  /** Interpolant schedules beyond the built-ins, by manifest `interpolant` name. */
+  schedules?: Readonly<Record<string, Schedule>>;
 }
 
 const decoder = new TextDecoder();
@@ -258,6 +261,13 @@ export async function loadPolicy(source: PolicySource, options: LoadPolicyOption
   );
   checkExpectation(manifest, options.expect, label);
   const sampler = resolveSampler(manifest.sampler, options.samplers);
+  // An unknown schedule fails here, before any weights are read (nothing to free).
+  const name = manifest.interpolant ?? 'linear';
+  if (!Object.hasOwn(schedules, name) && !(options.schedules && Object.hasOwn(options.schedules, name)))
+    throw new PolicyError(
+      'manifest',
+      `policy interpolant '${name}' is neither built in (${Object.keys(schedules).join(', ')}) nor in loadPolicy options.schedules`,
+    );
 
   // Read every file first, so that a missing one fails before any variable is created.
   const netWeights = await readWeights(read, manifest.network, label);
@@ -305,7 +315,7 @@ export async function loadPolicy(source: PolicySource, options: LoadPolicyOption
     encoder?.dispose();
     throw error;
   }
-  return new Policy({ manifest, network, encoder, normalizers, sampler });
+  return new Policy({ manifest, network, encoder, normalizers, sampler, schedules: options.schedules });
 }
 
 /** Options of {@link loadPolicyFromUrl}. */

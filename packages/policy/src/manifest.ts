@@ -22,6 +22,12 @@ export interface PolicySamplerSpec {
   options?: { start?: 'zero' | 'noise'; tStar?: number } & Record<string, unknown>;
   /** The training variant the sampler matches (`'page'` or `'reference'`), for the record. */
   variant?: string;
+  /**
+   * Network calls per sampler step (Heun and midpoint: 2; default 1). Every NFE of the manifest
+   * (`defaultNfe`, `nfe`, `act`'s option) counts network calls, so the sampler runs
+   * `steps = nfe / callsPerStep`.
+   */
+  callsPerStep?: number;
 }
 
 /** One side of the policy's interface (observation or action): width, names and units. */
@@ -73,7 +79,7 @@ export interface PolicyManifest {
   sampler: PolicySamplerSpec;
   /** Interpolant schedule of training (`'linear'` default, `'trig'`); the two-step samplers re-noise with it. */
   interpolant?: string;
-  /** NFE (the sampler's `steps`) used when `act` is not given one. */
+  /** NFE (network calls: the sampler's `steps` x `sampler.callsPerStep`) used when `act` is not given one. */
   defaultNfe: number;
   /** Samplers with a fixed number of network calls (one-step 1, two-step 2): that number; `nfe` is then ignored. */
   fixedNfe?: number;
@@ -164,6 +170,15 @@ export function parsePolicyManifest(value: unknown, label = POLICY_MANIFEST_FILE
         problems.push('sampler.options.tStar must be in (0, 1)');
     }
   }
+  const calls = isObject(s) ? s.callsPerStep : undefined;
+  if (calls !== undefined && !isNat(calls, 1))
+    problems.push('sampler.callsPerStep must be a positive integer');
+  else if (
+    calls !== undefined &&
+    m.fixedNfe === undefined &&
+    [m.defaultNfe, ...(Array.isArray(m.nfe) ? m.nfe : [])].some((n) => isNat(n, 1) && n % calls !== 0)
+  )
+    problems.push(`defaultNfe and nfe must be multiples of sampler.callsPerStep (${String(calls)})`);
   if (m.interpolant !== undefined && !isName(m.interpolant)) problems.push('interpolant must be a string');
   if (!isNat(m.defaultNfe, 1)) problems.push('defaultNfe must be a positive integer');
   if (m.fixedNfe !== undefined && !isNat(m.fixedNfe, 1)) problems.push('fixedNfe must be a positive integer');

@@ -1,5 +1,5 @@
 import type { Normalizer } from '@mipjs/data/normalizers';
-import { Interpolant } from '@mipjs/interpolant';
+import { Interpolant, type Schedule } from '@mipjs/interpolant';
 import { FlowMap, type Network, type ObsEncoder } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { PolicyManifest } from './manifest.js';
@@ -9,7 +9,10 @@ import type { PolicySampler } from './sampler-table.js';
 
 /** Options of {@link Policy.act}. */
 export interface ActOptions {
-  /** Number of sampler steps (NFE of the ODE / flow-map samplers). Default: the manifest's `defaultNfe`. */
+  /**
+   * Network calls per chunk: the sampler runs `nfe / manifest.sampler.callsPerStep` steps (so a
+   * Heun policy takes even NFE). Default: the manifest's `defaultNfe`.
+   */
   nfe?: number;
   /** Seed of the noise start (unsigned 32-bit integer). Default 0. Same seed, same actions. */
   seed?: number;
@@ -36,6 +39,11 @@ export interface PolicyParts {
   /** `obs` (when the task has observations) and `action`; null: identity (no normalisation). */
   normalizers: { obs?: Normalizer; action: Normalizer } | null;
   sampler: PolicySampler;
+  /**
+   * Interpolant schedules beyond the built-ins (`linear`, `trig`), by manifest `interpolant` name:
+   * a run trained with a package schedule (the bench's `--interpolant-package`).
+   */
+  schedules?: Readonly<Record<string, Schedule>>;
   /**
    * Whether {@link Policy.dispose} frees the network's and the encoder's variables. Default true;
    * false for a policy built over weights someone else owns (the bench's evaluation of the EMA
@@ -80,7 +88,16 @@ export class Policy {
     this.encoder = parts.encoder;
     this.normalizers = parts.normalizers;
     this.sampler = parts.sampler;
-    this.interpolant = new Interpolant(parts.manifest.interpolant ?? 'linear');
+    const name = parts.manifest.interpolant ?? 'linear';
+    const own = parts.schedules && Object.hasOwn(parts.schedules, name) ? parts.schedules[name] : undefined;
+    try {
+      this.interpolant = new Interpolant(own ?? name);
+    } catch (error) {
+      throw new PolicyError(
+        'manifest',
+        `${(error as Error).message} (pass it in loadPolicy options.schedules)`,
+      );
+    }
   }
 
   /** Observation steps To. */
@@ -113,6 +130,13 @@ export class Policy {
     const nfe = options.nfe ?? this.manifest.defaultNfe;
     if (!Number.isInteger(nfe) || nfe < 1)
       throw new PolicyError('option', `policy.act: nfe must be a positive integer, got ${nfe}`);
+    // NFE counts network calls; a two-call-per-step sampler (Heun, midpoint) runs nfe / 2 steps.
+    const calls = this.manifest.sampler.callsPerStep ?? 1;
+    if (!this.manifest.fixedNfe && nfe % calls !== 0)
+      throw new PolicyError(
+        'option',
+        `policy.act: nfe must be a multiple of ${calls} (sampler '${this.manifest.sampler.name}' makes ${calls} network calls per step), got ${nfe}`,
+      );
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
       throw new PolicyError('option', `policy.act: seed must be an unsigned 32-bit integer, got ${seed}`);
@@ -142,7 +166,7 @@ export class Policy {
       }
       obs = this.normalizers?.obs ? this.normalizers.obs.normalize(checked.data) : checked.data;
     }
-    return { nfe, seed, start, obs, batch };
+    return { nfe, steps: nfe / calls, seed, start, obs, batch };
   }
 
   /** The normalised chunk `[B, H, A]` as a tensor (the caller disposes it). */
@@ -154,7 +178,7 @@ export class Policy {
       return this.sampler({ flowMap: this.flowMap, interpolant: this.interpolant }, cond, {
         ...this.manifest.sampler.options,
         start: p.start,
-        steps: p.nfe,
+        steps: p.steps,
         seed: p.seed,
         batch: p.batch,
         horizon: H,

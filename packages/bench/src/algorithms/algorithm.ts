@@ -27,6 +27,16 @@ export interface Algorithm {
   samplerName?: string | { page: string; reference: string };
   defaultSteps: number[];
   /**
+   * Names in the bench's sampler table (`SAMPLER_CHOICES`: euler, heun, midpoint, flow_map) that
+   * `--sampler` may pick for this algorithm, its own first. Absent: only its own sampler.
+   */
+  samplers?: readonly string[];
+  /**
+   * Network calls per sampler step (Heun and midpoint: 2). NFE = steps x callsPerStep; `--nfe`
+   * and every result table count network calls. Default 1.
+   */
+  callsPerStep?: number;
+  /**
    * Samplers that always make the same number of network calls (regression 1, mip and tsd 2):
    * that number. Such an algorithm is evaluated once, and its row reports this NFE.
    */
@@ -81,6 +91,15 @@ export function validateAlgorithm(value: unknown, where: string): Algorithm {
       Array.isArray(a.lossOptionsSchema))
   ) {
     problems.push('lossOptionsSchema must be an object of option specs when given');
+  }
+  if (a.callsPerStep !== undefined && !(Number.isInteger(a.callsPerStep) && a.callsPerStep >= 1)) {
+    problems.push('callsPerStep must be a positive integer when given');
+  }
+  if (
+    a.samplers !== undefined &&
+    !(Array.isArray(a.samplers) && a.samplers.every((s) => typeof s === 'string'))
+  ) {
+    problems.push('samplers must be an array of sampler names when given');
   }
   if (a.needsTeacher !== undefined && typeof a.needsTeacher !== 'boolean') {
     problems.push('needsTeacher must be a boolean when given');

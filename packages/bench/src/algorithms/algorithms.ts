@@ -41,6 +41,8 @@ import {
 } from '@mipjs/samplers';
 import { ConfigError, fieldLabel, type RunConfig } from '../config/config.js';
 import { type Algorithm, AlgorithmError, loadAlgorithmPackage } from './algorithm.js';
+import { nfeList, withSampler } from './samplers.js';
+import { checkInterpolant } from './schedules.js';
 
 export type { Algorithm } from './algorithm.js';
 
@@ -54,6 +56,13 @@ function byVariant(page: Sampler, reference: Sampler): Algorithm['sampler'] {
 /** Reference default step lists (spec §4): 3^k for the multi-step families. */
 const MULTI_STEP = [...FLOW_DEFAULT_STEPS];
 const ONE_STEP = [...ONE_STEP_DEFAULT_STEPS];
+
+/**
+ * `--sampler` choices (names of SAMPLER_CHOICES). Flow's velocity field takes any ODE solver; a
+ * flow map's diagonal f(x, t, t) is a velocity too, so the flow-map families also take them.
+ */
+const ODE_SAMPLERS = ['euler', 'heun', 'midpoint'] as const;
+const FLOW_MAP_SAMPLERS = ['flow_map', ...ODE_SAMPLERS] as const;
 
 function entry(
   name: string,
@@ -80,6 +89,7 @@ export function builtinAlgorithms(): Algorithm[] {
   return [
     entry('flow', flowLoss, FLOW_LOSS_OPTIONS_SCHEMA, ode, MULTI_STEP, 'flow matching; Euler ODE sampler', {
       samplerName: 'eulerSampler',
+      samplers: ODE_SAMPLERS,
     }),
     entry(
       'regression',
@@ -150,6 +160,7 @@ export function builtinAlgorithms(): Algorithm[] {
       'consistency trajectory model (flow teacher); flow-map jumps',
       {
         samplerName: 'flowMapSampler',
+        samplers: FLOW_MAP_SAMPLERS,
         needsTeacher: true,
       },
     ),
@@ -162,6 +173,7 @@ export function builtinAlgorithms(): Algorithm[] {
       'Lagrangian map distillation (flow teacher); flow-map jumps',
       {
         samplerName: 'flowMapSampler',
+        samplers: FLOW_MAP_SAMPLERS,
         needsTeacher: true,
       },
     ),
@@ -174,6 +186,7 @@ export function builtinAlgorithms(): Algorithm[] {
       'progressive self-distillation; flow-map jumps',
       {
         samplerName: 'flowMapSampler',
+        samplers: FLOW_MAP_SAMPLERS,
       },
     ),
     entry(
@@ -185,6 +198,7 @@ export function builtinAlgorithms(): Algorithm[] {
       'Lagrangian self-distillation; flow-map jumps',
       {
         samplerName: 'flowMapSampler',
+        samplers: FLOW_MAP_SAMPLERS,
       },
     ),
     entry(
@@ -196,10 +210,12 @@ export function builtinAlgorithms(): Algorithm[] {
       'Euler self-distillation; flow-map jumps',
       {
         samplerName: 'flowMapSampler',
+        samplers: FLOW_MAP_SAMPLERS,
       },
     ),
     entry('mf', mfLoss, MF_LOSS_OPTIONS_SCHEMA, flowMap, MULTI_STEP, 'MeanFlow; flow-map jumps', {
       samplerName: 'flowMapSampler',
+      samplers: FLOW_MAP_SAMPLERS,
     }),
   ];
 }
@@ -224,7 +240,10 @@ export async function resolveAlgorithms(packages: readonly string[] = []): Promi
   return table;
 }
 
-/** Finds the algorithm of a config among the built-ins and its packages. */
+/**
+ * Finds the algorithm of a config among the built-ins and its packages, drawn with the config's
+ * `sampler` (see {@link withSampler}).
+ */
 export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
   const table = await resolveAlgorithms(config.algorithmPackages);
   const algorithm = table.get(config.algorithm);
@@ -233,7 +252,10 @@ export async function algorithmFor(config: RunConfig): Promise<Algorithm> {
       `unknown algorithm '${config.algorithm}'; valid algorithms: ${[...table.keys()].join(', ')}`,
     );
   }
-  return algorithm;
+  await checkInterpolant(config); // loads --interpolant-package schedules for interpolantFor
+  const drawn = withSampler(algorithm, config);
+  nfeList(drawn, config.evalNfe, config); // `--nfe 3` with Heun fails here, before training
+  return drawn;
 }
 
 /**

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { builtinAlgorithms } from '../algorithms/algorithms.js';
+import { SAMPLER_CHOICES } from '../algorithms/samplers.js';
 import { BACKEND_NAMES, type BackendName, probeBackends } from '../backend/backend.js';
 import { tuneGarbageCollector } from '../backend/gc-tuning.js';
 import { WASM_THREADS_ENV } from '../backend/wasm-threads.js';
@@ -101,6 +102,11 @@ interface CommonFlags {
   evalEvery?: string;
   teacher?: string;
   teacherSteps?: string;
+  sampler?: string;
+  interpolant?: string;
+  interpolantPackage?: string[];
+  encoder?: string;
+  encoderOptions?: string;
   backend: string;
   out?: string;
   json?: string;
@@ -134,6 +140,11 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
     evalEvery: n('--eval-every', f.evalEvery),
     teacher: f.teacher,
     teacherSteps: n('--teacher-steps', f.teacherSteps),
+    sampler: f.sampler,
+    interpolant: f.interpolant,
+    interpolantPackages: f.interpolantPackage?.length ? f.interpolantPackage : undefined,
+    encoder: f.encoder,
+    encoderOptions: jsonObjectFlag('--encoder-options', f.encoderOptions),
   };
 }
 
@@ -185,6 +196,17 @@ function addRunOptions(cmd: Command, withAlgorithm = true): Command {
     .option('--algorithm-package <name...>', 'load extra algorithms from a package (repeatable)')
     .option('--teacher <dir>', 'trained flow-matching run folder used as teacher by ctm / lmd')
     .option('--teacher-steps <n>', 'steps of the teacher trained first when --teacher is not given')
+    .option(
+      '--sampler <name>',
+      "sampler: auto (the algorithm's), or euler, heun, midpoint, flow_map where the algorithm takes it (NFE counts network calls: a Heun step is 2)",
+    )
+    .option('--interpolant <name>', 'interpolant schedule: linear, trig, or one of an --interpolant-package')
+    .option('--interpolant-package <name...>', 'load extra interpolant schedules from a package (repeatable)')
+    .option('--encoder <kind>', 'observation encoder: identity, mlp, per_step_mlp, image')
+    .option(
+      '--encoder-options <json>',
+      'options of createEncoder, e.g. \'{"embDim":128,"hiddenDims":[256]}\'',
+    )
     .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
     .option('--quiet', 'no progress output');
   if (withAlgorithm) cmd.option('--algorithm <name>', 'algorithm (see mipjs info)');
@@ -631,6 +653,13 @@ export function buildProgram(): Command {
         const nfe = a.fixedNfe ? `NFE ${a.fixedNfe} (fixed)` : `NFE ${a.defaultSteps.join(', ')}`;
         const tags = `${nfe}${a.needsTeacher ? ' (teacher)' : ''}${builtin.has(a.name) ? '' : ' (package)'}`;
         print(`  ${a.name.padEnd(14)} ${tags.padEnd(26)} ${a.description ?? ''}`);
+        // --sampler choices with their honest NFE (Heun's default steps 9, 3, 1 are NFE 18, 6, 2).
+        for (const name of a.samplers ?? []) {
+          const choice = SAMPLER_CHOICES[name];
+          if (!choice) continue;
+          const nfe = a.defaultSteps.map((s) => s * choice.callsPerStep).join(', ');
+          print(`  ${''.padEnd(14)}   --sampler ${name.padEnd(9)} NFE ${nfe} (${choice.description})`);
+        }
       }
       print(`networks: ${NETWORK_NAMES.join(', ')}`);
       print('tasks:');

@@ -85,7 +85,19 @@ export const runConfigSchema = z
     rampupRatio: unit,
     /** Options forwarded to the loss (lossScale, tTwoStep, discreteDt, normType, variant ...). */
     lossOptions: z.record(z.string(), z.unknown()).default({}),
-    interpolant: z.enum(['linear', 'trig']).default('linear'),
+    /**
+     * Interpolant schedule by name (`--interpolant`): `linear`, `trig`, or a schedule of a package in
+     * `interpolantPackages` (checked when the run resolves its algorithm; see the bench's schedule table).
+     */
+    interpolant: z.string().min(1).default('linear'),
+    /** Packages that export extra interpolant schedules (`--interpolant-package`, loaded by name). */
+    interpolantPackages: z.array(z.string().min(1)).default([]),
+    /**
+     * Sampler (`--sampler`): `auto` = the algorithm's own, or a compatible entry of the bench's
+     * sampler table (flow: euler, heun, midpoint; the flow-map families also flow_map). NFE counts
+     * network calls: a Heun or midpoint step is two.
+     */
+    sampler: z.string().min(1).default('auto'),
     /** Sampling start: `auto` = the algorithm's (noise for flows / flow maps, zeros for regression and mip), or forced. */
     sampleStart: z.enum(['auto', 'zero', 'noise']).default('auto'),
     seed: z.number().int().min(0),
@@ -271,6 +283,11 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   evalEvery: '--eval-every',
   teacher: '--teacher',
   teacherSteps: '--teacher-steps',
+  sampler: '--sampler',
+  interpolant: '--interpolant',
+  interpolantPackages: '--interpolant-package',
+  encoder: '--encoder',
+  encoderOptions: '--encoder-options',
 };
 
 /** The option objects of a run config (merged key by key across the sources). */
@@ -518,6 +535,7 @@ export function configMismatch(saved: RunConfig, now: RunConfig): string[] {
     'evalEpisodes',
     'evalEvery',
     'algorithmPackages',
+    'interpolantPackages',
   ]);
   const diffs: string[] = [];
   const keys = new Set([...Object.keys(saved), ...Object.keys(now)]);

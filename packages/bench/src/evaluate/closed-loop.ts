@@ -12,8 +12,10 @@ import {
   pushTReward,
   SUCCESS_THRESHOLD,
 } from '@mipjs/envs';
+import type { Schedule } from '@mipjs/interpolant';
 import { type ChunkPolicy, type Policy, RecedingHorizon } from '@mipjs/policy';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
+import { resolveSchedules } from '../algorithms/schedules.js';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
@@ -256,6 +258,20 @@ export interface RunInEnvironmentOptions {
 }
 
 /**
+ * The package schedules a run was trained with (its config's `interpolantPackages`), for
+ * `loadPolicy`: a run on a built-in schedule needs none.
+ */
+export async function runSchedules(dir: string): Promise<Record<string, Schedule>> {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) return {};
+  const packages = (readJsonFile(path, 'a run config') as { interpolantPackages?: unknown })
+    .interpolantPackages;
+  if (!Array.isArray(packages) || packages.length === 0) return {};
+  const table = await resolveSchedules(packages.map(String));
+  return Object.fromEntries(table);
+}
+
+/**
  * Loads a run folder as a deployed policy (its `policy.json`, EMA weights and normalizers, through
  * `@mipjs/policy`: the same object a robot or the browser runs) and evaluates it in closed loop at
  * each NFE; the NFE of a fixed-call sampler (mip: 2) is evaluated once.
@@ -264,7 +280,7 @@ export async function evaluateRunInEnvironment(
   dir: string,
   o: RunInEnvironmentOptions,
 ): Promise<ClosedLoopResult[]> {
-  const policy = await loadPolicyFromRun(dir);
+  const policy = await loadPolicyFromRun(dir, { schedules: await runSchedules(dir) });
   try {
     const fixed = policy.manifest.fixedNfe;
     const nfes = fixed ? [fixed] : [...new Set(o.nfes)];

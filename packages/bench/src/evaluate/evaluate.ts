@@ -1,11 +1,13 @@
 // evaluate/ owns evaluation: sampling a model's policy, metrics at each NFE, validation loss, `mipjs eval`.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
+import { RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import { POLICY_MANIFEST_FILE } from '@mipjs/policy';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithm.js';
 import { algorithmFor } from '../algorithms/algorithms.js';
+import { callsPerStep, nfeList } from '../algorithms/samplers.js';
+import { interpolantFor } from '../algorithms/schedules.js';
 import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
@@ -34,7 +36,7 @@ export function policySampler(
     const out = new Float32Array(count * task.horizon * task.actDim);
     const per = task.horizon * task.actDim;
     const perObs = task.obsSteps * task.obsDim;
-    const interpolant = new Interpolant(config.interpolant);
+    const interpolant = interpolantFor(config);
     for (let start = 0, b = 0; start < count; start += EVAL_BATCH, b++) {
       const n = Math.min(EVAL_BATCH, count - start);
       const actions = tf.tidy(() => {
@@ -46,7 +48,8 @@ export function policySampler(
         const ctx = { flowMap: model.flowMap, interpolant, ...config.lossOptions };
         return algorithm.sampler(ctx, cond, {
           ...config.lossOptions,
-          steps: nfe,
+          // nfe counts network calls: a Heun / midpoint step makes two.
+          steps: nfe / callsPerStep(algorithm),
           start: config.sampleStart === 'auto' ? (algorithm.defaultStart ?? 'noise') : config.sampleStart,
           seed: mixSeed(seed, b, 0xe7a1),
           batch: n,
@@ -61,14 +64,8 @@ export function policySampler(
   };
 }
 
-/**
- * The NFE values a run is evaluated at: the requested list (or the algorithm's default steps);
- * an algorithm with a fixed number of calls is evaluated once, at that number.
- */
-export function nfeList(algorithm: Algorithm, requested: readonly number[]): number[] {
-  if (algorithm.fixedNfe) return [algorithm.fixedNfe];
-  return [...(requested.length > 0 ? requested : algorithm.defaultSteps)];
-}
+/** The NFE values a run is evaluated at (defined beside the sampler table). */
+export { nfeList } from '../algorithms/samplers.js';
 
 /** Evaluates a model (its EMA copy) at one NFE with the task's metrics. */
 export async function evaluateModel(
@@ -104,7 +101,7 @@ export function validationLoss(
   if (!task.validationBatch || (algorithm.needsTeacher && !teacher)) return null;
   const { batch, count } = task.validationBatch(config.evalSamples);
   if (!batch.obs) return null;
-  const interpolant = new Interpolant(config.interpolant);
+  const interpolant = interpolantFor(config);
   const deltaT = new WarmupAnnealing({
     maxSteps: config.steps,
     warmupRatio: config.warmupRatio,

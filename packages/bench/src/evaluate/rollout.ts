@@ -17,6 +17,7 @@ import {
   evaluatePushT,
   PUSHT_TEST_SEED,
   readEnvironmentRunConfig,
+  runSchedules,
 } from './closed-loop.js';
 
 /**
@@ -295,7 +296,7 @@ export async function rolloutRun(
   const format = rolloutFormat(o.out);
   checkRolloutRun(runDir, o.env);
   await ensureBackend(o.backend, o.log);
-  const policy = await loadPolicyFromRun(runDir);
+  const policy = await loadPolicyFromRun(runDir, { schedules: await runSchedules(runDir) });
   try {
     const rollout = rolloutPushT(policy, o);
     const bytes =

@@ -5,6 +5,7 @@ import { type Normalizer, parseNormalizers } from '@mipjs/data/normalizers';
 import { Policy, type PolicyManifest, resolveSampler } from '@mipjs/policy';
 import { writePolicyManifest } from '@mipjs/policy/node';
 import type { Algorithm } from '../algorithms/algorithm.js';
+import { loadedSchedules } from '../algorithms/schedules.js';
 import { ConfigError, type RunConfig } from '../config/config.js';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, environmentForTask } from '../evaluate/closed-loop.js';
 import type { Model } from '../model/model.js';
@@ -92,6 +93,7 @@ export function evaluateEveryFor(
         encoder: ema.encoder,
         normalizers: normalizersOf(),
         sampler,
+        schedules: loadedSchedules(),
         ownsWeights: false,
       });
       try {

@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { type PolicyManifest, writePolicyManifest } from '@mipjs/policy/node';
 import type { Algorithm } from '../algorithms/algorithm.js';
+import { callsPerStep } from '../algorithms/samplers.js';
 import type { RunConfig } from '../config/config.js';
 import { nfeList } from '../evaluate/evaluate.js';
 import { MODEL_PARTS } from '../model/model.js';
@@ -47,6 +48,8 @@ export function policyManifestFor(
       ...(typeof algorithm.samplerName === 'object'
         ? { variant: config.lossOptions.variant === 'reference' ? 'reference' : 'page' }
         : {}),
+      // `--sampler heun`: the loaded policy runs nfe / 2 Heun steps, as the evaluation did.
+      ...(callsPerStep(algorithm) !== 1 ? { callsPerStep: callsPerStep(algorithm) } : {}),
     },
     interpolant: config.interpolant,
     defaultNfe: nfe[0]!,

@@ -120,6 +120,7 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
         const teacherConfig: RunConfig = {
           ...config,
           algorithm: 'flow',
+          sampler: 'auto', // the student's --sampler (flow_map) need not fit flow; the teacher is never sampled
           steps: config.teacherSteps ?? config.steps,
           teacher: undefined,
           teacherSteps: undefined,

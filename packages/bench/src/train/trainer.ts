@@ -1,11 +1,12 @@
 // train/ owns training: the trainer loop, the optimizer and its schedule, checkpoints and their tensor store.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
+import { type Interpolant, RandomStream, WarmupAnnealing } from '@mipjs/interpolant';
 import type { LossContext } from '@mipjs/losses';
 import { Ema } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import type { Algorithm } from '../algorithms/algorithms.js';
+import { interpolantFor } from '../algorithms/schedules.js';
 import {
   ConfigError,
   configMismatch,
@@ -347,7 +348,7 @@ async function stepLoop(
   start: StartPoint,
 ): Promise<{ step: number; stopped: boolean; t0: number }> {
   const { config, options, dir } = run;
-  const interpolant = new Interpolant(config.interpolant);
+  const interpolant = interpolantFor(config);
   const deltaT = new WarmupAnnealing({
     maxSteps: config.steps,
     warmupRatio: config.warmupRatio,
@@ -418,7 +419,7 @@ async function evaluateDuringTraining(
 async function checkStepMemory(run: TrainingRun): Promise<void> {
   const { config } = run;
   if (config.batchSize <= PROBE_BATCHES[1]) return;
-  const interpolant = new Interpolant(config.interpolant);
+  const interpolant = interpolantFor(config);
   const peaks: { batch: number; peak: number }[] = [];
   for (const b of PROBE_BATCHES) peaks.push({ batch: b, peak: await probeStepPeak(run, interpolant, b) });
   const estimate = estimateStepBytes(peaks[0]!, peaks[1]!, config.batchSize);
