@@ -95,12 +95,18 @@ export function callsPerStep(algorithm: Pick<Algorithm, 'callsPerStep'>): number
  * nfeList(withSampler(flow, { sampler: 'heun' }), [4, 8]); // [4, 8]: 2 and 4 Heun steps
  * ```
  */
-export function nfeList(algorithm: Algorithm, requested: readonly number[], config?: object): number[] {
+export function nfeList(
+  algorithm: Algorithm,
+  requested: readonly number[],
+  source?: object | string,
+): number[] {
   if (algorithm.fixedNfe) return [algorithm.fixedNfe];
   const calls = callsPerStep(algorithm);
   if (requested.length === 0) return algorithm.defaultSteps.map((s) => s * calls);
   const odd = requested.filter((n) => n % calls !== 0);
-  if (odd.length > 0 && fieldLabel(config, 'evalNfe') === 'evalNfe') {
+  // `source`: the run config (its fields' flags / file keys) or the flag itself (`mipjs eval --nfe`).
+  const label = typeof source === 'string' ? source : fieldLabel(source, 'evalNfe');
+  if (odd.length > 0 && label === 'evalNfe') {
     // A preset's list (checkerboard: 1, 2, 4, 8, 16) is written for one call per step: keep the
     // NFE a Heun / midpoint run can make rather than fail on values the user never typed.
     const whole = requested.filter((n) => n % calls === 0);
@@ -108,7 +114,7 @@ export function nfeList(algorithm: Algorithm, requested: readonly number[], conf
   }
   if (odd.length > 0) {
     throw ConfigError.of([
-      `${fieldLabel(config, 'evalNfe')}: NFE ${odd.join(', ')} is not a whole number of steps of a sampler ` +
+      `${label}: NFE ${odd.join(', ')} is not a whole number of steps of a sampler ` +
         `that makes ${calls} network calls per step; expected multiples of ${calls}`,
     ]);
   }

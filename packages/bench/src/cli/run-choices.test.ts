@@ -79,6 +79,14 @@ describe('mipjs train --sampler / --interpolant / --encoder on pusht_keypoint', 
     expect(manifest).toMatchObject({ interpolant: 'quadratic', defaultNfe: 2, nfe: [2, 4] });
     expect(manifest.encoder.kind).toBe('per_step_mlp');
 
+    // mipjs eval counts the same way: --nfe 6 is three Heun steps, an odd NFE is one named error.
+    const six = mipjs(['eval', out, '--nfe', '6', '--eval-samples', '16', '--backend', 'cpu']);
+    expect(six.code).toBe(0);
+    expect(six.out).toMatch(/^flow pusht_keypoint NFE 6: /m);
+    const odd = mipjs(['eval', out, '--nfe', '3', '--backend', 'cpu']);
+    expect(odd.code).toBe(1);
+    expect(odd.err).toMatch(/mipjs: error: invalid config: --nfe: NFE 3 is not a whole number of steps/);
+
     // The loaded policy samples the same way: Heun, nfe / 2 steps; an odd NFE is refused.
     tf.setBackend('cpu');
     const { quadraticSchedule } = await import('mipjs-algorithm-example');

@@ -536,6 +536,7 @@ export function configMismatch(saved: RunConfig, now: RunConfig): string[] {
     'evalEvery',
     'algorithmPackages',
     'interpolantPackages',
+    'sampler', // how the trained weights are sampled, not what they are
   ]);
   const diffs: string[] = [];
   const keys = new Set([...Object.keys(saved), ...Object.keys(now)]);

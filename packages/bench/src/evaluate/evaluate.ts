@@ -198,7 +198,7 @@ export async function evaluateCheckpoint(runDir: string, o: EvaluateCheckpointOp
     if (algorithm.needsTeacher && task.validationBatch && existsSync(teacherDir)) {
       teacher = await loadTeacher(teacherDir, task);
     }
-    const nfes = nfeList(algorithm, o.nfe ?? config.evalNfe);
+    const nfes = o.nfe ? nfeList(algorithm, o.nfe, '--nfe') : nfeList(algorithm, config.evalNfe, config);
     const rows: ResultRow[] = (
       await evaluateAtEachNfe(model, algorithm, task, config, nfes, teacher ?? undefined)
     ).map(({ nfe, evaluation }) => ({
