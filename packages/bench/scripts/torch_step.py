@@ -4,13 +4,22 @@
 Builds the reference MLP exactly as @mipjs/nets' `mlp` (mip/networks/mlp.py): input
 [flatten(x), emb(s), emb(t), flatten(cond)] -> act(LN(Linear(-> E))), nLayers pre-norm blocks
 h += Drop(Linear(4E -> E)(LN(Drop(GELU(Linear(E -> 4E)(LN(h))))))), head Linear(E -> H A) after LN,
-plus the unused scalar head. One train step = the bench trainer's step: flow-matching loss,
-backward, global-norm clip 10, AdamW (lr 1e-4, wd 1e-5), EMA 0.995, loss read back to the host.
+plus the unused scalar head. One train step = the reference's step (mip/agent.py): the loss of
+one algorithm in the reference's own formulation (mip/losses.py, /work/shared/reference/spec.md
+section 3.4), backward, global-norm clip 10, AdamW (lr 1e-4, wd 1e-5), EMA 0.995, loss read back
+to the host. The JVP losses (lmd, lsd, esd, mf) take their JVPs as the reference does: per sample
+with `torch.func.jvp` batched by `torch.func.vmap(randomness="same")` (torch 1.13: `functorch`).
+lmd and ctm call a frozen second network of the same shape as the reference velocity.
+
+The BLAS report: the shared object torch's GEMM really runs (read from /proc/self/maps after a
+matmul, not from the build config), its kind (openblas, mkl, blis, reference, built-in) and a short
+GEMM probe (512x512x512 float32, best of 20 calls) in GFLOP/s.
 Sampling latency at batch 1 (eval mode, no grad): mip (2 calls), flow (9 Euler steps), a flow
 map (1 call), each with the action read back.
 
 Prints progress on stderr and one JSON line on stdout:
-{"torch": ..., "blas": ..., "threads": n, "rows": [{"name", "samples", "unit"}]}
+{"torch": ..., "blas": {"path", "kind", "gflops", "config"}, "threads": n,
+ "rows": [{"name", "samples", "unit"}]}
 """
 import argparse
 import copy
@@ -26,19 +35,53 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def blas_in_use():
-    """The BLAS torch calls: its build config, and the libblas.so.3 alternative Debian links."""
+BLAS_NAME = re.compile(r"(openblas|mkl|blis|blas|atlas)", re.IGNORECASE)
+
+
+def blas_kind(path):
+    """openblas / mkl / blis / atlas / reference (netlib's libblas, Debian's blas/ folder) / unknown."""
+    low = path.lower()
+    for k in ("openblas", "mkl", "blis", "atlas"):
+        if k in low:
+            return k
+    if "/blas/" in low or "netlib" in low or os.path.basename(low).startswith("libblas"):
+        return "reference"
+    return "unknown"
+
+
+def loaded_blas():
+    """Path of the BLAS library mapped into this process after a GEMM ("" when none is: built in)."""
+    a = torch.randn(64, 64)
+    (a @ a).sum().item()
+    paths = []
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and BLAS_NAME.search(os.path.basename(parts[5])) and parts[5] not in paths:
+                paths.append(parts[5])
+    # libcblas / liblapack come along; the GEMM is in the libblas (or libopenblas, libmkl_*) one.
+    blas = [q for q in paths if "lapack" not in os.path.basename(q).lower()]
+    return os.path.realpath(blas[0]) if blas else ""
+
+
+def gemm_gflops(n=512, calls=20):
+    """Best-of-`calls` float32 GEMM rate: 2 n^3 flops per n x n x n product."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = math.inf
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9
+
+
+def blas_report():
     cfg = torch.__config__.show()
-    parts = []
-    for key in ("BLAS_INFO", "LAPACK_INFO"):
-        m = re.search(key + r"=([^,\s]+)", cfg)
-        if m:
-            parts.append(key + "=" + m.group(1))
-    for path in ("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", "/etc/alternatives/libblas.so.3"):
-        if os.path.exists(path):
-            parts.append("libblas.so.3 -> " + os.path.realpath(path))
-            break
-    return "; ".join(parts) or "unknown"
+    m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+    path = loaded_blas()
+    kind = blas_kind(path) if path else "built-in (" + (m.group(1) if m else "unknown") + ")"
+    return dict(path=path, kind=kind, gflops=round(gemm_gflops(), 1), config=m.group(1) if m else "unknown")
 
 
 class Embedding(nn.Module):
@@ -87,6 +130,167 @@ def median(xs):
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
 
 
+try:  # torch >= 2.0 has torch.func; Debian's torch 1.13 ships the same functions as functorch.
+    from torch.func import jvp, vmap
+except ImportError:
+    from functorch import jvp, vmap
+
+ALGORITHMS = ["flow", "regression", "straight_flow", "tsd", "mip", "mip_origin", "ctm", "lmd", "psd", "lsd", "esd", "mf"]
+T_STAR = 0.9  # c.t_two_step
+DISCRETE_DT = 0.01  # c.discrete_dt
+
+
+def cols(t, x):
+    """at_least_ndim: (B,) -> (B, 1, 1) against x (B, H, A)."""
+    return t.reshape(t.shape + (1,) * (x.dim() - t.dim()))
+
+
+def norm(x):
+    """get_norm l2: sum of squares over the last axis, then the mean (loss_scale 1)."""
+    return (x**2).sum(-1).mean()
+
+
+class FlowMap:
+    """mip/flow_map.py: X_{s,t}(x) = x + (t - s) f(x, s, t, cond), JVPs per sample under vmap."""
+
+    def __init__(self, net, ref=None):
+        self.net, self.ref = net, ref
+
+    def f(self, x, s, t, cond):
+        return self.net(x, s, t, cond)
+
+    def map(self, s, t, x, cond):
+        return x + cols(t - s, x) * self.f(x, s, t, cond)
+
+    def velocity(self, t, x, cond):
+        return self.f(x, t, t, cond)
+
+    def ref_velocity(self, t, x, cond):
+        return self.ref(x, t, t, cond)
+
+    def _single(self, s, t, x, cond):
+        return self.map(s[None], t[None], x[None], cond[None])[0]
+
+    def jvp_t(self, s, t, x, cond):
+        def one(s1, t1, x1, c1):
+            return jvp(lambda tt: self._single(s1, tt, x1, c1), (t1,), (torch.ones_like(t1),))
+
+        return vmap(one, randomness="same")(s, t, x, cond)
+
+    def jvp_s(self, s, t, x, cond):
+        def one(s1, t1, x1, c1):
+            return jvp(lambda ss: self._single(ss, t1, x1, c1), (s1,), (torch.ones_like(s1),))
+
+        return vmap(one, randomness="same")(s, t, x, cond)
+
+    def jvp_x(self, s, t, x, v, cond):
+        def one(s1, t1, x1, v1, c1):
+            return jvp(lambda xx: self._single(s1, t1, xx, c1), (x1,), (v1,))
+
+        return vmap(one, randomness="same")(s, t, x, v, cond)
+
+
+def st_pair(b, delta_t):
+    """Section 3.3: s = min(u1, u2), t = max(u1, u2), s = max(s, t - delta_t)."""
+    u1, u2 = torch.rand(b), torch.rand(b)
+    s, t = torch.minimum(u1, u2), torch.maximum(u1, u2)
+    return torch.maximum(s, t - delta_t), t
+
+
+def flow_term(fm, act, cond, z):
+    """L_b: I_t = (1 - t) z + t act, target act - z (linear interpolant)."""
+    t = torch.rand(act.shape[0])
+    it = (1 - cols(t, act)) * z + cols(t, act) * act
+    return norm(fm.velocity(t, it, cond) - (act - z))
+
+
+def reference_loss(name, fm, act, cond, delta_t=1.0):
+    """One loss of mip/losses.py (spec section 3.4) at loss_scale 1 and norm l2."""
+    b = act.shape[0]
+    zero = torch.zeros(b)
+    if name == "flow":
+        return flow_term(fm, act, cond, torch.randn_like(act))
+    if name == "regression":
+        return norm(fm.velocity(zero, torch.zeros_like(act), cond) - act)
+    if name == "straight_flow":
+        return norm(fm.velocity(zero, torch.randn_like(act), cond) - act)
+    if name in ("tsd", "mip", "mip_origin"):
+        n = torch.randn_like(act)
+        a_t = (T_STAR * act if name == "mip_origin" else act) + (1 - T_STAR) * n
+        x0 = torch.randn_like(act) if name == "tsd" else torch.zeros_like(act)
+        p0 = fm.velocity(zero, x0, cond)
+        p1 = fm.velocity(torch.full((b,), T_STAR), a_t, cond)
+        target0 = {"tsd": a_t, "mip": act, "mip_origin": T_STAR * act}[name]
+        return (((p0 - target0) / T_STAR) ** 2).sum(-1).mean() + (((p1 - act) / (1 - T_STAR)) ** 2).sum(-1).mean()
+    s, t = st_pair(b, delta_t)
+    z = torch.randn_like(act)
+    if name == "ctm":
+        s_plus = s + DISCRETE_DT
+        t = torch.maximum(t, s_plus)
+        i_s = (1 - cols(s, act)) * z + cols(s, act) * act
+        pred = fm.map(s, t, i_s, cond)
+        i_sp = i_s + DISCRETE_DT * fm.ref_velocity(s, i_s, cond)
+        target = fm.map(s_plus, t, i_sp, cond)
+        return (((target - pred) / DISCRETE_DT) ** 2).mean()
+    i_s = (1 - cols(s, act)) * z + cols(s, act) * act
+    if name == "lmd":
+        x, dxdt = fm.jvp_t(s, t, i_s, cond)
+        r = fm.ref_velocity(t, x, cond)
+        return ((dxdt - r) ** 2).reshape(b, -1).mean(1).mean()
+    lb = flow_term(fm, act, cond, z)
+    if name == "psd":
+        h = torch.rand(b)
+        u = s + h * (t - s)
+        student = fm.f(i_s, s, t, cond)
+        f_su = fm.f(i_s, s, u, cond)
+        x_su = i_s + cols(u - s, i_s) * f_su
+        f_ut = fm.f(x_su, u, t, cond)
+        teacher = (1 - cols(h, i_s)) * f_su + cols(h, i_s) * f_ut
+        return lb + norm(student - teacher)
+    if name == "lsd":
+        x, dxdt = fm.jvp_t(s, t, i_s, cond)
+        return lb + norm(fm.velocity(t, x, cond) - dxdt)
+    if name == "esd":
+        x, dxds = fm.jvp_s(s, t, i_s, cond)
+        with torch.no_grad():
+            v = fm.velocity(t, x, cond)
+        _, jv = fm.jvp_x(s, t, i_s, v, cond)
+        return lb + norm(dxds + jv)
+    if name == "mf":
+        x, dxds = fm.jvp_s(s, t, i_s, cond)
+        with torch.no_grad():
+            _, jv = fm.jvp_x(s, t, i_s, act - z, cond)
+        return lb + norm(dxds + jv)
+    raise ValueError(f"torch_step.py: unknown algorithm '{name}'; valid: {', '.join(ALGORITHMS)}")
+
+
+def train_samples(name, net, ref, action, cond, warmup, repeats):
+    """Times one full reference step (loss, backward, clip 10, AdamW, EMA 0.995, loss.item())."""
+    ema = copy.deepcopy(net)
+    for q in ema.parameters():
+        q.requires_grad_(False)
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=1e-5)
+    params = list(net.parameters())
+    fm = FlowMap(net, ref)
+    times = []
+    net.train()
+    for i in range(warmup + repeats):
+        t0 = time.perf_counter()
+        loss = reference_loss(name, fm, action, cond)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([q for q in params if q.grad is not None], 10.0)
+        opt.step()
+        with torch.no_grad():
+            for e, q in zip(ema.parameters(), net.parameters()):
+                e.mul_(0.995).add_(q, alpha=0.005)
+        loss.item()
+        dt = (time.perf_counter() - t0) * 1000
+        if i >= warmup:
+            times.append(dt)
+    return times, ema
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--widths", default="256,512")
@@ -99,43 +303,37 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--sample-repeats", type=int, default=50)
+    p.add_argument("--algorithms", default=",".join(ALGORITHMS))
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     a = p.parse_args()
+    algorithms = [x for x in a.algorithms.split(",") if x]
+    for x in algorithms:
+        if x not in ALGORITHMS:
+            p.error(f"--algorithms: unknown '{x}'; valid: {', '.join(ALGORITHMS)}")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    blas = blas_report()
+    print(f"pytorch BLAS {blas['kind']} {blas['path'] or '(built in)'}: {blas['gflops']} GFLOP/s", file=sys.stderr)
     H, A, To, D, B = a.horizon, a.act_dim, a.obs_steps, a.cond_dim, a.batch
     rows = []
     for width in [int(w) for w in a.widths.split(",") if w]:
-        net = Mlp(H * A + To * D, width, a.layers, H * A)
-        ema = copy.deepcopy(net)
-        for q in ema.parameters():
-            q.requires_grad_(False)
-        opt = torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=1e-5)
-        params = [q for q in net.parameters()]
-        action = torch.randn(B, H, A)
-        cond = torch.randn(B, To, D)
-        times = []
-        net.train()
-        for i in range(a.warmup + a.repeats):
-            t0 = time.perf_counter()
-            t = torch.rand(B)
-            z = torch.randn(B, H, A)
-            xt = t[:, None, None] * action + (1 - t[:, None, None]) * z
-            loss = ((net(xt, t, t, cond) - (action - z)) ** 2).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([q for q in params if q.grad is not None], 10.0)
-            opt.step()
-            with torch.no_grad():
-                for e, q in zip(ema.parameters(), net.parameters()):
-                    e.mul_(0.995).add_(q, alpha=0.005)
-            loss.item()
-            dt = (time.perf_counter() - t0) * 1000
-            if i >= a.warmup:
-                times.append(dt)
-        print(f"pytorch train mlp-w{width} flow: median {median(times):.1f} ms", file=sys.stderr)
-        rows.append(dict(name=f"train/mlp-w{width}/flow", samples=times, unit="ms"))
-
+        ema = None
+        for name in algorithms:
+            torch.manual_seed(0)
+            net = Mlp(H * A + To * D, width, a.layers, H * A)
+            ref = None
+            if name in ("lmd", "ctm"):
+                ref = Mlp(H * A + To * D, width, a.layers, H * A).eval()
+                for q in ref.parameters():
+                    q.requires_grad_(False)
+            action = torch.randn(B, H, A)
+            cond = torch.randn(B, To, D)
+            times, e = train_samples(name, net, ref, action, cond, a.warmup, a.repeats)
+            ema = ema or e
+            print(f"pytorch train mlp-w{width} {name}: median {median(times):.1f} ms", file=sys.stderr)
+            rows.append(dict(name=f"train/mlp-w{width}/{name}", samples=times, unit="ms"))
+        if ema is None:
+            continue
         ema.eval()
         c1 = torch.randn(1, To, D)
         with torch.no_grad():
@@ -167,7 +365,7 @@ def main():
                         samples.append((time.perf_counter() - t0) * 1000)
                 print(f"pytorch sample mlp-w{width} {label}: median {median(samples):.3f} ms", file=sys.stderr)
                 rows.append(dict(name=f"sample/mlp-w{width}/{label}", samples=samples, unit="ms"))
-    print(json.dumps(dict(torch=torch.__version__, blas=blas_in_use(), threads=torch.get_num_threads(), rows=rows)))
+    print(json.dumps(dict(torch=torch.__version__, blas=blas, threads=torch.get_num_threads(), rows=rows)))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
 import { pytorchRows, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { runThreadedWasmPerf } from './threaded.js';
-import { probeTorch, runTorchStep } from './torch.js';
+import { probeTorch, runTorchStep, slowBlasReason } from './torch.js';
 
 /** The policy the serve section loads: the playground's MIP policy, the demo's run (from dist/perf). */
 const SERVE_POLICY = resolve(
@@ -65,6 +65,8 @@ export interface PerfOptions {
    */
   chiunetBatch: number;
   torch: boolean;
+  /** Compare with a PyTorch that runs a reference (netlib) or otherwise slow BLAS anyway. */
+  allowSlowBlas: boolean;
   /** Print the kernels that dominate a flow and a JVP-loss step. */
   profile: boolean;
   /** Run the train measurements in this process instead of one fresh worker process each. */
@@ -168,6 +170,7 @@ export interface PerfFlags {
   batch?: string;
   chiunetBatch?: string;
   torch?: boolean;
+  allowSlowBlas?: boolean;
   profile?: boolean;
   inProcess?: boolean;
   wasmThreads?: string;
@@ -204,6 +207,7 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
     batch: n('--batch', f.batch, 256),
     chiunetBatch: n('--chiunet-batch', f.chiunetBatch, 32),
     torch: f.torch !== false,
+    allowSlowBlas: !!f.allowSlowBlas,
     profile: !!f.profile,
     inProcess: !!f.inProcess,
     wasmThreads:
@@ -214,6 +218,69 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
           : Math.min(8, availableParallelism()),
     json: f.json,
   };
+}
+
+/**
+ * The PyTorch side: the companion script on one thread and, when the wasm sections are repeated
+ * threaded, on as many threads (rows `pytorch`, `pytorch-Nt`), so every ratio is thread for thread.
+ * Refuses the comparison (no rows, a one-line reason) when torch runs a reference BLAS, unless
+ * `--allow-slow-blas`. Returns why there is no PyTorch column, or undefined when there is one.
+ */
+function runTorchCompanion(
+  o: PerfOptions,
+  add: (r: PerfRow) => PerfRow,
+  log: (line: string) => void,
+  elapsed: () => string,
+): string | undefined {
+  const probe = probeTorch();
+  if (probe.python === null) {
+    log(`perf: PyTorch comparison skipped: ${probe.reason}`);
+    return probe.reason;
+  }
+  const threadCounts = o.wasmThreads > 1 ? [1, o.wasmThreads] : [1];
+  for (const threads of threadCounts) {
+    log(
+      `perf: PyTorch ${probe.version} at ${probe.python}: scripts/torch_step.py on ${threads} thread(s) (${elapsed()})`,
+    );
+    const r = runTorchStep(probe.python, {
+      widths: o.widths,
+      layers: 8,
+      batch: o.batch,
+      horizon: PERF_SHAPE.horizon,
+      actDim: PERF_SHAPE.actDim,
+      obsSteps: PERF_SHAPE.obsSteps,
+      condDim: PERF_SHAPE.obsDim,
+      warmup: o.warmup,
+      repeats: o.repeats,
+      sampleRepeats: o.sampleRepeats,
+      algorithms: o.sections.includes('train') ? torchAlgorithms(o) : [],
+      threads,
+    });
+    if (r.rows === null) {
+      log(`perf: PyTorch comparison skipped: ${r.reason}`);
+      return r.reason;
+    }
+    const slow = slowBlasReason(r.blas);
+    if (slow && !o.allowSlowBlas) {
+      log(`perf: PyTorch comparison refused: ${slow}`);
+      return slow;
+    }
+    const info = slow ? `${r.info} (SLOW BLAS, --allow-slow-blas)` : r.info;
+    log(`perf: PyTorch: ${info} (${elapsed()})`);
+    for (const row of r.rows) add({ ...row, note: info });
+  }
+  return undefined;
+}
+
+/** The MLP train algorithms the companion times: the wasm plan's (the script knows every builtin). */
+function torchAlgorithms(o: PerfOptions): string[] {
+  return [
+    ...new Set(
+      planFor('wasm', o)
+        .train.filter((t) => t.network === 'mlp')
+        .map((t) => t.algorithm),
+    ),
+  ];
 }
 
 /** `mipjs perf`: measure, print the table, write the JSON rows. Returns the rows. */
@@ -234,9 +301,8 @@ export async function runPerf(
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
   /** A `vs-pytorch/<name>` ratio row for each of `of` that has a PyTorch row of the same name. */
   const addPytorchRatios = (of: readonly PerfRow[]) => {
-    const torch = pytorchRows(rows);
     for (const r of of) {
-      const t = torch.get(r.name);
+      const t = pytorchRows(rows, r.backend).get(r.name);
       if (t) add(ratioRow(`vs-pytorch/${r.name}`, r.backend, r, t));
     }
   };
@@ -247,32 +313,7 @@ export async function runPerf(
 
   let torchNote: string | undefined;
   if (o.torch && (o.sections.includes('train') || o.sections.includes('sample'))) {
-    const probe = probeTorch();
-    if (probe.python === null) {
-      torchNote = probe.reason;
-      log(`perf: PyTorch comparison skipped: ${probe.reason}`);
-    } else {
-      log(`perf: PyTorch ${probe.version} at ${probe.python}: running scripts/torch_step.py`);
-      const r = runTorchStep(probe.python, {
-        widths: o.widths,
-        layers: 8,
-        batch: o.batch,
-        horizon: PERF_SHAPE.horizon,
-        actDim: PERF_SHAPE.actDim,
-        obsSteps: PERF_SHAPE.obsSteps,
-        condDim: PERF_SHAPE.obsDim,
-        warmup: o.warmup,
-        repeats: o.repeats,
-        sampleRepeats: o.sampleRepeats,
-      });
-      if (r.rows === null) {
-        torchNote = r.reason;
-        log(`perf: PyTorch comparison skipped: ${r.reason}`);
-      } else {
-        log(`perf: PyTorch: ${r.info} (${elapsed()})`);
-        for (const row of r.rows) add({ ...row, note: r.info });
-      }
-    }
+    torchNote = runTorchCompanion(o, add, log, elapsed);
   } else if (!o.torch) torchNote = '--no-torch';
 
   const candidates = o.backends ?? ALL_BACKENDS;
@@ -545,6 +586,10 @@ export function registerPerfCommand(
     .option('--batch <n>', 'train batch size (default 256)')
     .option('--chiunet-batch <n>', 'batch of the ChiUNet train measurements (default 32)')
     .option('--no-torch', 'skip the PyTorch companion script')
+    .option(
+      '--allow-slow-blas',
+      'compare with PyTorch even when it runs a reference BLAS (default: refuse, say how to get OpenBLAS)',
+    )
     .option('--in-process', 'train measurements in this process (default: a fresh worker process each)')
     .option('--profile', 'print the kernels that dominate flow, mip, lsd, esd and mf steps')
     .option(

@@ -6,10 +6,10 @@ import { ConfigError } from '../config/config.js';
 import { planFor, resolvePerfOptions } from './command.js';
 import { timeSampling, timeTrainSteps, trainMemory } from './measure.js';
 import { isPerfRow, perfRow, ratioRow, summarize } from './stats.js';
-import { formatValue, PYTORCH_BACKEND, renderPerfMarkdown, renderPerfTable } from './table.js';
+import { formatValue, PYTORCH_BACKEND, pytorchPeer, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { targetOf } from './targets.js';
 import { threadedPerfArgs } from './threaded.js';
-import { type CommandRunner, parseTorchOutput, probeTorch, runTorchStep } from './torch.js';
+import { type CommandRunner, parseTorchOutput, probeTorch, runTorchStep, slowBlasReason } from './torch.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -66,6 +66,17 @@ describe('targets and table', () => {
     expect(targetOf(perfRow('sweep/queue-overhead-per-job', 'wasm', [30], 'ms'))?.met).toBe(true);
     expect(targetOf(perfRow('sweep/queue-overhead-per-job', 'wasm', [80], 'ms'))?.met).toBe(false);
     expect(targetOf(perfRow('train/mlp-w256/flow', 'wasm', [1], 'ms'))).toBeNull();
+    // Issue 21: threaded wasm against PyTorch on as many threads, 1.2x for flow and mip, else 1.5x.
+    expect(targetOf(perfRow('vs-pytorch/train/mlp-w512/flow', 'wasm-2t', [1.3], 'x'))).toEqual({
+      text: '<= 1.2x',
+      met: false,
+    });
+    expect(targetOf(perfRow('vs-pytorch/train/chiunet-b32/mip', 'wasm-2t', [1.1], 'x'))?.met).toBe(true);
+    expect(targetOf(perfRow('vs-pytorch/train/mlp-w256/esd', 'wasm-2t', [1.3], 'x'))).toEqual({
+      text: '<= 1.5x',
+      met: true,
+    });
+    expect(targetOf(perfRow('vs-pytorch/train/mlp-w256/esd', 'wasm', [1.3], 'x'))).toBeNull();
   });
 
   it('formats values with about three significant digits', () => {
@@ -137,16 +148,69 @@ describe('torch probe', () => {
   it('parses the companion script output into pytorch rows', () => {
     const out = JSON.stringify({
       torch: '1.13.0',
-      blas: 'openblas',
+      blas: {
+        path: '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so',
+        kind: 'openblas',
+        gflops: 54,
+        config: 'generic',
+      },
       threads: 2,
       rows: [{ name: 'train/mlp-w512/flow', samples: [30, 29, 31], unit: 'ms' }],
     });
     const parsed = parseTorchOutput(`progress\n${out}\n`);
     expect(parsed.rows).toEqual([
-      { name: 'train/mlp-w512/flow', backend: 'pytorch', median: 30, min: 29, max: 31, unit: 'ms', n: 3 },
+      { name: 'train/mlp-w512/flow', backend: 'pytorch-2t', median: 30, min: 29, max: 31, unit: 'ms', n: 3 },
     ]);
-    expect(parsed.rows !== null && parsed.info).toBe('torch 1.13.0, BLAS openblas, 2 threads');
+    expect(parsed.rows !== null && parsed.info).toBe(
+      'torch 1.13.0, BLAS openblas /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so 54 GFLOP/s, 2 threads',
+    );
     expect(parseTorchOutput('Segmentation fault').rows).toBeNull();
+    const noBlas = parseTorchOutput(
+      JSON.stringify({ torch: '1.13.0', blas: 'openblas', threads: 1, rows: [] }),
+    );
+    expect(noBlas.rows === null && noBlas.reason).toMatch(/no BLAS report/);
+  });
+
+  it('refuses a reference or slow BLAS in one line that says how to get OpenBLAS', () => {
+    const openblas = {
+      path: '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so',
+      kind: 'openblas',
+      gflops: 54,
+      config: 'generic',
+    };
+    expect(slowBlasReason(openblas)).toBeNull();
+    const netlib = {
+      path: '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0',
+      kind: 'reference',
+      gflops: 3.1,
+      config: 'generic',
+    };
+    const why = slowBlasReason(netlib)!;
+    expect(why).not.toContain('\n');
+    expect(why).toContain('reference BLAS (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0, 3.1 GFLOP/s)');
+    expect(why).toContain('apt-get install libopenblas0-pthread');
+    expect(why).toContain('update-alternatives --set libblas.so.3-x86_64-linux-gnu');
+    expect(why).toContain('--allow-slow-blas');
+    expect(slowBlasReason({ ...openblas, kind: 'unknown', gflops: 2 })).toMatch(/2 GFLOP\/s, under 10/);
+    expect(resolvePerfOptions({ allowSlowBlas: true }).allowSlowBlas).toBe(true);
+    expect(resolvePerfOptions({}).allowSlowBlas).toBe(false);
+  });
+
+  it('pairs each TF.js backend with PyTorch on as many threads', () => {
+    const present = ['wasm', 'wasm-2t', 'pytorch', 'pytorch-2t', 'tensorflow'];
+    expect(pytorchPeer('wasm', present)).toBe('pytorch');
+    expect(pytorchPeer('cpu', present)).toBe('pytorch');
+    expect(pytorchPeer('wasm-2t', present)).toBe('pytorch-2t');
+    expect(pytorchPeer('tensorflow', present)).toBe('pytorch-2t');
+    const rows = [
+      perfRow('train/mlp-w256/mip', 'wasm', [300], 'ms'),
+      perfRow('train/mlp-w256/mip', 'wasm-2t', [240], 'ms'),
+      perfRow('train/mlp-w256/mip', 'pytorch', [200], 'ms'),
+      perfRow('train/mlp-w256/mip', 'pytorch-2t', [100], 'ms'),
+    ];
+    const table = renderPerfTable(rows);
+    expect(table).toMatch(/mip\s+│ wasm\s+│.*│ 1\.50x/);
+    expect(table).toMatch(/mip\s+│ wasm-2t\s+│.*│ 2\.40x/);
   });
 
   it('reports a failed script run as a reason', () => {
@@ -161,6 +225,8 @@ describe('torch probe', () => {
       warmup: 0,
       repeats: 1,
       sampleRepeats: 1,
+      algorithms: ['flow'],
+      threads: 1,
     };
     const failed = runTorchStep('py', o, () => ({ status: 1, stdout: '', stderr: 'boom\n' }));
     expect(failed.rows).toBeNull();

@@ -57,10 +57,22 @@ export function probeTorch(
   return { python: null, reason: `no python with torch (${why.join('; ')})` };
 }
 
+/** The BLAS the companion's torch really runs (scripts/torch_step.py `blas_report`). */
+export interface TorchBlas {
+  /** Shared object mapped into the python process after a GEMM ('' = built into torch). */
+  path: string;
+  /** openblas, mkl, blis, atlas, reference (netlib's libblas), unknown, or `built-in (...)`. */
+  kind: string;
+  /** Best-of-20 float32 512x512x512 GEMM rate on the companion's threads. */
+  gflops: number;
+  /** torch's BLAS_INFO build setting (what it was built against, not what it loaded). */
+  config: string;
+}
+
 /** What the companion script prints (one JSON object on its last stdout line). */
 interface TorchOutput {
   torch: string;
-  blas: string;
+  blas: TorchBlas;
   threads: number;
   rows: { name: string; samples: number[]; unit: string }[];
 }
@@ -77,18 +89,51 @@ export interface TorchRunOptions {
   warmup: number;
   repeats: number;
   sampleRepeats: number;
+  /** Train-section algorithms (the script's names: flow, regression, tsd, mip, ctm, lmd, psd, lsd, esd, mf). */
+  algorithms: string[];
+  /** torch.set_num_threads. */
+  threads: number;
+}
+
+/** The result of one companion run: rows (backend `pytorch` or `pytorch-Nt`), info line, BLAS. */
+export type TorchRun = { rows: PerfRow[]; info: string; blas: TorchBlas } | { rows: null; reason: string };
+
+/** The PyTorch rows' backend at `threads`: `pytorch` on one thread, `pytorch-2t` on two (like `wasm-2t`). */
+export function pytorchBackend(threads: number): string {
+  return threads > 1 ? `${PYTORCH_BACKEND}-${threads}t` : PYTORCH_BACKEND;
+}
+
+/** Below this GEMM rate a BLAS is too slow to compare with, whatever its name (OpenBLAS: ~50 per core here). */
+export const SLOW_BLAS_GFLOPS = 10;
+
+/** How to get a real BLAS on Debian (the refusal's advice). */
+export const OPENBLAS_ADVICE =
+  'apt-get install libopenblas0-pthread && update-alternatives --set libblas.so.3-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3';
+
+/**
+ * Why PyTorch ratios against this BLAS would mislead (netlib's reference BLAS makes torch ~13x
+ * slower than OpenBLAS on the W512 flow step, issue 21), or null when it is fine. One line.
+ */
+export function slowBlasReason(blas: TorchBlas): string | null {
+  const where = blas.path || 'built into torch';
+  if (blas.kind === 'reference')
+    return `PyTorch runs the reference BLAS (${where}, ${blas.gflops} GFLOP/s): its ratios would flatter mip.js; ${OPENBLAS_ADVICE}, or pass --allow-slow-blas`;
+  if (blas.gflops < SLOW_BLAS_GFLOPS)
+    return `PyTorch's BLAS (${blas.kind}, ${where}) does ${blas.gflops} GFLOP/s, under ${SLOW_BLAS_GFLOPS}: its ratios would flatter mip.js; ${OPENBLAS_ADVICE}, or pass --allow-slow-blas`;
+  return null;
 }
 
 /**
- * Runs the companion script and turns its samples into rows (backend `pytorch`). Returns the
- * rows and a one-line description (torch version, BLAS, threads), or a reason when it failed.
+ * Runs the companion script and turns its samples into rows (backend {@link pytorchBackend}).
+ * Returns the rows, a one-line description (torch version, BLAS, threads) and the BLAS report,
+ * or a reason when it failed.
  */
 export function runTorchStep(
   python: string,
   o: TorchRunOptions,
   run: CommandRunner = spawnRunner,
   script = TORCH_SCRIPT,
-): { rows: PerfRow[]; info: string } | { rows: null; reason: string } {
+): TorchRun {
   if (!existsSync(script)) return { rows: null, reason: `companion script ${script} not found` };
   const args = [
     script,
@@ -102,18 +147,30 @@ export function runTorchStep(
     `--warmup=${o.warmup}`,
     `--repeats=${o.repeats}`,
     `--sample-repeats=${o.sampleRepeats}`,
+    `--algorithms=${o.algorithms.join(',')}`,
+    `--threads=${o.threads}`,
   ];
-  const r = run(python, args, 30 * 60_000);
+  const r = run(python, args, 60 * 60_000);
   if (r.error || r.status !== 0) {
     return { rows: null, reason: `${python} ${script} failed: ${r.error?.message ?? firstLine(r.stderr)}` };
   }
   return parseTorchOutput(r.stdout);
 }
 
+function isBlas(b: unknown): b is TorchBlas {
+  const x = b as TorchBlas;
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof x.path === 'string' &&
+    typeof x.kind === 'string' &&
+    typeof x.gflops === 'number' &&
+    typeof x.config === 'string'
+  );
+}
+
 /** Parses the script's last stdout line. */
-export function parseTorchOutput(
-  stdout: string,
-): { rows: PerfRow[]; info: string } | { rows: null; reason: string } {
+export function parseTorchOutput(stdout: string): TorchRun {
   let out: TorchOutput;
   try {
     out = JSON.parse(firstLine(stdout)) as TorchOutput;
@@ -123,7 +180,18 @@ export function parseTorchOutput(
       reason: `could not parse the companion script's output: ${firstLine(stdout).slice(0, 200)}`,
     };
   }
-  const rows = out.rows.map((r) => perfRow(r.name, PYTORCH_BACKEND, r.samples, r.unit));
+  if (!isBlas(out.blas))
+    return {
+      rows: null,
+      reason: 'the companion script printed no BLAS report (blas: {path, kind, gflops, config})',
+    };
+  const backend = pytorchBackend(out.threads);
+  const rows = out.rows.map((r) => perfRow(r.name, backend, r.samples, r.unit));
   if (!rows.every(isPerfRow)) return { rows: null, reason: 'the companion script printed malformed rows' };
-  return { rows, info: `torch ${out.torch}, BLAS ${out.blas}, ${out.threads} threads` };
+  const b = out.blas;
+  return {
+    rows,
+    blas: b,
+    info: `torch ${out.torch}, BLAS ${b.kind} ${b.path || '(built in)'} ${b.gflops} GFLOP/s, ${out.threads} thread${out.threads > 1 ? 's' : ''}`,
+  };
 }
