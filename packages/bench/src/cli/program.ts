@@ -102,6 +102,8 @@ interface CommonFlags {
   evalEvery?: string;
   teacher?: string;
   teacherSteps?: string;
+  actionSpace?: string;
+  normalizer?: string;
   sampler?: string;
   interpolant?: string;
   interpolantPackage?: string[];
@@ -140,6 +142,8 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
     evalEvery: n('--eval-every', f.evalEvery),
     teacher: f.teacher,
     teacherSteps: n('--teacher-steps', f.teacherSteps),
+    actionSpace: f.actionSpace,
+    normalizer: f.normalizer,
     sampler: f.sampler,
     interpolant: f.interpolant,
     interpolantPackages: f.interpolantPackage?.length ? f.interpolantPackage : undefined,
@@ -196,6 +200,11 @@ function addRunOptions(cmd: Command, withAlgorithm = true): Command {
     .option('--algorithm-package <name...>', 'load extra algorithms from a package (repeatable)')
     .option('--teacher <dir>', 'trained flow-matching run folder used as teacher by ctm / lmd')
     .option('--teacher-steps <n>', 'steps of the teacher trained first when --teacher is not given')
+    .option(
+      '--action-space <kind>',
+      'robomimic actions: absolute (low_dim_abs), delta (low_dim, raw 7-D), relative (to the EEF at To-1); config key actionSpace',
+    )
+    .option('--normalizer <kind>', 'dataset normalizers: minmax (default) or gaussian; config key normalizer')
     .option(
       '--sampler <name>',
       "sampler: auto (the algorithm's), or euler, heun, midpoint, flow_map where the algorithm takes it (NFE counts network calls: a Heun step is 2)",

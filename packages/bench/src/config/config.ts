@@ -66,6 +66,18 @@ export const runConfigSchema = z
     encoder: z.enum(['identity', 'mlp', 'per_step_mlp', 'image']).default('identity'),
     /** Options of the encoder (embDim, hiddenDims, dropout); embDim defaults to the network's embDim or 256. */
     encoderOptions: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * robomimic action space (`--action-space`), the reference's task variants: `absolute` (`_abs`,
+     * low_dim_abs.hdf5, `[pos3, rot6d, grip1]`), `delta` (`_delta`, low_dim.hdf5, the raw 7-D delta
+     * actions of a delta controller), `relative` (`_rel`, low_dim_abs.hdf5, each chunk relative to
+     * the EEF pose at window index To-1; evaluation maps predictions back to absolute).
+     */
+    actionSpace: z.enum(['absolute', 'delta', 'relative']).default('absolute'),
+    /**
+     * Dataset normalizers (`--normalizer`): `minmax` (the reference's, to [-1, 1]; relative actions:
+     * MinMax on position and gripper, identity on rot6d) or `gaussian` (zero mean, unit std).
+     */
+    normalizer: z.enum(['minmax', 'gaussian']).default('minmax'),
     /** Dataset tasks: fraction of episodes held out for evaluation (split by episode, seeded by splitSeed). */
     valFraction: z.number().min(0).max(0.9).default(0.1),
     /** Dataset tasks: seed of the episode split (fixed by default, so every run of a compare shares it). */
@@ -283,6 +295,8 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   evalEvery: '--eval-every',
   teacher: '--teacher',
   teacherSteps: '--teacher-steps',
+  actionSpace: '--action-space',
+  normalizer: '--normalizer',
   sampler: '--sampler',
   interpolant: '--interpolant',
   interpolantPackages: '--interpolant-package',

@@ -2,8 +2,12 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createRng,
+  type EefObsLayout,
   type EpisodeStore,
+  eefPosesFromObsBatch,
   featureSize,
+  fitRelativeActionNormalizer,
+  GaussianNormalizer,
   loadLeRobotDataset,
   loadNormalizers,
   loadPushTZarr,
@@ -11,6 +15,8 @@ import {
   MinMaxNormalizer,
   type Normalizer,
   pushTAgentPos,
+  relativeActionsOwnTimestep,
+  relativeToAbsoluteActions,
   saveNormalizers,
   shuffleInPlace,
   WindowDataset,
@@ -32,6 +38,8 @@ interface DatasetSource {
    * normaliser on all `(N·9, 2)` points: one range for every x, one for every y).
    */
   pooledObsColumns?: number[][];
+  /** robomimic: where the EEF poses sit in the observation (relative actions are anchored to them). */
+  eefLayout?: EefObsLayout;
 }
 
 /** Columns 0, 2, …, 16 (every keypoint's x) and 1, 3, …, 17 (every y) of the keypoint observation. */
@@ -113,9 +121,14 @@ async function loadSource(config: RunConfig): Promise<DatasetSource> {
       };
     }
     case 'robomimic': {
-      // Low-dim obs keys [object, eef_pos, eef_quat, gripper_qpos]; absolute actions in rot6d (10-D).
-      const { store } = await loadRobomimicHdf5(path, { actionSpace: 'rotation6d' });
-      return { store, obsKeys: ['obs'], actionKey: 'action' };
+      // Low-dim obs keys [object, eef_pos, eef_quat, gripper_qpos]. Actions (spec §7.4): absolute
+      // and relative read the stored absolute actions in rot6d (10-D per arm); delta keeps the raw
+      // 7-D delta actions (low_dim.hdf5) for a delta controller.
+      const { store, obsKeyDims, arms } = await loadRobomimicHdf5(path, {
+        actionSpace: config.actionSpace === 'delta' ? 'raw' : 'rotation6d',
+      });
+      const eefLayout = { objectDim: obsKeyDims.object ?? 14, arms };
+      return { store, obsKeys: ['obs'], actionKey: 'action', eefLayout };
     }
     case 'lerobot': {
       const { store } = await loadLeRobotDataset(path, { keys: ['observation.state', 'action'] });
@@ -158,6 +171,72 @@ export async function readSavedNormalizers(file: string | undefined): Promise<Ta
   return { obs: saved.obs, action: saved.action };
 }
 
+/**
+ * The normalizers fitted on the training episodes: `minmax` (the reference's; PushT keypoints
+ * share one x and one y range) or `gaussian` (per-column mean and std). Relative actions are fitted
+ * on every action made relative to its own time step's EEF pose, as the reference does (spec §7.4);
+ * with `minmax` that is its composite (MinMax position and gripper, identity rot6d).
+ */
+function fitNormalizers(
+  config: RunConfig,
+  source: DatasetSource,
+  train: EpisodeStore,
+  relative: EefObsLayout | undefined,
+): TaskNormalizers {
+  const obs = train.features(source.obsKeys);
+  const actions = train.get(source.actionKey);
+  const actDim = featureSize(actions.shape);
+  if (config.normalizer === 'gaussian') {
+    const fitOn = relative
+      ? relativeActionsOwnTimestep(actions.data, actDim, obs.data, obs.width, relative)
+      : actions.data;
+    return {
+      obs: GaussianNormalizer.fit(obs.data, obs.width),
+      action: GaussianNormalizer.fit(fitOn, actDim),
+    };
+  }
+  const fitted = MinMaxNormalizer.fit(obs.data, obs.width);
+  return {
+    obs: source.pooledObsColumns ? pooledMinMax(fitted, source.pooledObsColumns) : fitted,
+    action: relative
+      ? fitRelativeActionNormalizer(
+          relativeActionsOwnTimestep(actions.data, actDim, obs.data, obs.width, relative),
+          relative.arms ?? 1,
+        )
+      : MinMaxNormalizer.fit(actions.data, actDim),
+  };
+}
+
+/**
+ * Relative action chunks `[B, H, A]` (raw units) back to absolute: each chunk with the EEF poses of
+ * its window's latest observation (index To-1 of the raw `[B, To, D]` observations),
+ * `p_target = p + R Δp`, `R_target = R R_rel` (`relativeToAbsoluteActions`).
+ *
+ * ```ts
+ * const abs = relativeChunksToAbsolute(relChunks, rawObs, { horizon: 16, obsSteps: 2, actDim: 10, obsDim: 23 }, { objectDim: 14 });
+ * ```
+ */
+export function relativeChunksToAbsolute(
+  chunks: Float32Array,
+  obs: Float32Array,
+  shape: { horizon: number; obsSteps: number; actDim: number; obsDim: number },
+  layout: EefObsLayout,
+): Float32Array {
+  const { horizon: H, obsSteps: To, actDim: A, obsDim: D } = shape;
+  const B = chunks.length / (H * A);
+  if (obs.length !== B * To * D)
+    throw new RangeError(
+      `relativeChunksToAbsolute: ${B} chunks but ${obs.length / (To * D)} observation windows`,
+    );
+  const latest = new Float32Array(B * D);
+  for (let b = 0; b < B; b++) latest.set(obs.subarray((b * To + To - 1) * D, (b * To + To) * D), b * D);
+  const poses = eefPosesFromObsBatch(latest, D, layout);
+  const out = new Float32Array(chunks.length);
+  for (let b = 0; b < B; b++)
+    out.set(relativeToAbsoluteActions(chunks.subarray(b * H * A, (b + 1) * H * A), poses[b]!), b * H * A);
+  return out;
+}
+
 /** Options of {@link openDatasetTask}. */
 export interface DatasetTaskOptions {
   /** Normalizers saved by an earlier run (`mipjs eval`); fitted on the training episodes when absent. */
@@ -186,15 +265,10 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
   const { obsKeys, actionKey } = source;
   const split = source.store.splitByEpisode({ valFraction: config.valFraction, seed: config.splitSeed });
   const train = split.train;
+  // Relative actions: each window's chunk re-expressed in the EEF frame at index To-1 (WindowDataset).
+  const relative = config.actionSpace === 'relative' ? source.eefLayout : undefined;
   let normalizers = await readSavedNormalizers(options.normalizersFile);
-  if (!normalizers) {
-    const obs = train.features(obsKeys);
-    const fitted = MinMaxNormalizer.fit(obs.data, obs.width);
-    normalizers = {
-      obs: source.pooledObsColumns ? pooledMinMax(fitted, source.pooledObsColumns) : fitted,
-      action: MinMaxNormalizer.fit(train.get(actionKey).data, featureSize(train.get(actionKey).shape)),
-    };
-  }
+  if (!normalizers) normalizers = fitNormalizers(config, source, train, relative);
   const window = {
     horizon: config.horizon ?? DEFAULT_WINDOW.horizon,
     obsSteps: config.obsSteps ?? DEFAULT_WINDOW.obsSteps,
@@ -202,11 +276,13 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
   };
   let trainSet: WindowDataset;
   let heldOut: WindowDataset;
+  /** The held-out windows in raw absolute actions (relative runs are also scored after the conversion back). */
+  let heldOutAbsolute: WindowDataset | null = null;
   try {
-    trainSet = new WindowDataset(train, { ...window, obsKeys, actionKey, normalizers });
-    heldOut = split.val
-      ? new WindowDataset(split.val, { ...window, obsKeys, actionKey, normalizers })
-      : trainSet;
+    const cut = { ...window, obsKeys, actionKey, relativeActions: relative };
+    trainSet = new WindowDataset(train, { ...cut, normalizers });
+    heldOut = split.val ? new WindowDataset(split.val, { ...cut, normalizers }) : trainSet;
+    if (relative) heldOutAbsolute = new WindowDataset(split.val ?? train, { ...window, obsKeys, actionKey });
   } catch (error) {
     throw new ConfigError(
       `dataset ${config.data} for task '${config.task}' cannot be cut into windows: ${(error as Error).message}`,
@@ -216,7 +292,8 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
   const description =
     `${config.task} ${config.data}: ${source.store.numEpisodes} episodes (${train.numEpisodes} train, ` +
     `${nVal} held out${nVal === 0 ? ': too few episodes, evaluating on the training episodes' : ''}), ` +
-    `obs ${trainSet.obsDim}-D, action ${trainSet.actionDim}-D, H ${window.horizon}, To ${window.obsSteps}, Ta ${window.actSteps}`;
+    `obs ${trainSet.obsDim}-D, action ${trainSet.actionDim}-D${config.task === 'robomimic' ? ` (${config.actionSpace})` : ''}, ` +
+    `${config.normalizer} normalizers, H ${window.horizon}, To ${window.obsSteps}, Ta ${window.actSteps}`;
 
   const windowAt = windowStream(trainSet.length);
   /** At most `n` held-out windows, evenly spaced over all of them (fixed, no randomness). */
@@ -259,12 +336,24 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
           out.set(x.subarray((b * H + from) * A, (b * H + to) * A), b * (to - from) * A);
         return out;
       };
-      return {
-        metrics: {
-          actionMse: meanSquaredError(pred, truth.action.data),
-          actionMseExecuted: meanSquaredError(executed(pred), executed(truth.action.data)),
-        },
+      const metrics: Record<string, number> = {
+        actionMse: meanSquaredError(pred, truth.action.data),
+        actionMseExecuted: meanSquaredError(executed(pred), executed(truth.action.data)),
       };
+      if (relative && heldOutAbsolute) {
+        // The conversion undone, as at deployment: unnormalise, then back to absolute with the EEF
+        // pose of the latest raw observation; MSE to the recorded absolute chunks in raw units.
+        const absolute = relativeChunksToAbsolute(
+          normalizers.action.unnormalize(pred),
+          normalizers.obs.unnormalize(truth.obs.data),
+          { horizon: H, obsSteps: To, actDim: A, obsDim: trainSet.obsDim },
+          relative,
+        );
+        const recorded = heldOutAbsolute.batch(ids).action.data;
+        metrics.actionMseAbsolute = meanSquaredError(absolute, recorded);
+        metrics.actionMseAbsoluteExecuted = meanSquaredError(executed(absolute), executed(recorded));
+      }
+      return { metrics };
     },
     async writeArtifacts(dir) {
       const path = join(dir, NORMALIZERS_FILE);

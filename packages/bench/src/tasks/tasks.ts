@@ -18,7 +18,7 @@ import {
   type ToyTask,
   toyGrid,
 } from '@mipjs/data';
-import { ConfigError, type RunConfig, type TaskName } from '../config/config.js';
+import { ConfigError, fieldLabel, type RunConfig, type TaskName } from '../config/config.js';
 import { type DatasetTaskOptions, openDatasetTask } from './dataset-task.js';
 import { energyDistance, histogramKL } from './metrics.js';
 import { openPushTImageTask } from './pusht-image-task.js';
@@ -43,6 +43,11 @@ export const TASK_DESCRIPTIONS: Record<TaskName, string> = {
 
 /** Checks what a task needs before anything is written (a readable dataset path). */
 export async function checkTaskInput(config: RunConfig): Promise<void> {
+  if (config.actionSpace !== 'absolute' && config.task !== 'robomimic') {
+    throw new ConfigError(
+      `${fieldLabel(config, 'actionSpace')} '${config.actionSpace}': only task 'robomimic' has delta / relative action spaces (task '${config.task}')`,
+    );
+  }
   if (config.data) {
     try {
       accessSync(config.data, constants.R_OK);
