@@ -291,6 +291,43 @@ def train_samples(name, net, ref, action, cond, warmup, repeats):
     return times, ema
 
 
+def self_check():
+    """The companion's JVPs against central finite differences (float64, dropout 0, tiny MLP).
+
+    Returns the largest relative error of jvp_t, jvp_s and jvp_x and each loss value (finite,
+    real numbers: every formulation runs end to end). `mipjs perf`'s test runs this.
+    """
+    torch.manual_seed(0)
+    H, A, To, D, B = 3, 2, 2, 3, 4
+    net = Mlp(H * A + To * D, 16, 2, H * A, dropout=0.0, temb=8).double()
+    ref = Mlp(H * A + To * D, 16, 2, H * A, dropout=0.0, temb=8).double()
+    fm = FlowMap(net, ref)
+    s, t = torch.rand(B, dtype=torch.float64) * 0.5, 0.5 + torch.rand(B, dtype=torch.float64) * 0.5
+    x = torch.randn(B, H, A, dtype=torch.float64)
+    v = torch.randn(B, H, A, dtype=torch.float64)
+    cond = torch.randn(B, To, D, dtype=torch.float64)
+    eps = 1e-6
+    with torch.no_grad():
+        fd_t = (fm.map(s, t + eps, x, cond) - fm.map(s, t - eps, x, cond)) / (2 * eps)
+        fd_s = (fm.map(s + eps, t, x, cond) - fm.map(s - eps, t, x, cond)) / (2 * eps)
+        fd_x = (fm.map(s, t, x + eps * v, cond) - fm.map(s, t, x - eps * v, cond)) / (2 * eps)
+        primal = fm.map(s, t, x, cond)
+
+        def rel(a, b):
+            return float((a - b).abs().max() / b.abs().max())
+
+        p_t, j_t = fm.jvp_t(s, t, x, cond)
+        _, j_s = fm.jvp_s(s, t, x, cond)
+        _, j_x = fm.jvp_x(s, t, x, v, cond)
+        errors = dict(primal=rel(p_t, primal), jvp_t=rel(j_t, fd_t), jvp_s=rel(j_s, fd_s), jvp_x=rel(j_x, fd_x))
+    torch.set_default_dtype(torch.float64)
+    try:
+        losses = {n: float(reference_loss(n, fm, x, cond)) for n in ALGORITHMS}
+    finally:
+        torch.set_default_dtype(torch.float32)
+    return dict(errors=errors, losses=losses)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--widths", default="256,512")
@@ -305,7 +342,11 @@ def main():
     p.add_argument("--sample-repeats", type=int, default=50)
     p.add_argument("--algorithms", default=",".join(ALGORITHMS))
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--self-check", action="store_true", help="JVPs vs finite differences; prints JSON")
     a = p.parse_args()
+    if a.self_check:
+        print(json.dumps(self_check()))
+        return
     algorithms = [x for x in a.algorithms.split(",") if x]
     for x in algorithms:
         if x not in ALGORITHMS:
