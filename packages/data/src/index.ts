@@ -57,6 +57,7 @@ export {
   eefPosesFromObsBatch,
   fitRelativeActionNormalizer,
   relativeActionsOwnTimestep,
+  relativeChunksToAbsolute,
   relativeToAbsoluteActions,
 } from './relative-actions.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';

@@ -9,6 +9,9 @@
  * const y = obs.normalize(new Float32Array([...]));
  * ```
  *
+ * Also the conversion of relative (EEF-frame) action chunks back to absolute, which a deployed
+ * robomimic `relative` policy applies after unnormalising.
+ *
  * The main entry re-exports all of this, plus `saveNormalizers` / `loadNormalizers` (Node files).
  */
 export { CompositeNormalizer, type NormalizerSlice } from './composite-normalizer.js';
@@ -24,3 +27,4 @@ export {
   parseNormalizersJSON,
 } from './normalizer.js';
 export { normalizerFromJSON, parseNormalizers } from './normalizer-json.js';
+export { type EefObsLayout, relativeChunksToAbsolute } from './relative-actions.js';

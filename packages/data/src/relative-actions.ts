@@ -83,6 +83,41 @@ export function relativeToAbsoluteActions(actions: Float32Array, poses: readonly
   return out;
 }
 
+/**
+ * Relative action chunks `[B, H, A]` (unnormalised) back to absolute, each with the EEF poses of
+ * its own window's latest observation (index To-1 of the raw `[B, To, D]` observation windows):
+ * `p_target = p + R Δp`, `R_target = R R_rel` ({@link relativeToAbsoluteActions}). This is what the
+ * reference does with a predicted chunk before it reaches the environment (spec §7.4).
+ *
+ * ```ts
+ * const shape = { horizon: 16, obsSteps: 2, actDim: 10, obsDim: 23 };
+ * const absolute = relativeChunksToAbsolute(chunks, rawObs, shape, { objectDim: 14 });
+ * ```
+ */
+export function relativeChunksToAbsolute(
+  chunks: Float32Array,
+  obs: Float32Array,
+  shape: { horizon: number; obsSteps: number; actDim: number; obsDim: number },
+  layout: EefObsLayout = {},
+): Float32Array {
+  const { horizon: H, obsSteps: To, actDim: A, obsDim: D } = shape;
+  if (To < 1 || chunks.length % (H * A) !== 0)
+    throw new RangeError(
+      `relativeChunksToAbsolute: length ${chunks.length} not a multiple of H·A = ${H * A}`,
+    );
+  const B = chunks.length / (H * A);
+  if (obs.length !== B * To * D)
+    throw new RangeError(
+      `relativeChunksToAbsolute: ${B} chunks but ${obs.length / (To * D)} observation windows`,
+    );
+  const out = new Float32Array(chunks.length);
+  for (let b = 0; b < B; b++) {
+    const poses = eefPosesFromObs(obs.subarray((b * To + To - 1) * D, (b * To + To) * D), layout);
+    out.set(relativeToAbsoluteActions(chunks.subarray(b * H * A, (b + 1) * H * A), poses), b * H * A);
+  }
+  return out;
+}
+
 /** Layout of a robomimic low-dim observation vector. */
 export interface EefObsLayout {
   /** Width of the leading `object` key (Lift 10, Can/Square 14, Transport 41). Default 14. */

@@ -69,6 +69,18 @@ export interface PolicyWeightsSpec {
  *   "normalizers": "normalizers.json" }
  * ```
  */
+/**
+ * The frame the network's actions are in when it is not the environment's: `eef_relative` chunks
+ * (robomimic `--action-space relative`) are relative to the EEF pose of the latest observation, found
+ * in the observation vector after `objectDim` leading values (pos 3, quat xyzw 4, gripper 2 per arm).
+ * The policy maps them back to absolute before returning them.
+ */
+export interface PolicyActionFrame {
+  kind: 'eef_relative';
+  objectDim: number;
+  arms: number;
+}
+
 export interface PolicyManifest {
   format: typeof POLICY_FORMAT;
   version: typeof POLICY_MANIFEST_VERSION;
@@ -98,6 +110,8 @@ export interface PolicyManifest {
   encoder: PolicyWeightsSpec | null;
   /** The normalizer file (`saveNormalizers` of @mipjs/data, entries `obs` and `action`); null: none (toy tasks). */
   normalizers: string | null;
+  /** Absent: actions are returned as the network predicts them (after unnormalising). */
+  actionFrame?: PolicyActionFrame;
   /** Who wrote the manifest (e.g. `@mipjs/bench`), for the record. */
   createdBy?: string;
 }
@@ -193,8 +207,20 @@ export function parsePolicyManifest(value: unknown, label = POLICY_MANIFEST_FILE
   if (m.encoder !== null) checkWeights(m.encoder, 'encoder', problems);
   if (m.normalizers !== null && !isRelativePath(m.normalizers))
     problems.push('normalizers must be a relative file path or null');
+  const f = m.actionFrame;
+  if (
+    f !== undefined &&
+    !(isObject(f) && f.kind === 'eef_relative' && isNat(f.objectDim, 0) && isNat(f.arms, 1))
+  )
+    problems.push(
+      "actionFrame must be { kind: 'eef_relative', objectDim: integer >= 0, arms: integer >= 1 }",
+    );
   if (problems.length === 0) {
     const obsDim = (m.obs as PolicyFeatureSpec).dim;
+    if (isObject(f) && (m.obsSteps === 0 || obsDim < (f.objectDim as number) + 9 * (f.arms as number)))
+      problems.push(
+        `actionFrame 'eef_relative' needs observations of width >= objectDim + 9·arms, got ${obsDim}`,
+      );
     if ((m.obsSteps === 0) !== (obsDim === 0))
       problems.push(`obsSteps ${m.obsSteps} and obs.dim ${obsDim} must be both zero or both positive`);
     if (m.obsSteps === 0 && m.encoder !== null) problems.push('a policy without observations has no encoder');

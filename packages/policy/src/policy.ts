@@ -1,4 +1,4 @@
-import type { Normalizer } from '@mipjs/data/normalizers';
+import { type Normalizer, relativeChunksToAbsolute } from '@mipjs/data/normalizers';
 import { Interpolant, type Schedule } from '@mipjs/interpolant';
 import { FlowMap, type Network, type ObsEncoder } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs-core';
@@ -145,6 +145,7 @@ export class Policy {
       throw new PolicyError('option', `policy.act: start must be 'zero' or 'noise', got '${String(start)}'`);
     const [To, D] = [this.obsSteps, this.obsDim];
     let obs: Float32Array | null = null;
+    let rawObs: Float32Array | null = null;
     let batch: number;
     if (To === 0) {
       if (observations !== null && observations !== undefined)
@@ -164,9 +165,10 @@ export class Policy {
           `policy.act: options.batch is ${options.batch} but the observations hold ${batch}`,
         );
       }
+      rawObs = checked.data;
       obs = this.normalizers?.obs ? this.normalizers.obs.normalize(checked.data) : checked.data;
     }
-    return { nfe, steps: nfe / calls, seed, start, obs, batch };
+    return { nfe, steps: nfe / calls, seed, start, obs, rawObs, batch };
   }
 
   /** The normalised chunk `[B, H, A]` as a tensor (the caller disposes it). */
@@ -188,7 +190,22 @@ export class Policy {
   }
 
   private finish(p: ReturnType<Policy['prepare']>, raw: Float32Array): ActionChunk {
-    const data = this.normalizers ? this.normalizers.action.unnormalize(raw) : Float32Array.from(raw);
+    let data = this.normalizers ? this.normalizers.action.unnormalize(raw) : Float32Array.from(raw);
+    // A relative-action policy (robomimic `relative`): back to absolute with the EEF pose of each
+    // history's latest observation, as the evaluation and the reference do before the controller.
+    const frame = this.manifest.actionFrame;
+    if (frame && p.rawObs) {
+      const shape = {
+        horizon: this.horizon,
+        obsSteps: this.obsSteps,
+        actDim: this.actDim,
+        obsDim: this.obsDim,
+      };
+      data = relativeChunksToAbsolute(data, p.rawObs, shape, {
+        objectDim: frame.objectDim,
+        arms: frame.arms,
+      });
+    }
     return {
       data,
       shape: [p.batch, this.horizon, this.actDim],

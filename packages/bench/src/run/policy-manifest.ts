@@ -64,6 +64,8 @@ export function policyManifestFor(
     network: { kind: config.network, weights: weights(MODEL_PARTS.network) },
     encoder: hasObs ? { kind: config.encoder, weights: weights(MODEL_PARTS.encoder) } : null,
     normalizers: artifacts.some((p) => basename(p) === NORMALIZERS_FILE) ? NORMALIZERS_FILE : null,
+    // robomimic `relative`: the policy maps its chunks back to absolute with the latest EEF pose.
+    ...(task.actionFrame ? { actionFrame: task.actionFrame } : {}),
     createdBy: '@mipjs/bench',
   };
 }

@@ -4,7 +4,6 @@ import {
   createRng,
   type EefObsLayout,
   type EpisodeStore,
-  eefPosesFromObsBatch,
   featureSize,
   fitRelativeActionNormalizer,
   GaussianNormalizer,
@@ -16,7 +15,7 @@ import {
   type Normalizer,
   pushTAgentPos,
   relativeActionsOwnTimestep,
-  relativeToAbsoluteActions,
+  relativeChunksToAbsolute,
   saveNormalizers,
   shuffleInPlace,
   WindowDataset,
@@ -207,35 +206,8 @@ function fitNormalizers(
   };
 }
 
-/**
- * Relative action chunks `[B, H, A]` (raw units) back to absolute: each chunk with the EEF poses of
- * its window's latest observation (index To-1 of the raw `[B, To, D]` observations),
- * `p_target = p + R Δp`, `R_target = R R_rel` (`relativeToAbsoluteActions`).
- *
- * ```ts
- * const abs = relativeChunksToAbsolute(relChunks, rawObs, { horizon: 16, obsSteps: 2, actDim: 10, obsDim: 23 }, { objectDim: 14 });
- * ```
- */
-export function relativeChunksToAbsolute(
-  chunks: Float32Array,
-  obs: Float32Array,
-  shape: { horizon: number; obsSteps: number; actDim: number; obsDim: number },
-  layout: EefObsLayout,
-): Float32Array {
-  const { horizon: H, obsSteps: To, actDim: A, obsDim: D } = shape;
-  const B = chunks.length / (H * A);
-  if (obs.length !== B * To * D)
-    throw new RangeError(
-      `relativeChunksToAbsolute: ${B} chunks but ${obs.length / (To * D)} observation windows`,
-    );
-  const latest = new Float32Array(B * D);
-  for (let b = 0; b < B; b++) latest.set(obs.subarray((b * To + To - 1) * D, (b * To + To) * D), b * D);
-  const poses = eefPosesFromObsBatch(latest, D, layout);
-  const out = new Float32Array(chunks.length);
-  for (let b = 0; b < B; b++)
-    out.set(relativeToAbsoluteActions(chunks.subarray(b * H * A, (b + 1) * H * A), poses[b]!), b * H * A);
-  return out;
-}
+/** The conversion back to absolute actions (of @mipjs/data; a deployed policy uses the same). */
+export { relativeChunksToAbsolute };
 
 /** Options of {@link openDatasetTask}. */
 export interface DatasetTaskOptions {
@@ -315,6 +287,15 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
     actDim: A,
     obsSteps: To,
     obsDim: trainSet.obsDim,
+    ...(relative
+      ? {
+          actionFrame: {
+            kind: 'eef_relative' as const,
+            objectDim: relative.objectDim ?? 14,
+            arms: relative.arms ?? 1,
+          },
+        }
+      : {}),
     trainBatch(seed, index, batchSize) {
       const ids = Array.from({ length: batchSize }, (_, i) => windowAt(seed, index * batchSize + i));
       return toHost(trainSet.batch(ids));

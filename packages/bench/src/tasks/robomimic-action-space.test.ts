@@ -2,13 +2,15 @@
 // There is no real robomimic dataset on this machine: the HDF5 is the robomimic-layout fixture of
 // test-utils (writeRobomimicFixture: real key names and widths, object 3-D, 7-D stored actions).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadNormalizers, loadRobomimicHdf5 } from '@mipjs/data';
+import { absoluteToRelativeActions, eefPosesFromObs, loadNormalizers, loadRobomimicHdf5 } from '@mipjs/data';
+import { loadPolicyFromRun } from '@mipjs/policy/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackend } from '../backend/setup.js';
 import { resolveRunConfig } from '../config/config.js';
+import { executeRun } from '../run/run.js';
 import { writeRobomimicFixture } from '../test-utils/datasets.js';
 import { tempDir } from '../test-utils/fixtures.js';
 import { NORMALIZERS_FILE, relativeChunksToAbsolute } from './dataset-task.js';
@@ -92,6 +94,47 @@ describe('robomimic action spaces', () => {
     await expect(openTask(config)).rejects.toThrow(
       /only task 'robomimic' has delta \/ relative action spaces/,
     );
+  });
+});
+
+describe('a deployed relative policy', () => {
+  it('policy.json records the EEF frame and the loaded policy returns absolute actions', async () => {
+    const config = configOf({
+      actionSpace: 'relative',
+      steps: 2,
+      batchSize: 8,
+      evalSamples: 16,
+      evalNfe: [1],
+      networkOptions: { embDim: 16, nLayers: 1, timestepEmbDim: 8 },
+      encoderOptions: { embDim: 8 },
+    });
+    const dir = join(tempDir(), 'run');
+    await executeRun({ config, dir, backend: 'cpu', quiet: true, evaluate: false });
+    const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
+    expect(manifest.actionFrame).toEqual({ kind: 'eef_relative', objectDim: 3, arms: 1 });
+    // The same run without the frame: the network's relative chunks, unnormalised.
+    const bare = join(tempDir(), 'bare');
+    cpSync(dir, bare, { recursive: true });
+    const { actionFrame: _, ...rest } = manifest;
+    writeFileSync(join(bare, 'policy.json'), JSON.stringify(rest));
+    const policy = await loadPolicyFromRun(dir);
+    const relative = await loadPolicyFromRun(bare);
+    const { store } = await loadRobomimicHdf5(data);
+    const obs = store.get('obs').data.subarray(0, 2 * 12); // one raw history, To 2, D 12
+    const absolute = policy.act({ data: obs, shape: [1, 2, 12] }, { seed: 3 });
+    const rel = relative.act({ data: obs, shape: [1, 2, 12] }, { seed: 3 });
+    // Made relative again to the latest observation's EEF pose, the returned chunk is the network's.
+    const back = absoluteToRelativeActions(
+      absolute.data,
+      eefPosesFromObs(obs.subarray(12), { objectDim: 3 }),
+    );
+    // Position and gripper exactly; rot6d comes back Gram-Schmidt orthonormalised, so only those.
+    back.forEach((v, i) => {
+      if (i % 10 < 3 || i % 10 === 9) expect(v).toBeCloseTo(rel.data[i]!, 4);
+    });
+    expect(Array.from(absolute.data)).not.toEqual(Array.from(rel.data));
+    policy.dispose();
+    relative.dispose();
   });
 });
 

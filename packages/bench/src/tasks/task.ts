@@ -40,6 +40,11 @@ export interface Task {
   /** Observation width D (0 when the task has no observation). */
   readonly obsDim: number;
   /**
+   * Set when the task's actions are relative to the EEF pose of the latest observation (robomimic
+   * `relative`): the run's policy.json records it and @mipjs/policy maps chunks back to absolute.
+   */
+  readonly actionFrame?: { kind: 'eef_relative'; objectDim: number; arms: number };
+  /**
    * Reads what {@link trainBatch} needs for (seed, index, batchSize) from disk (tasks that load
    * lazily, as the image task's frames); the trainer awaits it before each `trainBatch`.
    */
