@@ -5,6 +5,7 @@ import {
   eefPosesFromObsBatch,
   fitRelativeActionNormalizer,
   relativeActionsOwnTimestep,
+  relativeChunksToAbsolute,
   relativeToAbsoluteActions,
 } from './relative-actions.js';
 import { createRng } from './rng.js';
@@ -39,6 +40,34 @@ describe('relative actions', () => {
     const rel = absoluteToRelativeActions(chunk, [pose]);
     expect(rel.length).toBe(80);
     expectClose(relativeToAbsoluteActions(rel, [pose]), chunk, 1e-5);
+  });
+
+  it('relativeChunksToAbsolute: a batch of Lift-shaped windows (obs 19-D, To 2, H 16) made relative to their latest pose comes back (1e-5)', () => {
+    // Observation [object 10, eef_pos 3, eef_quat 4, gripper 2] per step, as Lift's low-dim keys.
+    const [B, To, H, D] = [3, 2, 16, 19];
+    const obs = new Float32Array(B * To * D);
+    const chunks = new Float32Array(B * H * 10);
+    const rel = new Float32Array(B * H * 10);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < To; t++) {
+        const { pos, quat } = randomPose();
+        obs.set(
+          [...Array.from({ length: 10 }, () => rng.normal()), ...pos, ...quat, 0.04, -0.04],
+          (b * To + t) * D,
+        );
+      }
+      const chunk = Float32Array.from(Array.from({ length: H }, randomAction).flat());
+      chunks.set(chunk, b * H * 10);
+      const latest = eefPosesFromObs(obs.subarray((b * To + To - 1) * D, (b * To + To) * D), {
+        objectDim: 10,
+      });
+      rel.set(absoluteToRelativeActions(chunk, latest), b * H * 10);
+    }
+    const shape = { horizon: H, obsSteps: To, actDim: 10, obsDim: D };
+    expectClose(relativeChunksToAbsolute(rel, obs, shape, { objectDim: 10 }), chunks, 1e-5);
+    expect(() => relativeChunksToAbsolute(rel, obs.subarray(D), shape, { objectDim: 10 })).toThrow(
+      /3 chunks but .* observation windows/,
+    );
   });
 
   it('leaves the gripper unchanged', () => {
