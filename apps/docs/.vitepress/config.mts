@@ -94,6 +94,7 @@ export default defineConfig({
             { text: 'Image observations', link: '/guides/image-observations' },
             { text: 'Serve a policy to a robot', link: '/guides/serve' },
             { text: 'Sweep across machines', link: '/guides/sweeps' },
+            { text: 'The toy study', link: '/guides/toy-study' },
             { text: 'The playground', link: '/guides/playground' },
           ],
         },
