@@ -238,6 +238,7 @@ function runTorchCompanion(
     return probe.reason;
   }
   const threadCounts = o.wasmThreads > 1 ? [1, o.wasmThreads] : [1];
+  let oneThreadGflops: number | undefined;
   for (const threads of threadCounts) {
     log(
       `perf: PyTorch ${probe.version} at ${probe.python}: scripts/torch_step.py on ${threads} thread(s) (${elapsed()})`,
@@ -265,7 +266,16 @@ function runTorchCompanion(
       log(`perf: PyTorch comparison refused: ${slow}`);
       return slow;
     }
-    const info = slow ? `${r.info} (SLOW BLAS, --allow-slow-blas)` : r.info;
+    let info = slow ? `${r.info} (SLOW BLAS, --allow-slow-blas)` : r.info;
+    // A GEMM no faster on N threads than on one means the cores are busy: OpenBLAS's threads
+    // then spin against other work and PyTorch's N-thread rows are far too slow (5-10x seen).
+    if (threads === 1) oneThreadGflops = r.blas.gflops;
+    else if (oneThreadGflops !== undefined && r.blas.gflops < 1.2 * oneThreadGflops) {
+      info += `; LOADED: ${threads}-thread GEMM ${r.blas.gflops} vs 1-thread ${oneThreadGflops} GFLOP/s, these rows are not comparable`;
+      log(
+        `perf: warning: PyTorch on ${threads} threads is no faster than on one (the cores are busy): its ratios mean nothing`,
+      );
+    }
     log(`perf: PyTorch: ${info} (${elapsed()})`);
     for (const row of r.rows) add({ ...row, note: info });
   }
@@ -303,7 +313,9 @@ export async function runPerf(
   const addPytorchRatios = (of: readonly PerfRow[]) => {
     for (const r of of) {
       const t = pytorchRows(rows, r.backend).get(r.name);
-      if (t) add(ratioRow(`vs-pytorch/${r.name}`, r.backend, r, t));
+      // A PyTorch row measured on busy cores passes its LOADED note on: its target is not judged.
+      const loaded = t?.note?.includes('LOADED') ? t.note.slice(t.note.indexOf('LOADED')) : undefined;
+      if (t) add(ratioRow(`vs-pytorch/${r.name}`, r.backend, r, t, loaded));
     }
   };
   log(`perf: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);

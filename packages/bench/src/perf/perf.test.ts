@@ -77,6 +77,15 @@ describe('targets and table', () => {
       met: true,
     });
     expect(targetOf(perfRow('vs-pytorch/train/mlp-w256/esd', 'wasm', [1.3], 'x'))).toBeNull();
+    const loaded = perfRow(
+      'vs-pytorch/train/mlp-w256/flow',
+      'wasm-2t',
+      [0.4],
+      'x',
+      'LOADED: 2-thread GEMM 61.5 vs 1-thread 73.9 GFLOP/s',
+    );
+    expect(targetOf(loaded)?.notJudged).toBe('PyTorch ran on busy cores');
+    expect(renderPerfMarkdown([loaded])).toContain('<= 1.2x not judged (PyTorch ran on busy cores)');
   });
 
   it('formats values with about three significant digits', () => {

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { PerfRow } from './stats.js';
-import { targetOf } from './targets.js';
+import { targetCell, targetOf } from './targets.js';
 
 /** Backend name of the rows of the PyTorch companion script. */
 export const PYTORCH_BACKEND = 'pytorch';
@@ -62,7 +62,7 @@ export function renderPerfTable(rows: readonly PerfRow[], torchSkipReason?: stri
     const line = [r.name, r.backend, formatValue(r.median), formatValue(r.min), formatValue(r.max), r.unit];
     if (showTorch) line.push(pytorchRatioCell(r, rows));
     const target = targetOf(r);
-    line.push(target ? `${target.text} ${target.met ? 'met' : 'NOT met'}` : '', r.note ?? '');
+    line.push(target ? targetCell(target) : '', r.note ?? '');
     table.push(line);
   }
   const lines = [table.toString()];
@@ -79,9 +79,7 @@ export function renderPerfMarkdown(rows: readonly PerfRow[]): string {
   for (const r of rows) {
     const target = targetOf(r);
     out.push(
-      `| \`${r.name}\` | ${r.backend} | ${formatValue(r.median)} | ${formatValue(r.min)} | ${formatValue(r.max)} | ${r.unit} | ${pytorchRatioCell(r, rows)} | ${
-        target ? `${target.text} ${target.met ? 'met' : '**not met**'}` : ''
-      } |`,
+      `| \`${r.name}\` | ${r.backend} | ${formatValue(r.median)} | ${formatValue(r.min)} | ${formatValue(r.max)} | ${r.unit} | ${pytorchRatioCell(r, rows)} | ${target ? targetCell(target, '**not met**') : ''} |`,
     );
   }
   return out.join('\n');
