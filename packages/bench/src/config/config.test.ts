@@ -65,6 +65,29 @@ describe('config', () => {
     expect(resolveRunConfig({}, { network: 'vanilla_mlp' }).networkOptions).toEqual({});
   });
 
+  it("a toy task's mlp defaults do not leak into another network given options of its own", () => {
+    // `mipjs train --task recon --network vanilla_mlp --network-options '{"embDim":256,"nLayers":3}'`
+    // once failed with "unknown key 'timestepEmbDim'" (an mlp key merged into vanilla_mlp's options).
+    for (const task of ['recon', 'proj', 'lie', 'checkerboard'] as const) {
+      const c = resolveRunConfig(
+        {},
+        { task, network: 'vanilla_mlp', networkOptions: { embDim: 256, nLayers: 3 } },
+      );
+      expect(c.networkOptions).toEqual({ embDim: 256, nLayers: 3 });
+    }
+    // The same from a config file, and the preset's own network still gets its defaults merged.
+    expect(
+      resolveRunConfig({ task: 'recon', network: 'vanilla_mlp', networkOptions: { embDim: 8 } })
+        .networkOptions,
+    ).toEqual({ embDim: 8 });
+    expect(resolveRunConfig({}, { task: 'recon', networkOptions: { embDim: 8 } }).networkOptions).toEqual({
+      embDim: 8,
+      nLayers: 3,
+      timestepEmbDim: 32,
+      dropout: 0,
+    });
+  });
+
   it('a saved config names its file', () => {
     expect(() =>
       validateRunConfig({ ...resolveRunConfig(), steps: -1 }, { file: 'runs/a/config.json' }),

@@ -508,15 +508,20 @@ export function resolveRunConfig(
     ...ALGORITHM_PRESETS[task as TaskName]?.[algorithm],
   };
   const merged: Record<string, unknown> = { ...COMMON_DEFAULTS, ...preset, ...f, ...g, task };
+  // A preset's network options are written for the preset's network: another network chosen by
+  // the file or a flag starts from none of them (the toy tasks' `timestepEmbDim` is an `mlp` key
+  // that `vanilla_mlp` rejects), with or without options of its own.
+  const presetOptions = (key: (typeof OPTION_FIELDS)[number]) =>
+    key === 'networkOptions' && merged.network !== preset.network
+      ? undefined
+      : ((preset as Record<string, unknown>)[key] as object | undefined);
   for (const key of OPTION_FIELDS) {
     merged[key] = {
-      ...((preset as Record<string, unknown>)[key] as object | undefined),
+      ...presetOptions(key),
       ...(f[key] as object | undefined),
       ...(g[key] as object | undefined),
     };
   }
-  // A different network than the preset's does not inherit the preset's network options.
-  if (merged.network !== preset.network && !f.networkOptions && !g.networkOptions) merged.networkOptions = {};
   return validateWithLabels(merged, labels);
 }
 
