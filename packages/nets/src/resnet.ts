@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from './layers/conv2d.js';
 import { GroupNorm } from './layers/group-norm.js';
+import { groupNormLean } from './layers/group-norm-lean.js';
 import type { VariableScope } from './layers/module.js';
 
 /** The torchvision ResNet-18 stage widths and blocks per stage. */
@@ -36,7 +37,13 @@ class GroupNorm2d {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [n, h, w, c] = x.shape;
-      return tf.reshape(this.norm.apply(tf.reshape(x, [n, h * w, c])), [n, h, w, c]) as tf.Tensor4D;
+      const flat = tf.reshape(x, [n, h * w, c]);
+      // The lean gradient keeps x, mean and rstd only (not the moments' intermediates).
+      const y =
+        this.norm.gamma && this.norm.beta
+          ? groupNormLean(flat, this.norm.gamma, this.norm.beta, this.norm.groups, this.norm.eps)
+          : this.norm.apply(flat);
+      return tf.reshape(y, [n, h, w, c]) as tf.Tensor4D;
     });
   }
 }
