@@ -30,6 +30,7 @@ const SHAPE = { actDim: 2, horizon: 4, obsSteps: 2, condDim: 3 };
 const TINY: Record<string, Record<string, unknown>> = {
   mlp: { embDim: 8, nLayers: 1, timestepEmbDim: 4, dropout: 0.1 },
   vanilla_mlp: { embDim: 8, nLayers: 1, dropout: 0.1 },
+  'vanilla_mlp film': { embDim: 8, nLayers: 1, dropout: 0.1, conditioning: 'film' },
   rnn: { embDim: 6, nLayers: 1, timestepEmbDim: 4, dropout: 0.1 },
   vanilla_rnn: { embDim: 6, nLayers: 1, dropout: 0.1 },
   chiunet: { embDim: 8, modelDim: 8, kernelSize: 3, dimMult: [1, 2] },
@@ -99,12 +100,18 @@ function trainStep(net: Network, teacher: Network | undefined, loss: AnyLoss, jv
   return { lossValue, afterValue, maxAbs, finite };
 }
 
-describe.each(NETWORK_KINDS)('every loss with network kind %s', (kind) => {
+// Every kind, and the options that change a kind's graph (vanilla_mlp's FiLM conditioning).
+const VARIANTS: [string, string][] = [
+  ...NETWORK_KINDS.map((k): [string, string] => [k, k]),
+  ['vanilla_mlp film', 'vanilla_mlp'],
+];
+
+describe.each(VARIANTS)('every loss with network kind %s', (variant, kind) => {
   for (const [name, loss, needsTeacher] of LOSSES) {
     it(name, () => {
       const before = tf.memory().numTensors;
-      const net = createNetwork(kind, tinyOptions(kind, 3));
-      const teacher = needsTeacher ? createNetwork(kind, tinyOptions(kind, 4)) : undefined;
+      const net = createNetwork(kind, tinyOptions(variant, 3));
+      const teacher = needsTeacher ? createNetwork(kind, tinyOptions(variant, 4)) : undefined;
       const r = trainStep(net, teacher, loss);
       expect(Number.isFinite(r.lossValue)).toBe(true);
       expect(Number.isFinite(r.afterValue)).toBe(true);

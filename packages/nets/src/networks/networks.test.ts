@@ -24,6 +24,7 @@ const KINDS = [
   ['mlp', { ...TINY }],
   ['mlp', { ...TINY, activation: 'silu' }],
   ['vanilla_mlp', { embDim: 16, nLayers: 2 }],
+  ['vanilla_mlp', { embDim: 16, nLayers: 2, conditioning: 'film' }],
   ['rnn', { ...TINY, rnnType: 'lstm' }],
   ['rnn', { ...TINY, rnnType: 'gru' }],
   ['vanilla_rnn', { embDim: 16, nLayers: 2, rnnType: 'lstm' }],
