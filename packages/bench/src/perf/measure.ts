@@ -261,8 +261,8 @@ const CLI_ENTRY = fileURLToPath(new URL('../cli.js', import.meta.url));
  * Wall time of the same sweep as {@link timeSweep} on a queue: a throw-away local redis-server,
  * `workers` `mipjs worker --concurrency 1` processes started (and idle) first, then the grid
  * submitted, followed (every 0.1 s) and collected with its report, as `mipjs sweep --queue` does;
- * returns seconds from submission to the written report. The workers' own start is left out (they
- * are long-lived services), their training processes' start is in. Throws when redis-server is
+ * returns seconds from submission to the written report. The workers' own start, including their
+ * pre-started training processes, is left out (they are long-lived services). Throws when redis-server is
  * not installed.
  */
 export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
@@ -287,7 +287,8 @@ export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
     ),
   );
   try {
-    // Each worker says it is connected before the clock starts.
+    // Each worker says its training processes are started (warm) before the clock starts:
+    // the per-job overhead then holds only the queue's own cost, not worker start-up.
     await Promise.all(
       children.map(
         (child) =>
@@ -295,7 +296,7 @@ export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
             let text = '';
             child.stderr?.on('data', (d: Buffer) => {
               text += d.toString();
-              if (/ concurrency \d+/.test(text)) resolve();
+              if (/ training process\(es\) ready in /.test(text)) resolve();
             });
             child.once('exit', (code) =>
               reject(new Error(`mipjs worker exited (code ${code}): ${text.trim()}`)),
