@@ -15,6 +15,11 @@ export { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 export { LSD_LOSS_OPTIONS_SCHEMA, type LsdLossOptions, lsdLoss } from './lsd.js';
 export { MF_LOSS_OPTIONS_SCHEMA, type MfLossOptions, mfLoss } from './mf.js';
 export { MIP_LOSS_OPTIONS_SCHEMA, type MipLossOptions, mipLoss } from './mip.js';
+export {
+  MIP_ONE_STEP_INTEGRATE_LOSS_OPTIONS_SCHEMA,
+  type MipOneStepIntegrateLossOptions,
+  mipOneStepIntegrateLoss,
+} from './mip-one-step-integrate.js';
 export { MIP_ORIGIN_LOSS_OPTIONS_SCHEMA, type MipOriginLossOptions, mipOriginLoss } from './mip-origin.js';
 export {
   l1,

@@ -14,6 +14,7 @@ import {
   lsdLoss,
   mfLoss,
   mipLoss,
+  mipOneStepIntegrateLoss,
   mipOriginLoss,
   psdLoss,
   regressionLoss,
@@ -106,6 +107,16 @@ describe('loss values on a linear net, by hand', () => {
     const [r0, r1] = hand.mipResiduals(0.8, 'origin');
     const r = run(mipOriginLoss, { tStar: 0.8, lossScale: 1 });
     expectClose(r.loss, hand.reduce(r0, 'l2', 1) + hand.reduce(r1, 'l2', 1));
+  });
+
+  it('mip_one_step_integrate: both calls at time 0, first from the noise z', () => {
+    for (const T of [0.9, 0.7]) {
+      const [r0, r1] = hand.mipOneStepIntegrateResiduals(T);
+      const r = run(mipOneStepIntegrateLoss, { tStar: T, norm: 'l1', lossScale: 1 });
+      expectClose(r.terms.step0, hand.reduce(r0, 'l1', 1));
+      expectClose(r.terms.step1, hand.reduce(r1, 'l1', 1));
+      expectClose(r.loss, hand.reduce(r0, 'l1', 1) + hand.reduce(r1, 'l1', 1));
+    }
   });
 
   it('mip with another tStar', () => {

@@ -21,6 +21,7 @@ describe('algorithm table', () => {
         'lsd',
         'mf',
         'mip',
+        'mip_one_step_integrate',
         'mip_origin',
         'psd',
         'regression',

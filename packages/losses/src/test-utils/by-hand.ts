@@ -144,3 +144,11 @@ export function mfResidual(): number[] {
     return dXds + (1 + g * W.w) * (action[e] - z[e]);
   });
 }
+
+/** mip_one_step_integrate: both calls at time 0 (time-blind); the first from z, the second from (1 - T) z + T a. */
+export function mipOneStepIntegrateResiduals(T: number): [number[], number[]] {
+  return [
+    map((e) => f(W, z[e], 0, 0) - action[e]),
+    map((e) => f(W, T * action[e] + (1 - T) * z[e], 0, 0) - action[e]),
+  ];
+}
