@@ -23,6 +23,7 @@ import {
   timeTrainSteps,
   trainMemory,
 } from './measure.js';
+import { measureImageStep, PUSHT_IMAGE_PERF } from './image.js';
 import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
 import { pytorchRows, renderPerfMarkdown, renderPerfTable } from './table.js';
@@ -35,7 +36,7 @@ const SERVE_POLICY = resolve(
   '../../../../apps/playground/public/policies/mip',
 );
 
-export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep', 'serve'] as const;
+export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep', 'serve', 'image'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 const ALL_BACKENDS: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** The JVP losses whose step is compared with a flow step. */
@@ -64,6 +65,8 @@ export interface PerfOptions {
    * wasm heap (Aborted() on the 4 GB wasm32 memory), so it is measured at a smaller batch.
    */
   chiunetBatch: number;
+  /** Batch of the image section (one pusht_image step: ResNet-18 encoder + network); default 64, the reference's. */
+  imageBatch: number;
   torch: boolean;
   /** Compare with a PyTorch that runs a reference (netlib) or otherwise slow BLAS anyway. */
   allowSlowBlas: boolean;
@@ -169,6 +172,7 @@ export interface PerfFlags {
   widths?: string;
   batch?: string;
   chiunetBatch?: string;
+  imageBatch?: string;
   torch?: boolean;
   allowSlowBlas?: boolean;
   profile?: boolean;
@@ -189,7 +193,10 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
   };
   return {
     backends: f.backends ? parseList('backend', f.backends, ALL_BACKENDS) : null,
-    sections: f.only ? parseList('section', f.only, PERF_SECTIONS) : [...PERF_SECTIONS],
+    // The image section (minutes per step on a CPU) runs only when asked for: --only image.
+    sections: f.only
+      ? parseList('section', f.only, PERF_SECTIONS)
+      : PERF_SECTIONS.filter((s) => s !== 'image'),
     quick,
     full: !!f.full,
     repeats: n('--repeats', f.repeats, quick ? 3 : 5),
@@ -206,6 +213,7 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
         : [256, 512],
     batch: n('--batch', f.batch, 256),
     chiunetBatch: n('--chiunet-batch', f.chiunetBatch, 32),
+    imageBatch: n('--image-batch', f.imageBatch, 64),
     torch: f.torch !== false,
     allowSlowBlas: !!f.allowSlowBlas,
     profile: !!f.profile,
@@ -291,6 +299,12 @@ function torchAlgorithms(o: PerfOptions): string[] {
         .map((t) => t.algorithm),
     ),
   ];
+}
+
+/** Median of a non-empty list. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** `mipjs perf`: measure, print the table, write the JSON rows. Returns the rows. */
@@ -480,6 +494,33 @@ export async function runPerf(
       }
     }
 
+    if (o.sections.includes('image')) {
+      // One pusht_image training step (perf/image.ts): ResNet-18 encoder (96 x 96 frames, 84 x 84
+      // crops) + the preset's network + the MIP loss + AdamW + EMA, on synthetic frames. Only with
+      // --only image. A wasm heap abort kills the process; the rows written so far stay in --json.
+      const mip = algorithms.get('mip')!;
+      const b = o.imageBatch;
+      const { warmup, repeats } = o.quick ? { warmup: 1, repeats: 1 } : { warmup: 1, repeats: 2 };
+      log(
+        `perf [${rowBackend}] image: pusht_image step at batch ${b} (${PUSHT_IMAGE_PERF.imageShape.join(' x ')} crop ${PUSHT_IMAGE_PERF.cropShape.join(' x ')}), ${warmup} warm-up + ${repeats} timed (${elapsed()})`,
+      );
+      const r = await measureImageStep({ algorithm: mip, batch: b, warmup, repeats });
+      const name = `image/pusht_image-b${b}/mip`;
+      const flat = r.tensors.length < 2 || r.tensors.every((t) => t === r.tensors[0]);
+      add(perfRow(`${name}/step`, rowBackend, r.stepMs, 'ms', `${(1000 / median(r.stepMs)).toFixed(3)} steps/s`));
+      add(perfRow(`${name}/peak-rss`, rowBackend, [r.peakRssMB], 'MB'));
+      if (r.wasmHeapBytes !== null)
+        add(
+          perfRow(
+            `${name}/wasm-heap`,
+            rowBackend,
+            [r.wasmHeapBytes / 2 ** 20],
+            'MB',
+            `wasm memory high-water mark, of wasm32's 4096 MiB; tensors ${flat ? 'flat' : `GROW ${r.tensors.join(',')}`}`,
+          ),
+        );
+    }
+
     if (o.sections.includes('sweep')) {
       const perHour: PerfRow[] = [];
       for (const workers of [1, 2]) {
@@ -597,6 +638,7 @@ export function registerPerfCommand(
     .option('--widths <list>', 'MLP widths (default 256,512; quick 256)')
     .option('--batch <n>', 'train batch size (default 256)')
     .option('--chiunet-batch <n>', 'batch of the ChiUNet train measurements (default 32)')
+    .option('--image-batch <n>', 'batch of the image section, one pusht_image step (default 64)')
     .option('--no-torch', 'skip the PyTorch companion script')
     .option(
       '--allow-slow-blas',

@@ -64,6 +64,9 @@ export interface TrainSpec {
   /** Steps to run; every step is timed. */
   steps: number;
   shape?: PerfShape;
+  /** Observation encoder of the run (default the run config's, identity); the image section sets `image`. */
+  encoder?: string;
+  encoderOptions?: Record<string, unknown>;
   /** Called after each step, outside the timed interval (memory sampling). */
   onStep?: (step: number) => void;
 }
@@ -83,6 +86,7 @@ export async function timeTrainSteps(spec: TrainSpec): Promise<number[]> {
     algorithm: spec.algorithm.name,
     network: spec.network,
     networkOptions: spec.networkOptions,
+    ...(spec.encoder ? { encoder: spec.encoder, encoderOptions: spec.encoderOptions ?? {} } : {}),
     steps: spec.steps + 1,
     batchSize: spec.batch,
     lr: 1e-4,
