@@ -8,4 +8,6 @@ export interface ResultRow {
   metrics: Record<string, number>;
   trainSeconds: number;
   steps: number;
+  /** A sweep's option combination of the run (`norm=l1_conditioning=film`), absent when none. */
+  variant?: string;
 }

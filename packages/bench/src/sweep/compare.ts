@@ -40,11 +40,13 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
   const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
   const groups = new Map<string, ResultRow[]>();
   for (const r of rows) {
-    const key = `${r.task}\u0000${r.algorithm}\u0000${r.network}\u0000${r.nfe}`;
+    const key = `${r.task}\u0000${r.algorithm}\u0000${r.variant ?? ''}\u0000${r.network}\u0000${r.nfe}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  // A sweep's --set combinations get their own column (and groups: seeds are averaged, options not).
+  const variants = rows.some((r) => r.variant);
   const table = new Table({
-    head: ['task', 'algorithm', 'NFE', ...metricKeys, 'steps', 'train s'],
+    head: ['task', 'algorithm', ...(variants ? ['options'] : []), 'NFE', ...metricKeys, 'steps', 'train s'],
     style: { head: [], border: [] },
   });
   for (const group of groups.values()) {
@@ -58,6 +60,7 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
     table.push([
       r0.task,
       r0.algorithm,
+      ...(variants ? [r0.variant ?? ''] : []),
       String(r0.nfe),
       ...metricKeys.map((k) =>
         cell(

@@ -65,6 +65,8 @@ export interface SweepGridRun {
   config: RunConfig;
   /** `<task>/<algorithm>[_<key>=<value>...]_s<seed>`, the same on every machine. */
   run: string;
+  /** The `--set` combination (`norm=l1_conditioning=film`), empty without `--set`. */
+  variant?: string;
 }
 
 /**
@@ -105,7 +107,7 @@ export function sweepGrid(o: SweepGridSpec): SweepGridRun[] {
             .filter(Boolean)
             .join('_')
             .replace(/[^A-Za-z0-9_.=-]/g, '-');
-          runs.push({ config, run: `${task}/${name}` });
+          runs.push({ config, run: `${task}/${name}`, variant: combo.name });
         }
   return runs;
 }
@@ -115,7 +117,11 @@ export function sweepGrid(o: SweepGridSpec): SweepGridRun[] {
  * result.json is skipped, one with a checkpoint continues from it.
  */
 export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipped: number }> {
-  const entries = sweepGrid(o).map(({ config, run }) => ({ config, dir: join(o.out, ...run.split('/')) }));
+  const entries = sweepGrid(o).map(({ config, run, variant }) => ({
+    config,
+    dir: join(o.out, ...run.split('/')),
+    variant,
+  }));
   const pending = entries.filter((e) => !existsSync(join(e.dir, RESULT_FILE))).length;
   const workers = o.workers ?? defaultWorkers(pending);
   await checkRuns(entries.map((e) => e.config));
@@ -157,7 +163,11 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
   const { outcomes, failures } = await runJobs(jobs, workers, o.log, early);
   const order = new Map(entries.map((e, i) => [e.dir, i]));
   const all = [...finished, ...outcomes].sort((a, b) => order.get(a.dir)! - order.get(b.dir)!);
-  const rows = all.flatMap((x) => x.rows);
+  // Each row names its --set combination, so the table averages over seeds only, never over options.
+  const variantOf = new Map(entries.map((e) => [e.dir, e.variant]));
+  const rows = all.flatMap((x) =>
+    x.rows.map((r) => (variantOf.get(x.dir) ? { ...r, variant: variantOf.get(x.dir) } : r)),
+  );
   writeResultsKeepingGood(join(o.out, 'results.json'), rows, o.log);
   if (o.json) writeJsonAtomic(o.json, rows);
   await writeReport(o.out, {
