@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadPolicyFromRun } from '@mipjs/policy/node';
 import { type Command, Option } from 'commander';
 import type { Algorithm } from '../algorithms/algorithm.js';
 import { BUILTIN_ALGORITHM_NAMES, builtinAlgorithms } from '../algorithms/algorithms.js';
@@ -14,6 +15,8 @@ import { readJsonFile, writeJsonAtomic } from '../io/io.js';
 import { runServeBenchmark } from '../serve/benchmark.js';
 import { loadCatalog } from '../serve/catalog.js';
 import { findRedisServer } from '../sweep/queue/redis-server.js';
+import { timeClosedLoop } from './eval.js';
+import { measureImageStep, PUSHT_IMAGE_PERF } from './image.js';
 import {
   isolatedTrainSteps,
   PERF_SHAPE,
@@ -23,7 +26,6 @@ import {
   timeTrainSteps,
   trainMemory,
 } from './measure.js';
-import { measureImageStep, PUSHT_IMAGE_PERF } from './image.js';
 import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
 import { pytorchRows, renderPerfMarkdown, renderPerfTable } from './table.js';
@@ -36,7 +38,7 @@ const SERVE_POLICY = resolve(
   '../../../../apps/playground/public/policies/mip',
 );
 
-export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep', 'serve', 'image'] as const;
+export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep', 'serve', 'eval', 'image'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 const ALL_BACKENDS: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** The JVP losses whose step is compared with a flow step. */
@@ -507,7 +509,15 @@ export async function runPerf(
       const r = await measureImageStep({ algorithm: mip, batch: b, warmup, repeats });
       const name = `image/pusht_image-b${b}/mip`;
       const flat = r.tensors.length < 2 || r.tensors.every((t) => t === r.tensors[0]);
-      add(perfRow(`${name}/step`, rowBackend, r.stepMs, 'ms', `${(1000 / median(r.stepMs)).toFixed(3)} steps/s`));
+      add(
+        perfRow(
+          `${name}/step`,
+          rowBackend,
+          r.stepMs,
+          'ms',
+          `${(1000 / median(r.stepMs)).toFixed(3)} steps/s`,
+        ),
+      );
       add(perfRow(`${name}/peak-rss`, rowBackend, [r.peakRssMB], 'MB'));
       if (r.wasmHeapBytes !== null)
         add(
@@ -598,6 +608,72 @@ export async function runPerf(
         }
       }
     }
+
+    if (o.sections.includes('eval')) {
+      // Closed-loop evaluation cost (perf/eval.ts): the playground's MIP policy (2 NFE) on 50 PushT
+      // environments stepped as one batch, then one environment at batch 1 (what a robot waits for).
+      if (!existsSync(join(SERVE_POLICY, 'policy.json'))) {
+        log(`perf [${rowBackend}] eval: skipped (no policy at ${SERVE_POLICY})`);
+      } else {
+        const maxSteps = o.quick ? 100 : 300;
+        const policy = await loadPolicyFromRun(SERVE_POLICY);
+        try {
+          log(`perf [${rowBackend}] eval: ${SERVE_POLICY}, 50 episodes of ${maxSteps} steps (${elapsed()})`);
+          const b = timeClosedLoop(policy, { episodes: 50, maxSteps });
+          const base = 'eval/pusht-mip-50env';
+          const share = (ms: number) => `${((ms / b.wallMs) * 100).toFixed(0)}% of the wall time`;
+          add(
+            perfRow(
+              `${base}/wall`,
+              rowBackend,
+              [b.wallMs / 1000],
+              's',
+              `${b.steps} steps, ${b.chunks} chunks; mean max reward ${b.meanMaxReward.toFixed(3)}, success ${(b.successRate * 100).toFixed(0)}%`,
+            ),
+          );
+          add(
+            perfRow(
+              `${base}/policy`,
+              rowBackend,
+              [b.policyMs / 1000],
+              's',
+              `${share(b.policyMs)}; ${(b.policyMs / b.chunks).toFixed(1)} ms per 50-env chunk`,
+            ),
+          );
+          add(
+            perfRow(
+              `${base}/environment`,
+              rowBackend,
+              [b.envMs / 1000],
+              's',
+              `${share(b.envMs)}; ${((b.envMs / b.steps / 50) * 1000).toFixed(0)} us per env step`,
+            ),
+          );
+          log(`perf [${rowBackend}] eval: rollout, 1 episode of ${maxSteps} steps at batch 1 (${elapsed()})`);
+          const one = timeClosedLoop(policy, { episodes: 1, maxSteps });
+          add(
+            perfRow(
+              'eval/rollout-b1/chunk',
+              rowBackend,
+              one.chunkMs,
+              'ms',
+              `${one.chunks} chunks of ${policy.horizon} actions, ${policy.actionSteps} executed each`,
+            ),
+          );
+          add(
+            perfRow(
+              'eval/rollout-b1/env-step',
+              rowBackend,
+              [one.envMs / one.steps],
+              'ms',
+              `environment and control loop per step, ${one.steps} steps`,
+            ),
+          );
+        } finally {
+          policy.dispose();
+        }
+      }
+    }
   }
 
   const sections = rows.length ? renderPerfTable(rows, torchNote) : 'no measurements (no backend loaded?)';
@@ -619,7 +695,7 @@ export function registerPerfCommand(
   program
     .command('perf')
     .description(
-      'speed and memory benchmark: train steps, JVP/flow ratios, sampling latency, leaks, sweep throughput',
+      'speed and memory benchmark: train steps, JVP/flow ratios, sampling latency, leaks, sweep throughput, closed-loop eval cost',
     )
     .option(
       '--backends <list>',

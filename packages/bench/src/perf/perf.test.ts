@@ -261,7 +261,7 @@ describe('options and plans', () => {
       memorySteps: 500,
       batch: 256,
     });
-    expect(d.sections).toEqual(['train', 'sample', 'memory', 'sweep', 'serve']);
+    expect(d.sections).toEqual(['train', 'sample', 'memory', 'sweep', 'serve', 'eval']);
     const q = resolvePerfOptions({ quick: true, backends: 'wasm', only: 'train,sample', repeats: '7' });
     expect(q).toMatchObject({
       backends: ['wasm'],
