@@ -26,3 +26,22 @@ export interface ScheduleLike {
 }
 export declare const quadraticSchedule: ScheduleLike;
 export declare const schedules: ScheduleLike[];
+/** A package network entry (the bench's `NetworkPlugin`): `create` returns a @mipjs/nets `Network`. */
+export interface NetworkEntry {
+  readonly kind: string;
+  readonly description: string;
+  create(options: Record<string, unknown>): unknown;
+}
+export declare const exampleNetwork: NetworkEntry;
+export declare const networks: NetworkEntry[];
+/** A package encoder entry (the bench's `EncoderPlugin`): `create` returns a @mipjs/nets `ObsEncoder`. */
+export declare const exampleEncoder: NetworkEntry;
+export declare const encoders: NetworkEntry[];
+/** A package task entry (the bench's `TaskPlugin`): `open` returns a bench `Task`. */
+export interface TaskEntry {
+  readonly name: string;
+  readonly description: string;
+  open(): unknown;
+}
+export declare const exampleTask: TaskEntry;
+export declare const tasks: TaskEntry[];

@@ -60,6 +60,18 @@ export interface LoadPolicyOptions {
   samplers?: Readonly<Record<string, PolicySampler>>;
   /** Interpolant schedules beyond the built-ins, by manifest `interpolant` name. */
   schedules?: Readonly<Record<string, Schedule>>;
+  /**
+   * Network factories beyond `createNetwork`'s kinds (a package network), by saved kind: each
+   * gets the saved `config` and rebuilds the architecture the weights are assigned to.
+   */
+  networks?: Readonly<Record<string, (config: Record<string, unknown>) => Network>>;
+  /** Observation encoder factories beyond `createEncoder`'s kinds, by saved kind (as `networks`). */
+  encoders?: Readonly<Record<string, (config: Record<string, unknown>) => ObsEncoder>>;
+}
+
+/** The factory a caller gave for `kind`, if any (an own property: no prototype names). */
+function own<T>(table: Readonly<Record<string, T>> | undefined, kind: string): T | undefined {
+  return table && Object.hasOwn(table, kind) ? table[kind] : undefined;
 }
 
 const decoder = new TextDecoder();
@@ -290,7 +302,9 @@ export async function loadPolicy(source: PolicySource, options: LoadPolicyOption
     const where = `${label}: ${manifest.encoder.weights}`;
     const cfg = encWeights.manifest.config as Record<string, unknown>;
     encoder = rebuild(
-      () => createEncoder(encWeights.manifest.kind, cfg as unknown as Parameters<typeof createEncoder>[1]),
+      () =>
+        own(options.encoders, encWeights.manifest.kind)?.(cfg) ??
+        createEncoder(encWeights.manifest.kind, cfg as unknown as Parameters<typeof createEncoder>[1]),
       encWeights,
       where,
     );
@@ -306,7 +320,9 @@ export async function loadPolicy(source: PolicySource, options: LoadPolicyOption
   let network: Network;
   try {
     network = rebuild(
-      () => createNetwork(netWeights.manifest.kind, configForLoading(netWeights.manifest.config)),
+      () =>
+        own(options.networks, netWeights.manifest.kind)?.(netWeights.manifest.config) ??
+        createNetwork(netWeights.manifest.kind, configForLoading(netWeights.manifest.config)),
       netWeights,
       where,
     );

@@ -109,6 +109,9 @@ interface CommonFlags {
   interpolantPackage?: string[];
   encoder?: string;
   encoderOptions?: string;
+  networkPackage?: string[];
+  encoderPackage?: string[];
+  taskPackage?: string[];
   backend: string;
   out?: string;
   json?: string;
@@ -119,8 +122,7 @@ interface CommonFlags {
 /** Flags common to the run commands -> partial run config (validated later by zod). */
 function runFlags(f: CommonFlags): Record<string, unknown> {
   const n = (flag: string, v: string | undefined) => (v === undefined ? undefined : parseNumberFlag(flag, v));
-  if (f.task !== undefined) checkChoice('task', f.task, TASK_NAMES);
-  if (f.network !== undefined) checkChoice('network', f.network, NETWORK_NAMES);
+  // --task and --network are checked with the config (a package's names when its package loads).
   return {
     task: f.task,
     data: f.data,
@@ -149,6 +151,9 @@ function runFlags(f: CommonFlags): Record<string, unknown> {
     interpolantPackages: f.interpolantPackage?.length ? f.interpolantPackage : undefined,
     encoder: f.encoder,
     encoderOptions: jsonObjectFlag('--encoder-options', f.encoderOptions),
+    networkPackages: f.networkPackage?.length ? f.networkPackage : undefined,
+    encoderPackages: f.encoderPackage?.length ? f.encoderPackage : undefined,
+    taskPackages: f.taskPackage?.length ? f.taskPackage : undefined,
   };
 }
 
@@ -215,6 +220,18 @@ function addRunOptions(cmd: Command, withAlgorithm = true): Command {
     .option(
       '--encoder-options <json>',
       'options of createEncoder, e.g. \'{"embDim":128,"hiddenDims":[256]}\'',
+    )
+    .option(
+      '--network-package <name...>',
+      'load extra networks from a package (repeatable; its `networks` export); config key networkPackages',
+    )
+    .option(
+      '--encoder-package <name...>',
+      'load extra observation encoders from a package (repeatable; its `encoders` export); config key encoderPackages',
+    )
+    .option(
+      '--task-package <name...>',
+      'load extra tasks from a package (repeatable; its `tasks` export); config key taskPackages',
     )
     .addOption(new Option('--backend <name>', `TF.js backend: ${BACKEND_NAMES.join(', ')}`).default('auto'))
     .option('--quiet', 'no progress output');

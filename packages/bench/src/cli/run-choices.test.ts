@@ -127,7 +127,7 @@ describe('mipjs train --sampler / --interpolant / --encoder on pusht_keypoint', 
     ],
     [
       ['--encoder', 'nope'],
-      /--encoder: expected one of 'identity', 'mlp', 'per_step_mlp', 'image', found 'nope'/,
+      /--encoder: unknown encoder 'nope'; valid: identity, mlp, per_step_mlp, image \(others load with --encoder-package PKG\)/,
     ],
     [['--encoder-options', '[1]'], /--encoder-options: expected a JSON object, found '\[1\]'/],
   ])('%j is one named error', (extra, message) => {

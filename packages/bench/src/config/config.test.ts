@@ -37,7 +37,9 @@ describe('config', () => {
       /'batchSize' in run.yaml: expected a number > 0, found 0/,
     );
     expect(() => resolveRunConfig({}, { task: 'nope' })).toThrow(/--task: unknown task 'nope'/);
-    expect(() => resolveRunConfig({}, { network: 'nope' })).toThrow(/--network: expected one of 'mlp', /);
+    expect(() => resolveRunConfig({}, { network: 'nope' })).toThrow(
+      /--network: unknown network 'nope'; valid: mlp, /,
+    );
     expect(() => resolveRunConfig({}, { task: 'robomimic' })).toThrow(ConfigError);
   });
 

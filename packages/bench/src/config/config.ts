@@ -39,6 +39,8 @@ export const NETWORK_NAMES = [
   'rnn',
   'vanilla_rnn',
 ] as const;
+/** Observation encoder kinds of `createEncoder` in @mipjs/nets. */
+export const ENCODER_NAMES = ['identity', 'mlp', 'per_step_mlp', 'image'] as const;
 
 const positiveInt = z.number().int().positive();
 const unit = z.number().min(0).max(1);
@@ -49,13 +51,19 @@ const unit = z.number().min(0).max(1);
  */
 export const runConfigSchema = z
   .object({
-    task: z.enum(TASK_NAMES),
+    /** A task of {@link TASK_NAMES}, or one of a package in `taskPackages` (checked when the task opens). */
+    task: z.string().min(1),
     /** Dataset path of the dataset tasks. */
     data: z.string().min(1).optional(),
     algorithm: z.string().min(1),
     /** Packages that export extra algorithms (loaded by name). */
     algorithmPackages: z.array(z.string().min(1)).default([]),
-    network: z.enum(NETWORK_NAMES),
+    /** Packages that export extra tasks (`--task-package`, loaded by name; see the bench's plugins/). */
+    taskPackages: z.array(z.string().min(1)).default([]),
+    /** A network of {@link NETWORK_NAMES}, or one of a package in `networkPackages`. */
+    network: z.string().min(1),
+    /** Packages that export extra networks (`--network-package`, loaded by name). */
+    networkPackages: z.array(z.string().min(1)).default([]),
     /** Options forwarded to `createNetwork` (e.g. embDim, nLayers, dropout). */
     networkOptions: z.record(z.string(), z.unknown()).default({}),
     /**
@@ -63,7 +71,9 @@ export const runConfigSchema = z
      * jointly with the network (same optimizer, EMA and checkpoint). The dataset tasks default to
      * `mlp` as the reference YAML; the toy tasks to `identity`.
      */
-    encoder: z.enum(['identity', 'mlp', 'per_step_mlp', 'image']).default('identity'),
+    encoder: z.string().min(1).default('identity'),
+    /** Packages that export extra observation encoders (`--encoder-package`, loaded by name). */
+    encoderPackages: z.array(z.string().min(1)).default([]),
     /** Options of the encoder (embDim, hiddenDims, dropout); embDim defaults to the network's embDim or 256. */
     encoderOptions: z.record(z.string(), z.unknown()).default({}),
     /**
@@ -302,6 +312,9 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   interpolantPackages: '--interpolant-package',
   encoder: '--encoder',
   encoderOptions: '--encoder-options',
+  networkPackages: '--network-package',
+  encoderPackages: '--encoder-package',
+  taskPackages: '--task-package',
 };
 
 /** The option objects of a run config (merged key by key across the sources). */
@@ -416,17 +429,31 @@ function validateWithLabels(raw: unknown, labels: Map<string, string>): RunConfi
       problems.push(`${label(key ? `${field}.${key}` : field)} (${subject}): ${p}`);
     }
   };
-  optionProblems(
-    'networkOptions',
-    `network '${config.network}'`,
-    checkNetworkOptions(config.network, config.networkOptions),
-  );
-  optionProblems(
-    'encoderOptions',
-    `encoder '${config.encoder}'`,
-    checkEncoderOptions(config.encoder, config.encoderOptions),
-  );
-  if (DATASET_TASKS.includes(config.task) && !config.data) {
+  // A name outside the built-ins needs a package to come from (checked against it when loaded);
+  // a package network's / encoder's options are its own to check.
+  const builtin = (field: 'network' | 'encoder' | 'task', names: readonly string[], packages: string[]) => {
+    const name = config[field];
+    if (names.includes(name)) return true;
+    if (packages.length === 0)
+      problems.push(
+        `${label(field)}: unknown ${field} '${name}'; valid: ${names.join(', ')} (others load with ${FIELD_FLAGS[`${field}Packages`]} PKG)`,
+      );
+    return false;
+  };
+  builtin('task', TASK_NAMES, config.taskPackages);
+  if (builtin('network', NETWORK_NAMES, config.networkPackages))
+    optionProblems(
+      'networkOptions',
+      `network '${config.network}'`,
+      checkNetworkOptions(config.network, config.networkOptions),
+    );
+  if (builtin('encoder', ENCODER_NAMES, config.encoderPackages))
+    optionProblems(
+      'encoderOptions',
+      `encoder '${config.encoder}'`,
+      checkEncoderOptions(config.encoder, config.encoderOptions),
+    );
+  if (DATASET_TASKS.includes(config.task as TaskName) && !config.data) {
     problems.push(`${label('data')}: task '${config.task}' needs a dataset path (--data PATH)`);
   }
   if (problems.length > 0) throw ConfigError.of(problems);
@@ -497,9 +524,10 @@ export function resolveRunConfig(
   }
   if (objectProblems.length > 0) throw ConfigError.of(objectProblems);
   const task = (g.task ?? f.task ?? COMMON_DEFAULTS.task) as string;
-  if (!(TASK_NAMES as readonly string[]).includes(task)) {
+  const taskPackages = (g.taskPackages ?? f.taskPackages ?? []) as unknown[];
+  if (!(TASK_NAMES as readonly string[]).includes(task) && taskPackages.length === 0) {
     throw ConfigError.of([
-      `${labels.get('task') ?? 'task'}: unknown task ${describeValue(task)}; valid tasks: ${TASK_NAMES.join(', ')}`,
+      `${labels.get('task') ?? 'task'}: unknown task ${describeValue(task)}; valid tasks: ${TASK_NAMES.join(', ')} (others load with --task-package PKG)`,
     ]);
   }
   const algorithm = (g.algorithm ?? f.algorithm ?? COMMON_DEFAULTS.algorithm) as string;
@@ -555,6 +583,9 @@ export function configMismatch(saved: RunConfig, now: RunConfig): string[] {
     'evalEvery',
     'algorithmPackages',
     'interpolantPackages',
+    'networkPackages',
+    'encoderPackages',
+    'taskPackages',
     'sampler', // how the trained weights are sampled, not what they are
   ]);
   const diffs: string[] = [];

@@ -13,6 +13,7 @@ import {
   SUCCESS_THRESHOLD,
 } from '@mipjs/envs';
 import type { Schedule } from '@mipjs/interpolant';
+import type { Network, ObsEncoder } from '@mipjs/nets';
 import { type ChunkPolicy, type Policy, RecedingHorizon } from '@mipjs/policy';
 import { loadPolicyFromRun } from '@mipjs/policy/node';
 import { resolveSchedules } from '../algorithms/schedules.js';
@@ -20,6 +21,7 @@ import type { BackendName } from '../backend/backend.js';
 import { prepareBackend } from '../backend/setup.js';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
 import { readJsonFile } from '../io/io.js';
+import { loadedFactories, resolvePlugins } from '../plugins/plugins.js';
 import type { ResultRow } from './results.js';
 
 /** Diffusion Policy's first test seed (its test envs use seeds 100000 onwards, legacy reset order). */
@@ -272,6 +274,28 @@ export async function runSchedules(dir: string): Promise<Record<string, Schedule
 }
 
 /**
+ * What `loadPolicy` needs beyond the built-ins to load a run folder: the package schedules
+ * ({@link runSchedules}) and the network / encoder factories of its config's `networkPackages` /
+ * `encoderPackages` (a run on built-ins needs none).
+ */
+export async function runPolicyOptions(dir: string): Promise<{
+  schedules: Record<string, Schedule>;
+  networks: Record<string, (config: Record<string, unknown>) => Network>;
+  encoders: Record<string, (config: Record<string, unknown>) => ObsEncoder>;
+}> {
+  const path = join(dir, 'config.json');
+  const saved = existsSync(path)
+    ? (readJsonFile(path, 'a run config') as Record<string, unknown>)
+    : ({} as Record<string, unknown>);
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  await resolvePlugins({
+    networkPackages: list(saved.networkPackages),
+    encoderPackages: list(saved.encoderPackages),
+  });
+  return { schedules: await runSchedules(dir), ...loadedFactories() };
+}
+
+/**
  * Loads a run folder as a deployed policy (its `policy.json`, EMA weights and normalizers, through
  * `@mipjs/policy`: the same object a robot or the browser runs) and evaluates it in closed loop at
  * each NFE; the NFE of a fixed-call sampler (mip: 2) is evaluated once.
@@ -280,7 +304,7 @@ export async function evaluateRunInEnvironment(
   dir: string,
   o: RunInEnvironmentOptions,
 ): Promise<ClosedLoopResult[]> {
-  const policy = await loadPolicyFromRun(dir, { schedules: await runSchedules(dir) });
+  const policy = await loadPolicyFromRun(dir, await runPolicyOptions(dir));
   try {
     const fixed = policy.manifest.fixedNfe;
     const nfes = fixed ? [fixed] : [...new Set(o.nfes)];

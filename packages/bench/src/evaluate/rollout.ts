@@ -17,7 +17,7 @@ import {
   evaluatePushT,
   PUSHT_TEST_SEED,
   readEnvironmentRunConfig,
-  runSchedules,
+  runPolicyOptions,
 } from './closed-loop.js';
 
 /**
@@ -296,7 +296,7 @@ export async function rolloutRun(
   const format = rolloutFormat(o.out);
   checkRolloutRun(runDir, o.env);
   await ensureBackend(o.backend, o.log);
-  const policy = await loadPolicyFromRun(runDir, { schedules: await runSchedules(runDir) });
+  const policy = await loadPolicyFromRun(runDir, await runPolicyOptions(runDir));
   try {
     const rollout = rolloutPushT(policy, o);
     const bytes =

@@ -14,6 +14,7 @@ import {
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, type RunConfig, validateRunConfig } from '../config/config.js';
 import { readJsonFile } from '../io/io.js';
+import { pluginEncoder, pluginNetwork } from '../plugins/plugins.js';
 import type { Task } from '../tasks/task.js';
 
 /** A policy: the network, its flow map, and the observation encoder trained with it. */
@@ -48,13 +49,15 @@ function encoderFor(config: RunConfig, task: Task): ObsEncoder | null {
     (config.networkOptions.embDim as number | undefined) ??
     256;
   try {
-    return createEncoder(config.encoder, {
+    const options = {
       ...config.encoderOptions,
       embDim,
       obsDim: task.obsDim,
       obsSteps: task.obsSteps,
       seed: config.seed + 1,
-    });
+    };
+    // A package encoder (--encoder-package, loaded by openTask) or a built-in one.
+    return pluginEncoder(config.encoder)?.create(options) ?? createEncoder(config.encoder, options);
   } catch (error) {
     throw new ConfigError(`invalid encoder options for '${config.encoder}': ${(error as Error).message}`);
   }
@@ -91,11 +94,13 @@ export function buildModel(config: RunConfig, task: Task): Model {
   const encoder = encoderFor(config, task);
   let network: Network;
   try {
-    network = createNetwork(config.network, {
+    const options = {
       ...config.networkOptions,
       ...networkShape(task, encoder?.embDim ?? task.obsDim),
       seed: config.seed,
-    });
+    };
+    // A package network (--network-package, loaded by openTask) or a built-in one.
+    network = pluginNetwork(config.network)?.create(options) ?? createNetwork(config.network, options);
   } catch (error) {
     encoder?.dispose();
     throw new ConfigError(`invalid network options for '${config.network}': ${(error as Error).message}`);

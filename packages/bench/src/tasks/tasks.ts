@@ -19,6 +19,7 @@ import {
   toyGrid,
 } from '@mipjs/data';
 import { ConfigError, fieldLabel, type RunConfig, type TaskName } from '../config/config.js';
+import { notLoaded, pluginTask, resolvePlugins } from '../plugins/plugins.js';
 import { type DatasetTaskOptions, openDatasetTask } from './dataset-task.js';
 import { energyDistance, histogramKL } from './metrics.js';
 import { openPushTImageTask } from './pusht-image-task.js';
@@ -176,8 +177,15 @@ function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
   };
 }
 
-/** Opens the task of a config (dataset tasks load, split and normalise their data here). */
+/**
+ * Opens the task of a config (dataset tasks load, split and normalise their data here). Loads
+ * the config's network / encoder / task packages first, so a package task opens here and the
+ * model built next finds its package network and encoder.
+ */
 export async function openTask(config: RunConfig, options: DatasetTaskOptions = {}): Promise<Task> {
+  await resolvePlugins(config);
+  const plugin = pluginTask(config.task);
+  if (plugin) return plugin.open(config, options);
   await checkTaskInput(config);
   switch (config.task) {
     case 'checkerboard':
@@ -195,5 +203,7 @@ export async function openTask(config: RunConfig, options: DatasetTaskOptions = 
     case 'robomimic':
     case 'lerobot':
       return openDatasetTask(config, options);
+    default:
+      throw notLoaded('task', config.task);
   }
 }
