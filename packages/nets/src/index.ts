@@ -73,6 +73,7 @@ export {
   loadWeights,
   loadWeightsInto,
   MANIFEST_FILE,
+  type NetworkFactories,
   saveWeights,
   serializeWeights,
   variableNames,

@@ -20,6 +20,25 @@ afterAll(async () => {
 const OPTS = { actDim: 2, horizon: 4, obsSteps: 1, condDim: 3, embDim: 8, nLayers: 1, timestepEmbDim: 4 };
 
 describe('weights I/O', () => {
+  it('rebuilds a kind outside createNetwork with the factory given to loadWeights', async () => {
+    // A package network: here an mlp under another kind name (its config rebuilds it).
+    const asUser = (n: Network): Network =>
+      Object.create(n, { kind: { value: 'user_mlp', enumerable: true } }) as Network;
+    const net = createNetwork('mlp', { ...OPTS, seed: 5 });
+    const dir = path.join(tmp, 'user', 'ckpt');
+    await saveWeights(asUser(net), dir);
+    await expect(loadWeights(dir)).rejects.toThrow(/cannot rebuild network 'user_mlp'.*unknown network kind/);
+    const loaded = await loadWeights(dir, {
+      networks: { user_mlp: (config) => asUser(createNetwork('mlp', config)) },
+    });
+    expect(loaded.kind).toBe('user_mlp');
+    loaded.variables.forEach((v, i) => {
+      expect(Array.from(v.dataSync())).toEqual(Array.from(net.variables[i].dataSync()));
+    });
+    loaded.dispose();
+    net.dispose();
+  });
+
   it('round-trips exactly and rebuilds from the manifest', async () => {
     const net = createNetwork('mlp', { ...OPTS, seed: 3 });
     // Make every variable non-trivial.

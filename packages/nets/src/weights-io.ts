@@ -199,11 +199,29 @@ export function assignWeights(net: Network, manifest: WeightsManifest, data: Uin
   });
 }
 
-/** Rebuilds a network from serialized weights (`createNetwork(manifest.kind, manifest.config)`). */
-export function deserializeWeights(manifest: WeightsManifest, data: Uint8Array): Network {
+/**
+ * Network factories beyond `createNetwork`'s kinds (a package network), by saved kind: each gets
+ * the saved `config` and rebuilds the architecture the weights are assigned to.
+ */
+export interface NetworkFactories {
+  networks?: Readonly<Record<string, (config: Record<string, unknown>) => Network>>;
+}
+
+/**
+ * Rebuilds a network from serialized weights: `options.networks[manifest.kind](manifest.config)`
+ * when given, else `createNetwork(manifest.kind, manifest.config)`.
+ */
+export function deserializeWeights(
+  manifest: WeightsManifest,
+  data: Uint8Array,
+  options: NetworkFactories = {},
+): Network {
   let net: Network;
   try {
-    net = createNetwork(manifest.kind, manifest.config);
+    const own = options.networks && Object.hasOwn(options.networks, manifest.kind);
+    net = own
+      ? options.networks![manifest.kind]!(manifest.config)
+      : createNetwork(manifest.kind, manifest.config);
   } catch (error) {
     throw new WeightsError(
       `cannot rebuild network '${String(manifest?.kind)}' from the manifest: ${(error as Error).message}`,
@@ -331,10 +349,17 @@ function naming<T>(dir: string, fn: () => T): T {
   }
 }
 
-/** Loads a network saved by {@link saveWeights} (rebuilt from the manifest's kind and config). */
-export async function loadWeights(dir: string): Promise<Network> {
+/**
+ * Loads a network saved by {@link saveWeights} (rebuilt from the manifest's kind and config; a
+ * kind outside `createNetwork`'s by `options.networks`, see {@link deserializeWeights}).
+ *
+ * ```ts
+ * const net = await loadWeights('runs/x/checkpoint/ema/network', { networks: { example_mlp: exampleNetwork.create } });
+ * ```
+ */
+export async function loadWeights(dir: string, options: NetworkFactories = {}): Promise<Network> {
   const { manifest, data } = await readDir(dir);
-  return naming(dir, () => deserializeWeights(manifest, data));
+  return naming(dir, () => deserializeWeights(manifest, data, options));
 }
 
 /** Loads saved weights into an existing network of the same architecture. */

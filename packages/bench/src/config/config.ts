@@ -527,7 +527,7 @@ export function resolveRunConfig(
   const taskPackages = (g.taskPackages ?? f.taskPackages ?? []) as unknown[];
   if (!(TASK_NAMES as readonly string[]).includes(task) && taskPackages.length === 0) {
     throw ConfigError.of([
-      `${labels.get('task') ?? 'task'}: unknown task ${describeValue(task)}; valid tasks: ${TASK_NAMES.join(', ')} (others load with --task-package PKG)`,
+      `${labels.get('task') ?? 'task'}: unknown task ${describeValue(task)}; valid: ${TASK_NAMES.join(', ')} (others load with --task-package PKG)`,
     ]);
   }
   const algorithm = (g.algorithm ?? f.algorithm ?? COMMON_DEFAULTS.algorithm) as string;
