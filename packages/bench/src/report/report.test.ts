@@ -91,6 +91,31 @@ describe('report', () => {
     await expect(writeReport(tempDir())).rejects.toThrow(/no results.json and no run folders/);
   });
 
+  it("a sweep's option combinations get a table column and their own lines, tasks their own panels", async () => {
+    const dir = tempDir();
+    const sweepRows: ResultRow[] = ['recon', 'proj'].flatMap((task) =>
+      ['norm=l1_conditioning=concat', 'norm=l1_conditioning=film'].map((variant, i) => ({
+        algorithm: 'mip',
+        network: 'vanilla_mlp',
+        task,
+        seed: 0,
+        nfe: 2,
+        metrics: { l1_error: 0.1 + i },
+        trainSeconds: 1,
+        steps: 10,
+        variant,
+      })),
+    );
+    writeJsonAtomic(join(dir, 'results.json'), sweepRows);
+    await writeReport(dir, { title: 'sweep' });
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| algorithm \| options \| network \| task \|/);
+    expect(md).toMatch(/\| mip \| norm=l1_conditioning=film \| vanilla_mlp \| proj \|/);
+    const svg = readFileSync(join(dir, 'plots', 'nfe-l1_error.svg'), 'utf8');
+    for (const label of ['mip norm=l1_conditioning=concat', 'mip norm=l1_conditioning=film', 'recon', 'proj'])
+      expect(svg).toContain(label);
+  });
+
   it('formats the table', () => {
     expect(markdownTable(rows.slice(0, 1)).split('\n')).toHaveLength(3);
   });

@@ -87,11 +87,23 @@ function finalLoss(lossLines: readonly Record<string, unknown>[]): string {
 /** The rows as a markdown table: one line per (algorithm, network, task, seed, nfe). */
 export function markdownTable(rows: readonly ResultRow[]): string {
   const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
-  const head = ['algorithm', 'network', 'task', 'seed', 'NFE', ...metricKeys, 'train s', 'steps'];
+  const variants = rows.some((r) => r.variant);
+  const head = [
+    'algorithm',
+    ...(variants ? ['options'] : []),
+    'network',
+    'task',
+    'seed',
+    'NFE',
+    ...metricKeys,
+    'train s',
+    'steps',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const cells = [
       r.algorithm,
+      ...(variants ? [r.variant ?? ''] : []),
       r.network,
       r.task,
       String(r.seed),
@@ -378,7 +390,8 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
       .map((r) => ({
         nfe: r.nfe,
         value: r.metrics[key],
-        algorithm: r.algorithm,
+        // A sweep's option combination is its own line (never averaged with another's).
+        algorithm: r.variant ? `${r.algorithm} ${r.variant}` : r.algorithm,
         task: r.task,
         seed: r.seed,
       }));
@@ -390,12 +403,14 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
       width: 420,
       height: 260,
       data: { values },
+      ...(tasks.size > 1 ? { resolve: { scale: { y: 'independent' } } } : {}),
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'nfe', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'NFE' },
         y: { field: 'value', type: 'quantitative', aggregate: 'mean', title: key },
         color: { field: 'algorithm', type: 'nominal' },
-        ...(tasks.size > 1 ? { strokeDash: { field: 'task', type: 'nominal' } } : {}),
+        // One panel per task (the tasks' errors have different scales).
+        ...(tasks.size > 1 ? { column: { field: 'task', type: 'nominal' } } : {}),
       },
     });
   }
