@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../evaluate/results.js';
-import { comparisonTable } from './compare.js';
+import { comparisonTable, variantTables } from './compare.js';
 import { sweepGrid } from './sweep.js';
 
 const row = (seed: number, variant: string | undefined, l1: number): ResultRow => ({
@@ -32,6 +32,21 @@ describe('comparisonTable', () => {
     expect(text).toMatch(/norm=l1_conditioning=film[^\n]*0\.7000 ± 0\.2000/);
     // Without combinations there is no options column.
     expect(comparisonTable([row(0, undefined, 0.1)], 'h')).not.toMatch(/options/);
+  });
+
+  it('lays a sweep out as the paper does: a table per task and metric, combinations as columns', () => {
+    const text = variantTables([
+      row(0, 'norm=l1_conditioning=concat', 0.1),
+      row(1, 'norm=l1_conditioning=concat', 0.3),
+      row(0, 'norm=l1_conditioning=film', 0.5),
+    ]);
+    expect(text.split('\n')).toEqual([
+      'recon, l1_error (mean ± std over seeds)',
+      '| algorithm | NFE | norm=l1_conditioning=concat | norm=l1_conditioning=film |',
+      '|---|---|---|---|',
+      '| mip | 2 | 0.2000 ± 0.1000 | 0.5000 |',
+    ]);
+    expect(variantTables([row(0, undefined, 0.1)])).toBe('');
   });
 
   it("sweepGrid names each run's combination", () => {

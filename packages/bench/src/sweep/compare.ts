@@ -79,6 +79,48 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
 }
 
 /**
+ * The paper's layout of a sweep with `--set` axes: one table per task and metric, a row per
+ * algorithm and NFE, a column per option combination, each cell the mean ± std (population) over
+ * seeds; empty when no row has a combination.
+ *
+ * ```ts
+ * variantTables(rows); // "recon, l1_error\n| algorithm | NFE | norm=l1_conditioning=concat | ..."
+ * ```
+ */
+export function variantTables(rows: readonly ResultRow[]): string {
+  if (!rows.some((r) => r.variant)) return '';
+  const variants = [...new Set(rows.map((r) => r.variant ?? ''))];
+  const out: string[] = [];
+  for (const task of new Set(rows.map((r) => r.task))) {
+    const ofTask = rows.filter((r) => r.task === task);
+    for (const metric of new Set(ofTask.flatMap((r) => Object.keys(r.metrics)))) {
+      const lines = [`${task}, ${metric} (mean ± std over seeds)`];
+      lines.push(
+        `| algorithm | NFE | ${variants.join(' | ')} |`,
+        `|---|---|${variants.map(() => '---').join('|')}|`,
+      );
+      const keys = [...new Set(ofTask.map((r) => `${r.algorithm}\u0000${r.nfe}`))];
+      for (const key of keys) {
+        const [algorithm, nfe] = key.split('\u0000');
+        const cells = variants.map((v) => {
+          const values = ofTask
+            .filter((r) => r.algorithm === algorithm && String(r.nfe) === nfe && (r.variant ?? '') === v)
+            .map((r) => r.metrics[metric])
+            .filter((x): x is number => typeof x === 'number');
+          if (values.length === 0) return '';
+          const m = mean(values);
+          const sd = Math.sqrt(mean(values.map((x) => (x - m) ** 2)));
+          return values.length < 2 ? fmt(m) : `${fmt(m)} ± ${fmt(sd)}`;
+        });
+        lines.push(`| ${algorithm} | ${nfe} | ${cells.join(' | ')} |`);
+      }
+      out.push(lines.join('\n'));
+    }
+  }
+  return out.join('\n\n');
+}
+
+/**
  * `label value` when every algorithm has the same value, else `label alg1 v1, alg2 v2, ...`: the
  * compare header states steps, batch and NFE per algorithm when they differ.
  */

@@ -7,7 +7,7 @@ import type { ResultRow } from '../evaluate/results.js';
 import { makeDir, writeJsonAtomic } from '../io/io.js';
 import { writeReport } from '../report/report.js';
 import { RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from '../run/run.js';
-import { comparisonTable, writeResultsKeepingGood } from './compare.js';
+import { comparisonTable, variantTables, writeResultsKeepingGood } from './compare.js';
 import { checkRuns, defaultWorkers, forkWorkersEarly, preflight, runJobs } from './jobs.js';
 import { releaseWorkers } from './pool.js';
 
@@ -179,6 +179,8 @@ export async function sweep(o: SweepOptions): Promise<{ rows: ResultRow[]; skipp
     ],
   });
   o.print(comparisonTable(rows, `sweep ${o.out}: ${all.length}/${entries.length} runs finished`));
+  const byVariant = variantTables(rows);
+  if (byVariant) o.print(byVariant);
   o.print(`report: ${join(o.out, 'report.md')}`);
   if (failures.length > 0) {
     throw new Error(
