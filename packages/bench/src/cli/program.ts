@@ -448,7 +448,9 @@ export function buildProgram(): Command {
       const preset = f.preset ? readPreset(f.preset, { dataGiven: f.data !== undefined }) : null;
       const file = fileFields(f);
       const task = f.task ?? (file.task as string | undefined) ?? 'checkerboard';
-      checkChoice('task', task, TASK_NAMES);
+      // A package task is checked when its package loads (--task-package / taskPackages).
+      if (!f.taskPackage?.length && !(file.taskPackages as unknown[] | undefined)?.length)
+        checkChoice('task', task, TASK_NAMES);
       const seeds =
         f.seeds !== undefined
           ? list(f.seeds).map((s) => parseNumberFlag('--seeds', s))

@@ -532,7 +532,8 @@ export function resolveRunConfig(
   }
   const algorithm = (g.algorithm ?? f.algorithm ?? COMMON_DEFAULTS.algorithm) as string;
   const preset: Partial<RunConfigInput> = {
-    ...TASK_PRESETS[task as TaskName],
+    // A package task (--task-package) has no preset: it trains the default mlp unless told.
+    ...(TASK_PRESETS[task as TaskName] ?? { network: 'mlp' }),
     ...ALGORITHM_PRESETS[task as TaskName]?.[algorithm],
   };
   const merged: Record<string, unknown> = { ...COMMON_DEFAULTS, ...preset, ...f, ...g, task };

@@ -102,6 +102,28 @@ describe('mipjs train --network-package / --encoder-package / --task-package', (
     expect(manifest).toMatchObject({ network: { kind: 'example_mlp' }, encoder: { kind: 'example_mean' } });
   }, 120_000);
 
+  it('compares flow and mip on the example task (no preset: the default mlp, here narrowed)', () => {
+    const r = mipjs([
+      'compare',
+      '--task',
+      'example_parabola',
+      '--task-package',
+      EXAMPLE,
+      '--algorithms',
+      'flow,mip',
+      '--nfe',
+      '1',
+      '--network-options',
+      '{"embDim":16,"nLayers":1,"timestepEmbDim":8}',
+      ...TINY,
+    ]);
+    expect(r.err).not.toMatch(/mipjs: error/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/flow/);
+    expect(r.out).toMatch(/mip/);
+    expect(r.out).toMatch(/l1_error/);
+  }, 120_000);
+
   it.each([
     [
       ['--network', 'example_mlp'],
