@@ -181,6 +181,15 @@ function backendOf(f: CommonFlags): BackendName {
   return checkChoice('backend', f.backend, BACKEND_NAMES) as BackendName;
 }
 
+/**
+ * A task name checked against the built-ins; with task packages (--task-package / taskPackages)
+ * any name passes here and is checked when the run loads its packages (`resolvePlugins`).
+ */
+function checkTaskName(task: string, f: CommonFlags, file: Record<string, unknown>): string {
+  if (f.taskPackage?.length || (file.taskPackages as unknown[] | undefined)?.length) return task;
+  return checkChoice('task', task, TASK_NAMES);
+}
+
 function addRunOptions(cmd: Command, withAlgorithm = true): Command {
   cmd
     .option('--config <file>', 'JSON or YAML file of run-config fields')
@@ -448,9 +457,7 @@ export function buildProgram(): Command {
       const preset = f.preset ? readPreset(f.preset, { dataGiven: f.data !== undefined }) : null;
       const file = fileFields(f);
       const task = f.task ?? (file.task as string | undefined) ?? 'checkerboard';
-      // A package task is checked when its package loads (--task-package / taskPackages).
-      if (!f.taskPackage?.length && !(file.taskPackages as unknown[] | undefined)?.length)
-        checkChoice('task', task, TASK_NAMES);
+      checkTaskName(task, f, file);
       const seeds =
         f.seeds !== undefined
           ? list(f.seeds).map((s) => parseNumberFlag('--seeds', s))
@@ -541,7 +548,7 @@ export function buildProgram(): Command {
         }
         if (!f.algorithms) throw new ConfigError("required option '--algorithms <list>' not specified");
         if (f.name !== undefined && !f.queue) throw new ConfigError('--name needs --queue <url>');
-        const tasks = list(f.tasks).map((t) => checkChoice('task', t, TASK_NAMES));
+        const tasks = list(f.tasks).map((t) => checkTaskName(t, f, fileFields(f)));
         const seeds = list(f.seeds).map((s) => parseNumberFlag('--seeds', s));
         const grid = {
           algorithms: list(f.algorithms),

@@ -9,6 +9,7 @@ import { loadPolicyFromRun } from '@mipjs/policy/node';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { runPolicyOptions } from '../evaluate/closed-loop.js';
+import { loadCatalog } from '../serve/catalog.js';
 import { tempDir } from '../test-utils/fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -74,6 +75,14 @@ describe('mipjs train --network-package / --encoder-package / --task-package', (
       policy.dispose();
     }
     expect(tf.memory().numTensors - before).toBe(0);
+
+    // mipjs serve loads the same run through the same factories.
+    const [served] = await loadCatalog([`parabola=${out}`]);
+    try {
+      expect(served?.policy.manifest.network.kind).toBe('example_mlp');
+    } finally {
+      served?.policy.dispose();
+    }
   }, 120_000);
 
   it('trains the example network and encoder on pusht_keypoint (real data)', () => {
@@ -122,6 +131,35 @@ describe('mipjs train --network-package / --encoder-package / --task-package', (
     expect(r.out).toMatch(/flow/);
     expect(r.out).toMatch(/mip/);
     expect(r.out).toMatch(/l1_error/);
+  }, 120_000);
+
+  it('sweeps over a package task (its name is checked when the package loads)', () => {
+    const cwd = tempDir();
+    const r = mipjs(
+      [
+        'sweep',
+        '--tasks',
+        'example_parabola',
+        '--task-package',
+        EXAMPLE,
+        '--algorithms',
+        'flow',
+        '--nfe',
+        '1',
+        '--workers',
+        '1',
+        '--out',
+        join(cwd, 'sweep'),
+        '--network-options',
+        '{"embDim":16,"nLayers":1,"timestepEmbDim":8}',
+        ...TINY,
+      ],
+      cwd,
+    );
+    expect(r.err).not.toMatch(/mipjs: error/);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(readFileSync(join(cwd, 'sweep', 'results.json'), 'utf8'));
+    expect(JSON.stringify(rows)).toMatch(/example_parabola/);
   }, 120_000);
 
   it.each([

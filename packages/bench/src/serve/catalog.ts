@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { loadPolicyFromRun, POLICY_SAMPLERS, type Policy } from '@mipjs/policy/node';
 import { ConfigError } from '../config/config.js';
+import { runPolicyOptions } from '../evaluate/closed-loop.js';
 
 /** One served run: its name in the URLs, its folder and the loaded policy. */
 export interface ServedPolicy {
@@ -89,7 +90,10 @@ export async function loadCatalog(specs: readonly string[]): Promise<ServedPolic
   }
   const served: ServedPolicy[] = [];
   try {
-    for (const p of parsed) served.push({ ...p, policy: await loadPolicyFromRun(p.dir) });
+    // A run trained with package schedules, networks or encoders needs their factories to load.
+    for (const p of parsed) {
+      served.push({ ...p, policy: await loadPolicyFromRun(p.dir, await runPolicyOptions(p.dir)) });
+    }
   } catch (error) {
     for (const s of served) s.policy.dispose();
     throw error;
