@@ -320,7 +320,8 @@ describe('options and plans', () => {
   it('reduces the cpu train section unless --full', () => {
     const o = resolvePerfOptions({});
     const wasm = planFor('wasm', o);
-    expect(wasm.train.filter((i) => i.network === 'mlp')).toHaveLength(24);
+    // Every built-in algorithm on the MLP at W256 and W512.
+    expect(wasm.train.filter((i) => i.network === 'mlp')).toHaveLength(2 * builtinAlgorithms().length);
     expect(wasm.train.filter((i) => i.network === 'chiunet').map((i) => i.algorithm)).toEqual([
       'flow',
       'mip',
@@ -333,7 +334,10 @@ describe('options and plans', () => {
       'mlp-w256/lsd',
     ]);
     expect(cpu.skipped.join('; ')).toMatch(/widths 512.*chiunet/);
-    expect(planFor('cpu', resolvePerfOptions({ full: true })).train).toHaveLength(36);
+    // --full: every built-in algorithm on MLP W256, W512 and the ChiUNet.
+    expect(planFor('cpu', resolvePerfOptions({ full: true })).train).toHaveLength(
+      3 * builtinAlgorithms().length,
+    );
   });
 });
 
