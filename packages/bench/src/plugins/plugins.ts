@@ -2,8 +2,6 @@
 // `--encoder-package`, `--task-package`): one loader for the three kinds, a table per kind.
 import { ENCODER_KINDS, NETWORK_KINDS, type Network, type ObsEncoder } from '@mipjs/nets';
 import { ConfigError, fieldLabel, type RunConfig, TASK_NAMES } from '../config/config.js';
-import type { DatasetTaskOptions } from '../tasks/dataset-task.js';
-import type { Task } from '../tasks/task.js';
 
 /** A malformed plugin package (cannot load, missing export, bad entry). */
 export class PluginError extends Error {
@@ -29,10 +27,13 @@ export interface EncoderPlugin {
   readonly description?: string;
 }
 
-/** A task of a package: `open(config)` returns the {@link Task} (shapes, seeded batches, evaluation). */
+/**
+ * A task of a package: `open(config)` returns a bench `Task` (shapes, seeded batches, evaluation).
+ * Typed loosely here because plugins sit below tasks; `openTask` gives it its type.
+ */
 export interface TaskPlugin {
   readonly name: string;
-  open(config: RunConfig, options?: DatasetTaskOptions): Task | Promise<Task>;
+  open(config: RunConfig, options?: unknown): unknown;
   readonly description?: string;
 }
 

@@ -47,7 +47,7 @@ describe('task pusht_image', () => {
     );
     // The task's preset gives image-encoder options, which another encoder refuses by name.
     expect(() => tinyImageConfig({ encoder: 'mlp', encoderOptions: {} })).toThrow(
-      /encoderOptions.*\(encoder 'mlp'\): unknown key 'imageShape'/s,
+      /encoder-options.*\(encoder 'mlp'\): unknown key 'imageShape'/s,
     );
   });
 

@@ -185,7 +185,7 @@ function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
 export async function openTask(config: RunConfig, options: DatasetTaskOptions = {}): Promise<Task> {
   await resolvePlugins(config);
   const plugin = pluginTask(config.task);
-  if (plugin) return plugin.open(config, options);
+  if (plugin) return (await plugin.open(config, options)) as Task;
   await checkTaskInput(config);
   switch (config.task) {
     case 'checkerboard':
