@@ -10,7 +10,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
-import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
+import { T_STAR_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link mipOriginLoss}. */
@@ -20,10 +20,7 @@ export interface MipOriginLossOptions extends BaseLossOptions {
 }
 
 /** The options of {@link mipOriginLoss} as JSON (`--loss-options`, a config file) may set them. */
-export const MIP_ORIGIN_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
-  ...BASE_LOSS_OPTIONS_SCHEMA,
-  tStar: { type: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
-};
+export const MIP_ORIGIN_LOSS_OPTIONS_SCHEMA: OptionsSchema = T_STAR_LOSS_OPTIONS_SCHEMA;
 
 /**
  * `mip_origin`: the reference code's unregistered `mip_origin_loss`, provided for completeness.

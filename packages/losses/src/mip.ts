@@ -10,7 +10,7 @@ import {
   tidyResult,
 } from './internal.js';
 import type { BaseLossOptions, LossBatch, LossContext, LossDraws, LossResult } from './loss.js';
-import { BASE_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
+import { T_STAR_LOSS_OPTIONS_SCHEMA } from './loss-options-schema.js';
 import { normLoss } from './norm.js';
 
 /** Options of {@link mipLoss}. */
@@ -23,8 +23,7 @@ export interface MipLossOptions extends BaseLossOptions {
 
 /** The options of {@link mipLoss} as JSON (`--loss-options`, a config file) may set them. */
 export const MIP_LOSS_OPTIONS_SCHEMA: OptionsSchema = {
-  ...BASE_LOSS_OPTIONS_SCHEMA,
-  tStar: { type: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+  ...T_STAR_LOSS_OPTIONS_SCHEMA,
   variant: { type: 'enum', values: ['page', 'reference'] },
 };
 
