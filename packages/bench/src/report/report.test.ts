@@ -116,6 +116,80 @@ describe('report', () => {
       expect(svg).toContain(label);
   });
 
+  it("prints a sweep's tables in the paper's layout and one plot per task", async () => {
+    const dir = tempDir();
+    // Seeds 0, 1 of each (task, algorithm, combination): l1 = base + seed * step, so the mean is
+    // base + step / 2 and the population std step / 2, worked out by hand below.
+    const combos = ['norm=l1_conditioning=concat', 'norm=l2_conditioning=film'];
+    const sweepRows: ResultRow[] = ['recon', 'lie'].flatMap((task, ti) =>
+      (
+        [
+          ['regression', 1],
+          ['flow', 9],
+        ] as const
+      ).flatMap(([algorithm, nfe], ai) =>
+        combos.flatMap((variant, vi) =>
+          [0, 1].map((seed) => ({
+            algorithm,
+            network: 'vanilla_mlp',
+            task,
+            seed,
+            nfe,
+            metrics: {
+              l1_error: 0.1 * (1 + ti) + 0.01 * ai + 0.001 * vi + 0.02 * seed,
+              ...(task === 'lie' ? { avgCosSimilarity: 0.5 + 0.1 * seed } : {}),
+            },
+            trainSeconds: 1,
+            steps: 10,
+            variant,
+          })),
+        ),
+      ),
+    );
+    writeJsonAtomic(join(dir, 'results.json'), sweepRows);
+    const files = await writeReport(dir, { title: 'toy sweep' });
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toMatch(/## Tables \(the paper's layout\)/);
+    const table = (title: string) => {
+      const at = md.indexOf(`### ${title}\n\n`);
+      expect(at).toBeGreaterThanOrEqual(0);
+      return md
+        .slice(at)
+        .split('\n')
+        .slice(2)
+        .filter((l, i, a) => l.startsWith('|') && a.slice(0, i).every((x) => x.startsWith('|')));
+    };
+    // recon, regression, concat: seeds 0.1000, 0.1200 -> 0.1100 ± 0.0100; film adds 0.001.
+    expect(table('recon, l1_error (mean ± std over seeds)')).toEqual([
+      '| algorithm | NFE | norm=l1_conditioning=concat | norm=l2_conditioning=film |',
+      '|---|---|---|---|',
+      '| regression | 1 | 0.1100 ± 0.0100 | 0.1110 ± 0.0100 |',
+      '| flow | 9 | 0.1200 ± 0.0100 | 0.1210 ± 0.0100 |',
+    ]);
+    expect(table('lie, avgCosSimilarity (mean ± std over seeds)')[2]).toBe(
+      '| regression | 1 | 0.5500 ± 0.0500 | 0.5500 ± 0.0500 |',
+    );
+    // recon has no avgCosSimilarity table; the tables come before the per-run results table.
+    expect(md).not.toMatch(/### recon, avgCosSimilarity/);
+    expect(md.indexOf('## Tables')).toBeLessThan(md.indexOf('## Results'));
+    for (const task of ['recon', 'lie']) {
+      const png = join(dir, 'plots', `task-${task}.png`);
+      expect(files).toContain(png);
+      expect([...readFileSync(png).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      expect(md).toContain(`![${task}: every metric by mode and options](plots/task-${task}.png)`);
+    }
+    // The lie plot: a panel per metric, a bar per mode and combination (2 x 2 per panel).
+    const svg = readFileSync(join(dir, 'plots', 'task-lie.svg'), 'utf8');
+    for (const label of ['l1_error', 'avgCosSimilarity', 'regression (NFE 1)', 'flow (NFE 9)'])
+      expect(svg).toContain(label);
+    expect([...svg.matchAll(/aria-roledescription="bar"/g)]).toHaveLength(8);
+    // A results folder without --set combinations gets no paper tables.
+    const plain = tempDir();
+    writeJsonAtomic(join(plain, 'results.json'), rows);
+    await writeReport(plain);
+    expect(readFileSync(join(plain, 'report.md'), 'utf8')).not.toMatch(/## Tables/);
+  });
+
   it('formats the table', () => {
     expect(markdownTable(rows.slice(0, 1)).split('\n')).toHaveLength(3);
   });

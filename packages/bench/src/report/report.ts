@@ -9,6 +9,7 @@ import { environmentForTask, PUSHT_TEST_SEED } from '../evaluate/closed-loop.js'
 import type { ResultRow } from '../evaluate/results.js';
 import { rolloutRun } from '../evaluate/rollout.js';
 import { FileError, readJsonFile, readJsonLines, writeFileAtomic } from '../io/io.js';
+import { type PaperTable, paperTableMarkdown, paperTables, paperTableTitle } from './paper-tables.js';
 
 /** Renders a vega-lite spec to SVG (vega `View.toSVG`, headless) and PNG (resvg). */
 export async function renderChart(spec: vl.TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {
@@ -224,6 +225,74 @@ async function writeRollouts(
   return md;
 }
 
+/** Above this many run folders the loss plot colours by algorithm (a legend line per run would not fit). */
+const MAX_LOSS_LEGEND_RUNS = 12;
+
+/**
+ * The plot of one task's paper tables: a panel per metric (independent y), a bar per algorithm
+ * and NFE (`mip (NFE 2)`) and option combination (side by side, coloured), the mean over seeds,
+ * with a rule from mean - std to mean + std.
+ */
+export function taskPlotSpec(tables: readonly PaperTable[]): vl.TopLevelSpec {
+  const task = tables[0]?.task ?? '';
+  const variants = tables[0]?.variants ?? [];
+  const modes: string[] = [];
+  const values: Record<string, unknown>[] = [];
+  for (const t of tables) {
+    for (const r of t.rows) {
+      const mode = `${r.algorithm} (NFE ${r.nfe})`;
+      if (!modes.includes(mode)) modes.push(mode);
+      r.cells.forEach((c, i) => {
+        if (c)
+          values.push({
+            metric: t.metric,
+            mode,
+            options: t.variants[i],
+            mean: c.mean,
+            lo: c.mean - c.std,
+            hi: c.mean + c.std,
+            seeds: c.n,
+          });
+      });
+    }
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${task}: mean ± std over seeds, by mode and options`,
+    data: { values },
+    facet: {
+      column: { field: 'metric', type: 'nominal', sort: tables.map((t) => t.metric), title: null },
+    },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 40 + 22 * modes.length * Math.max(1, variants.length) ** 0.5,
+      height: 220,
+      encoding: {
+        x: {
+          field: 'mode',
+          type: 'nominal',
+          sort: modes,
+          title: null,
+          axis: { labelAngle: -45, labelLimit: 320 },
+        },
+        xOffset: { field: 'options', type: 'nominal', sort: variants },
+        color: { field: 'options', type: 'nominal', sort: variants, legend: { labelLimit: 400 } },
+      },
+      layer: [
+        { mark: { type: 'bar' }, encoding: { y: { field: 'mean', type: 'quantitative', title: null } } },
+        {
+          mark: { type: 'rule' },
+          encoding: {
+            y: { field: 'lo', type: 'quantitative' },
+            y2: { field: 'hi' },
+            color: { value: 'black' },
+          },
+        },
+      ],
+    },
+  } as vl.TopLevelSpec;
+}
+
 /** At most this many samples per run and NFE in the samples plot (and as many data points). */
 const REPORT_MAX_SAMPLES = 1500;
 /** Seed of the report's checkerboard data panel (`sampleCheckerboard`). */
@@ -337,22 +406,35 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
   const lossValues = runs.flatMap((run) =>
     run.metrics
       .filter((m) => typeof m.step === 'number' && typeof m.loss === 'number' && Number.isFinite(m.loss))
-      .map((m) => ({ step: m.step, loss: m.loss, run: runLabel(run) })),
+      .map((m) => ({
+        step: m.step,
+        loss: m.loss,
+        run: runLabel(run),
+        algorithm: String((run.config as { algorithm?: string }).algorithm ?? '?'),
+        task: String((run.config as { task?: string }).task ?? '?'),
+      })),
   );
   if (lossValues.length > 0) {
+    // A big sweep (the toy study's 180 runs) would need a legend line per run: its curves are
+    // coloured by algorithm instead, one line per run, a panel per task.
+    const many = runs.length > MAX_LOSS_LEGEND_RUNS;
+    const lossTasks = new Set(lossValues.map((v) => v.task));
     await save('loss', 'Training loss', {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Training loss',
-      width: 480,
+      title: many ? 'Training loss (a line per run, coloured by algorithm)' : 'Training loss',
+      width: many ? 320 : 480,
       height: 280,
       data: { values: lossValues },
-      mark: { type: 'line', clip: true },
+      mark: { type: 'line', clip: true, ...(many ? { opacity: 0.6, strokeWidth: 1 } : {}) },
+      ...(many && lossTasks.size > 1 ? { resolve: { scale: { y: 'independent' } } } : {}),
       encoding: {
         x: { field: 'step', type: 'quantitative' },
         y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
-        color: { field: 'run', type: 'nominal' },
+        color: { field: many ? 'algorithm' : 'run', type: 'nominal' },
+        ...(many ? { detail: { field: 'run', type: 'nominal' } } : {}),
+        ...(many && lossTasks.size > 1 ? { column: { field: 'task', type: 'nominal' } } : {}),
       },
-    });
+    } as vl.TopLevelSpec);
   }
 
   const curves = runs
@@ -415,6 +497,16 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
     });
   }
 
+  // A sweep with --set axes: its tables in the paper's layout, and one plot per task of them.
+  const tables = paperTables(rows);
+  for (const task of new Set(tables.map((t) => t.task))) {
+    await save(
+      `task-${task.replace(/[^a-zA-Z0-9_-]/g, '_')}`,
+      `${task}: every metric by mode and options`,
+      taskPlotSpec(tables.filter((t) => t.task === task)),
+    );
+  }
+
   const samplePlot = samplesPlotValues(runs);
   if (samplePlot.values.length > 0) {
     await save('samples', '2-D samples', {
@@ -456,6 +548,16 @@ export async function writeReport(root: string, options: ReportOptions = {}): Pr
 
   const md: string[] = [`# ${options.title ?? 'mip.js results'}`, ''];
   if (options.preamble?.length) md.push(...options.preamble, '');
+  if (tables.length > 0) {
+    md.push(
+      "## Tables (the paper's layout)",
+      '',
+      'One table per task and metric: a row per algorithm and NFE, a column per option combination ' +
+        '(`--set`), each cell the mean ± standard deviation (population) over seeds.',
+      '',
+    );
+    for (const t of tables) md.push(`### ${paperTableTitle(t)}`, '', paperTableMarkdown(t), '');
+  }
   if (rows.length > 0) md.push('## Results', '', markdownTable(rows), '');
   if (runs.length > 0) {
     md.push('## Runs', '');

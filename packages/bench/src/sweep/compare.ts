@@ -6,6 +6,7 @@ import { ConfigError, type RunConfig, resolveRunConfig } from '../config/config.
 import { environmentForTask } from '../evaluate/closed-loop.js';
 import type { ResultRow } from '../evaluate/results.js';
 import { makeDir, readJsonFile, writeJsonAtomic } from '../io/io.js';
+import { formatValue, paperTableMarkdown, paperTables, paperTableTitle } from '../report/paper-tables.js';
 import { writeReport } from '../report/report.js';
 import { RESULT_FILE, type RunJob, type RunOutcome, readOutcome } from '../run/run.js';
 import { checkRuns, defaultWorkers, forkWorkersEarly, preflight, runJobs, timestamp } from './jobs.js';
@@ -13,12 +14,6 @@ import { releaseWorkers } from './pool.js';
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(2) : v.toFixed(4);
 }
 
 /**
@@ -32,7 +27,7 @@ function formatColumnValue(column: string, v: number): string {
   if (/Ms$/.test(column)) return Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
   if (column === 'train s') return v.toFixed(1);
   if (column === 'episodes' && Number.isInteger(v)) return String(v);
-  return fmt(v);
+  return formatValue(v);
 }
 
 /** The comparison table (means over seeds; ± std when several seeds). */
@@ -79,45 +74,19 @@ export function comparisonTable(rows: readonly ResultRow[], header: string): str
 }
 
 /**
- * The paper's layout of a sweep with `--set` axes: one table per task and metric, a row per
- * algorithm and NFE, a column per option combination, each cell the mean ± std (population) over
- * seeds; empty when no row has a combination.
+ * The paper's layout of a sweep with `--set` axes, as console text: one table per task and metric
+ * ({@link paperTables}: a row per algorithm and NFE, a column per option combination, each cell
+ * the mean ± std (population) over seeds) under its title line; empty when no row has a
+ * combination. `report.md` holds the same tables.
  *
  * ```ts
- * variantTables(rows); // "recon, l1_error\n| algorithm | NFE | norm=l1_conditioning=concat | ..."
+ * variantTables(rows); // "recon, l1_error (mean ± std over seeds)\n| algorithm | NFE | norm=l1_conditioning=concat | ..."
  * ```
  */
 export function variantTables(rows: readonly ResultRow[]): string {
-  if (!rows.some((r) => r.variant)) return '';
-  const variants = [...new Set(rows.map((r) => r.variant ?? ''))];
-  const out: string[] = [];
-  for (const task of new Set(rows.map((r) => r.task))) {
-    const ofTask = rows.filter((r) => r.task === task);
-    for (const metric of new Set(ofTask.flatMap((r) => Object.keys(r.metrics)))) {
-      const lines = [`${task}, ${metric} (mean ± std over seeds)`];
-      lines.push(
-        `| algorithm | NFE | ${variants.join(' | ')} |`,
-        `|---|---|${variants.map(() => '---').join('|')}|`,
-      );
-      const keys = [...new Set(ofTask.map((r) => `${r.algorithm}\u0000${r.nfe}`))];
-      for (const key of keys) {
-        const [algorithm, nfe] = key.split('\u0000');
-        const cells = variants.map((v) => {
-          const values = ofTask
-            .filter((r) => r.algorithm === algorithm && String(r.nfe) === nfe && (r.variant ?? '') === v)
-            .map((r) => r.metrics[metric])
-            .filter((x): x is number => typeof x === 'number');
-          if (values.length === 0) return '';
-          const m = mean(values);
-          const sd = Math.sqrt(mean(values.map((x) => (x - m) ** 2)));
-          return values.length < 2 ? fmt(m) : `${fmt(m)} ± ${fmt(sd)}`;
-        });
-        lines.push(`| ${algorithm} | ${nfe} | ${cells.join(' | ')} |`);
-      }
-      out.push(lines.join('\n'));
-    }
-  }
-  return out.join('\n\n');
+  return paperTables(rows)
+    .map((t) => `${paperTableTitle(t)}\n${paperTableMarkdown(t)}`)
+    .join('\n\n');
 }
 
 /**
