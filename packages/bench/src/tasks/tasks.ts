@@ -4,19 +4,8 @@ import {
   bimodalMetrics,
   checkerboardCellCoverage,
   checkerboardSupportFraction,
-  createLieTask,
-  createProjectionTask,
-  createReconTask,
-  type LieTask,
-  l1Error,
-  l2Error,
-  lieMetrics,
-  type ProjectionTask,
-  projectionMetrics,
   sampleCheckerboard,
   sampleConditionalBimodal,
-  type ToyTask,
-  toyGrid,
 } from '@mipjs/data';
 import { ConfigError, fieldLabel, type RunConfig, type TaskName } from '../config/config.js';
 import { notLoaded, pluginTask, resolvePlugins } from '../plugins/plugins.js';
@@ -24,6 +13,7 @@ import { type DatasetTaskOptions, openDatasetTask } from './dataset-task.js';
 import { energyDistance, histogramKL } from './metrics.js';
 import { openPushTImageTask } from './pusht-image-task.js';
 import { type HostBatch, mixSeed, type PolicySampler, type Task, type TaskEvaluation } from './task.js';
+import { toyTask } from './toy-task.js';
 
 /** One line per task for `mipjs info`. */
 export const TASK_DESCRIPTIONS: Record<TaskName, string> = {
@@ -124,59 +114,6 @@ function bimodalTask(): Task {
   };
 }
 
-/** A toy regression task (recon / proj / lie, spec §11): condition c in [0, 1], horizon 1. */
-function toyTask(name: 'recon' | 'proj' | 'lie'): Task {
-  const toy: ToyTask =
-    name === 'recon' ? createReconTask() : name === 'proj' ? createProjectionTask() : createLieTask();
-  const train = toyGrid(50);
-  const targets = Array.from(train, (c) => toy.target(c));
-  return {
-    name,
-    description: TASK_DESCRIPTIONS[name],
-    horizon: 1,
-    actDim: toy.dim,
-    obsSteps: 1,
-    obsDim: 1,
-    trainBatch(seed, index, batchSize) {
-      const action = new Float32Array(batchSize * toy.dim);
-      const obs = new Float32Array(batchSize);
-      for (let i = 0; i < batchSize; i++) {
-        const k = mixSeed(seed, index * batchSize + i, 0x70e) % train.length;
-        obs[i] = train[k];
-        action.set(targets[k], i * toy.dim);
-      }
-      return { action, obs };
-    },
-    async evaluate(policy, nfe, seed, n) {
-      const cs = toyGrid(n);
-      const pred = policy(Float32Array.from(cs), n, nfe, seed);
-      const truth = new Float32Array(n * toy.dim);
-      for (let i = 0; i < n; i++) truth.set(toy.target(cs[i]), i * toy.dim);
-      const metrics: Record<string, number> = {
-        l1_error: l1Error(pred, truth),
-        l2_error: l2Error(pred, truth),
-      };
-      if (name === 'proj') {
-        const pm = projectionMetrics(toy as ProjectionTask, (c) => policy(Float32Array.of(c), 1, nfe, seed));
-        Object.assign(metrics, {
-          subspaceDiag: pm.subspaceDiag,
-          subspaceOffDiag: pm.subspaceOffDiag,
-          boundary: pm.boundary,
-        });
-      } else if (name === 'lie') {
-        const lm = lieMetrics(toy as LieTask, cs, pred);
-        Object.assign(metrics, {
-          avgCosSimilarity: lm.avgCosSimilarity,
-          minCosSimilarity: lm.minCosSimilarity,
-          avgPerpError: lm.avgPerpError,
-          maxPerpError: lm.maxPerpError,
-        });
-      }
-      return { metrics };
-    },
-  };
-}
-
 /**
  * Opens the task of a config (dataset tasks load, split and normalise their data here). Loads
  * the config's network / encoder / task packages first, so a package task opens here and the
@@ -195,7 +132,7 @@ export async function openTask(config: RunConfig, options: DatasetTaskOptions = 
     case 'recon':
     case 'proj':
     case 'lie':
-      return toyTask(config.task);
+      return toyTask(config.task, TASK_DESCRIPTIONS[config.task]);
     case 'pusht_image':
       return openPushTImageTask(config, options);
     case 'pusht':
