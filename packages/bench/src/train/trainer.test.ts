@@ -132,6 +132,29 @@ describe('train', () => {
     resumed.dispose();
   });
 
+  it('with emaRate 0 the EMA copy is the trained weights, in memory, in every checkpoint and on resume', async () => {
+    const task = blobTask();
+    const config = tinyConfig({ steps: 6, checkpointEvery: 4, emaRate: 0 });
+    const dir = tempDir();
+    const half = await train({ config, algorithm: algo('flow'), task, dir, stopAfterStep: 4 });
+    // The step-4 checkpoint's EMA weights are the step-4 weights (copied before the write).
+    const { loadModelInto, buildModel } = await import('../model/model.js');
+    const saved = buildModel(config, task);
+    await loadModelInto(saved, join(dir, 'checkpoint', 'ema'));
+    expect(weightsOf(saved.variables)).toEqual(weightsOf(half.model.variables));
+    half.dispose();
+    const resumed = await train({ config, algorithm: algo('flow'), task, dir, resume: true });
+    const full = await train({ config, algorithm: algo('flow'), task, dir: tempDir() });
+    expect(weightsOf(full.ema.variables)).toEqual(weightsOf(full.model.variables));
+    expect(weightsOf(resumed.ema.variables)).toEqual(weightsOf(full.model.variables));
+    // ... and the trained weights moved: the copy is not the initial weights.
+    const init = buildModel(config, task);
+    expect(weightsOf(full.ema.variables)).not.toEqual(weightsOf(init.variables));
+    for (const m of [saved, init]) m.dispose();
+    full.dispose();
+    resumed.dispose();
+  });
+
   it('keeps numTensors flat across steps', async () => {
     const task = blobTask();
     const counts: number[] = [];

@@ -144,6 +144,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const start = await resume(run, saved);
     writeJsonAtomic(join(run.dir, RUN_FILES.config), config);
     const end = await stepLoop(run, start);
+    copyEmaIfRateZero(run);
     options.progress?.stop();
     if (!end.stopped) await finalSave(run, start);
     const trainSeconds = start.trainSeconds + (performance.now() - end.t0) / 1000;
@@ -379,10 +380,12 @@ async function stepLoop(
     }
     const hook = options.evaluateEvery;
     if (hook && hook.every > 0 && done % hook.every === 0) {
+      copyEmaIfRateZero(run);
       await evaluateDuringTraining(run, start, hook, done);
       flushMetrics();
     }
     if (done % config.checkpointEvery === 0 || done === config.steps || done === options.stopAfterStep) {
+      copyEmaIfRateZero(run);
       await writeCheckpoint(checkpointParts(run), done, seconds(performance.now()));
     }
     if (done === options.stopAfterStep) return { step: done, stopped: true, t0 };
@@ -529,8 +532,20 @@ function optimizerStep(
   const coef = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
   run.optimizer.step(gradList, lr, coef);
   tf.dispose(present);
-  if (config.emaRate < 1) for (const average of run.averages) average.update(config.emaRate);
+  // emaRate 0 makes the EMA a copy of the weights: it is copied when read (copyEmaIfRateZero).
+  if (config.emaRate > 0 && config.emaRate < 1)
+    for (const average of run.averages) average.update(config.emaRate);
   return { loss, gradNorm, termNames, terms };
+}
+
+/**
+ * With `emaRate: 0` the EMA update `p_ema <- 0 p_ema + 1 p` is a copy, so the trainer skips it at
+ * every step (three kernels per variable: a twentieth of a toy-study step) and copies the weights
+ * here, wherever the EMA copy is read: before a checkpoint, an evaluation during training, and
+ * at the end. The copy equals what the per-step update gives, bit for bit (0 v + 1 p = p).
+ */
+function copyEmaIfRateZero(run: TrainingRun): void {
+  if (run.config.emaRate === 0) for (const average of run.averages) average.copyFromSource();
 }
 
 /**
