@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { prepareWasmThreads, requestedWasmThreads, WASM_THREADS_ENV } from './wasm-threads.js';
+import { adapterName, probeWebGpu, startWebGpu, WEBGPU_AUTO_SKIP, webGpuAdapter } from './webgpu.js';
 
 /** Backends the CLI accepts. */
-export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
@@ -113,7 +114,13 @@ let announced = false;
  * `backend: wasm, 1 thread (auto; tensorflow-gpu, tensorflow unavailable: mipjs info says why)`
  */
 export function backendLine(name: ConcreteBackend, threads: number, tried: readonly string[]): string {
-  const threadNote = name === 'wasm' ? `, ${threads} thread${threads === 1 ? '' : 's'}` : '';
+  const adapter = webGpuAdapter();
+  const threadNote =
+    name === 'wasm'
+      ? `, ${threads} thread${threads === 1 ? '' : 's'}`
+      : name === 'webgpu' && adapter
+        ? `, ${adapterName(adapter)}`
+        : '';
   const passed = tried.map((t) => t.split(':')[0]);
   const why = passed.length > 0 ? `; ${passed.join(', ')} unavailable: mipjs info says why` : '';
   return `backend: ${name}${threadNote} (auto${why})`;
@@ -121,7 +128,8 @@ export function backendLine(name: ConcreteBackend, threads: number, tried: reado
 
 /**
  * Selects and initialises a TF.js backend. `auto` tries tensorflow-gpu, tensorflow (the native
- * bindings, optional and detected at run time), then wasm, then cpu. An explicitly requested
+ * bindings, optional and detected at run time), webgpu (optional, when Dawn finds a GPU adapter
+ * and tensors can be read synchronously: not in Node, see webgpu.ts), then wasm, then cpu. An explicitly requested
  * backend that is missing is an error that says how to install it. The wasm backend runs
  * `MIPJS_WASM_THREADS` XNNPACK threads (default 1; see wasm-threads.ts). `log` receives one line
  * ({@link backendLine}) the first time `auto` chooses in this process, and nothing otherwise.
@@ -132,13 +140,15 @@ export async function setupBackend(
 ): Promise<{ backend: ConcreteBackend; tried: string[] }> {
   const tried: string[] = [];
   const order: ConcreteBackend[] =
-    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
   for (const name of order) {
     let why: string | null;
     if (name === 'tensorflow-gpu' || name === 'tensorflow') {
       why = await tryNative(name);
       if (!why && !(await tf.setBackend(NATIVE[name].tfName)))
         why = `${NATIVE[name].pkg} loaded but its backend failed to initialise`;
+    } else if (name === 'webgpu') {
+      why = await startWebGpu(requested === 'auto');
     } else if (name === 'wasm') {
       const threads = requestedWasmThreads();
       why = await tryWasm(threads);
@@ -175,6 +185,11 @@ export async function probeBackends(): Promise<Record<ConcreteBackend, string>> 
     const why = await tryNative(name);
     out[name] = why ?? 'available';
   }
+  const gpu = probeWebGpu();
+  out.webgpu =
+    gpu.adapter === null
+      ? `unavailable: ${gpu.reason}`
+      : `adapter ${adapterName(gpu.adapter)}; auto passes it over: ${WEBGPU_AUTO_SKIP}`;
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     let threads: string;

@@ -40,7 +40,7 @@ const SERVE_POLICY = resolve(
 
 export const PERF_SECTIONS = ['train', 'sample', 'memory', 'sweep', 'serve', 'eval', 'image'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
-const ALL_BACKENDS: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const ALL_BACKENDS: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 /** The JVP losses whose step is compared with a flow step. */
 export const JVP_ALGORITHMS = ['lsd', 'esd', 'mf'];
 
@@ -421,14 +421,21 @@ export async function runPerf(
       for (const w of o.widths) {
         for (const c of cases) {
           log(`perf [${rowBackend}] sample mlp-w${w} ${c.label} (${elapsed()})`);
-          const times = timeSampling({
-            algorithm: algorithms.get(c.algorithm)!,
-            steps: c.steps,
-            network: 'mlp',
-            networkOptions: { embDim: w },
-            warmup: 5,
-            repeats: o.sampleRepeats,
-          });
+          let times: number[];
+          try {
+            times = timeSampling({
+              algorithm: algorithms.get(c.algorithm)!,
+              steps: c.steps,
+              network: 'mlp',
+              networkOptions: { embDim: w },
+              warmup: 5,
+              repeats: o.sampleRepeats,
+            });
+          } catch (error) {
+            // webgpu in Node: the timer's dataSync cannot read a GPU tensor (backend/webgpu.ts).
+            log(`perf [${rowBackend}]   FAILED: ${(error as Error).message.split('\n')[0]}`);
+            continue;
+          }
           const row = add(perfRow(`sample/mlp-w${w}/${c.label}`, rowBackend, times, 'ms'));
           log(`perf [${rowBackend}]   median ${row.median.toFixed(3)} ms`);
         }
