@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Conv2d, conv2dValid } from './conv2d.js';
+import { Conv2d, conv2dPadded, conv2dValid } from './conv2d.js';
 import { VariableStore } from './module.js';
 
 /** One convolution case: input [N, H, W, Cin], kernel k, stride, padding, Cout. */
@@ -47,18 +47,28 @@ const pad4 = (x: tf.Tensor4D, p: number) =>
       ]) as tf.Tensor4D)
     : x;
 
-/** L = sum(probe * conv(x, w)) and its gradients, by our conv2dValid or by the stock tf.conv2d. */
-function gradsOf(c: Case, ours: boolean) {
+/**
+ * The convolution three ways: ours on an input padded beforehand ('valid': conv2dValid, whose dx
+ * is the padded input's, sliced by tf.pad's gradient), ours with the padding folded in
+ * ('padded': conv2dPadded, dx of the unpadded input directly), or the stock tf.conv2d.
+ */
+type Mode = 'valid' | 'padded' | 'stock';
+
+function conv(mode: Mode, c: Case, a: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
+  const [x, w] = [a as tf.Tensor4D, b as tf.Tensor4D];
+  if (mode === 'valid') return conv2dValid(pad4(x, c.pad), w, c.stride);
+  if (mode === 'padded') return conv2dPadded(x, w, c.stride, c.pad);
+  return tf.conv2d(x, w, c.stride, c.pad);
+}
+
+/** L = sum(probe * conv(x, w)) and its gradients. */
+function gradsOf(c: Case, mode: Mode | boolean) {
+  const m: Mode = mode === true ? 'valid' : mode === false ? 'stock' : mode;
   return tf.tidy(() => {
     const { x, wt, probe } = inputs(c);
-    const f = (a: tf.Tensor, b: tf.Tensor) => {
-      const y = ours
-        ? conv2dValid(pad4(a as tf.Tensor4D, c.pad), b as tf.Tensor4D, c.stride)
-        : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
-      return tf.sum(tf.mul(y, probe));
-    };
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(m, c, a, b), probe));
     const [dx, dw] = tf.grads(f)([x, wt]);
-    const y = ours ? conv2dValid(pad4(x, c.pad), wt, c.stride) : tf.conv2d(x, wt, c.stride, c.pad);
+    const y = conv(m, c, x, wt);
     return { y: y.arraySync(), dx: dx!.dataSync(), dw: dw!.dataSync(), shape: y.shape };
   });
 }
@@ -95,26 +105,76 @@ describe('conv2dValid: an explicit conv2d gradient (im2col + matMul for dW, a fo
     },
   );
 
+  it.each(CASES.map((c) => [c.name, c] as const))(
+    'cpu, %s: conv2dPadded (padding folded in, dx by phases) equals the stock conv2d and its gradients',
+    async (_, c) => {
+      await tf.setBackend('cpu');
+      const ours = gradsOf(c, 'padded');
+      const stock = cpu.get(c.name)!;
+      expect(ours.shape).toEqual(stock.shape);
+      expect(maxAbsDiff(ours.y.flat(3), stock.y.flat(3))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(ours.dx, stock.dx)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(ours.dw, stock.dw)).toBeLessThan(1e-4);
+    },
+  );
+
+  it('cpu: phases of every stride and padding up to the kernel size agree with the stock gradients', async () => {
+    await tf.setBackend('cpu');
+    // Odd and even sizes, strides 1-4, padding 0 .. k - 1: phases with no tap (k < s), crops (large
+    // padding), windows that skip the last rows; one case per combination, small and fast.
+    for (const k of [1, 2, 3, 5]) {
+      for (const stride of [1, 2, 3, 4]) {
+        for (let pad = 0; pad < k; pad++) {
+          for (const [h, w] of [
+            [7, 8],
+            [9, 6],
+          ] as const) {
+            if (h + 2 * pad < k || w + 2 * pad < k) continue;
+            const c: Case = {
+              name: `k${k} s${stride} p${pad} ${h}x${w}`,
+              n: 1,
+              h,
+              w,
+              ci: 2,
+              co: 3,
+              k,
+              stride,
+              pad,
+            };
+            const ours = gradsOf(c, 'padded');
+            const stock = gradsOf(c, 'stock');
+            expect(ours.shape, c.name).toEqual(stock.shape);
+            expect(maxAbsDiff(ours.dx, stock.dx), c.name).toBeLessThan(1e-5);
+            expect(maxAbsDiff(ours.dw, stock.dw), c.name).toBeLessThan(1e-4);
+          }
+        }
+      }
+    }
+  });
+
   it('cpu: the gradients match central finite differences (float64-free check along random directions)', async () => {
     await tf.setBackend('cpu');
-    const c = CASES[3]!;
-    const { x, wt, probe } = inputs(c);
-    const loss = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-      tf.tidy(() => tf.sum(tf.mul(conv2dValid(pad4(a, c.pad), b, c.stride), probe)).dataSync()[0]!);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(conv2dValid(pad4(a as tf.Tensor4D, c.pad), b as tf.Tensor4D, c.stride), probe)),
-    )([x, wt]);
-    const h = 1e-2; // the loss is linear in each argument: central differences are exact up to rounding
-    for (const [arg, grad, seed] of [
-      [x, dx!, 21],
-      [wt, dw!, 22],
-    ] as const) {
-      const v = tf.randomNormal(arg.shape, 0, 1, 'float32', seed) as tf.Tensor4D;
-      const plus = arg === x ? loss(tf.add(x, tf.mul(v, h)), wt) : loss(x, tf.add(wt, tf.mul(v, h)));
-      const minus = arg === x ? loss(tf.sub(x, tf.mul(v, h)), wt) : loss(x, tf.sub(wt, tf.mul(v, h)));
-      const fd = (plus - minus) / (2 * h);
-      const analytic = tf.sum(tf.mul(grad, v)).dataSync()[0]!;
-      expect(Math.abs(fd - analytic)).toBeLessThan(2e-3 * Math.max(1, Math.abs(analytic)));
+    for (const mode of ['valid', 'padded'] as const) {
+      const c = CASES[3]!;
+      const { x, wt, probe } = inputs(c);
+      const loss = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+        tf.tidy(() => tf.sum(tf.mul(conv(mode, c, a, b), probe)).dataSync()[0]!);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(mode, c, a, b), probe)))([
+        x,
+        wt,
+      ]);
+      const h = 1e-2; // the loss is linear in each argument: central differences are exact up to rounding
+      for (const [arg, grad, seed] of [
+        [x, dx!, 21],
+        [wt, dw!, 22],
+      ] as const) {
+        const v = tf.randomNormal(arg.shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+        const plus = arg === x ? loss(tf.add(x, tf.mul(v, h)), wt) : loss(x, tf.add(wt, tf.mul(v, h)));
+        const minus = arg === x ? loss(tf.sub(x, tf.mul(v, h)), wt) : loss(x, tf.sub(wt, tf.mul(v, h)));
+        const fd = (plus - minus) / (2 * h);
+        const analytic = tf.sum(tf.mul(grad, v)).dataSync()[0]!;
+        expect(Math.abs(fd - analytic), mode).toBeLessThan(2e-3 * Math.max(1, Math.abs(analytic)));
+      }
     }
   });
 
@@ -124,11 +184,13 @@ describe('conv2dValid: an explicit conv2d gradient (im2col + matMul for dW, a fo
     const c = CASES[2]!;
     expect(() => gradsOf(c, false)).toThrow(/Conv2DBackpropFilter/);
     for (const c of CASES) {
-      const ours = gradsOf(c, true);
-      const stock = cpu.get(c.name)!;
-      expect(maxAbsDiff(ours.y.flat(3), stock.y.flat(3)), c.name).toBeLessThan(1e-4);
-      expect(maxAbsDiff(ours.dx, stock.dx), c.name).toBeLessThan(1e-4);
-      expect(maxAbsDiff(ours.dw, stock.dw), c.name).toBeLessThan(1e-4);
+      for (const mode of ['valid', 'padded'] as const) {
+        const ours = gradsOf(c, mode);
+        const stock = cpu.get(c.name)!;
+        expect(maxAbsDiff(ours.y.flat(3), stock.y.flat(3)), `${c.name} ${mode}`).toBeLessThan(1e-4);
+        expect(maxAbsDiff(ours.dx, stock.dx), `${c.name} ${mode}`).toBeLessThan(1e-4);
+        expect(maxAbsDiff(ours.dw, stock.dw), `${c.name} ${mode}`).toBeLessThan(1e-4);
+      }
     }
   });
 

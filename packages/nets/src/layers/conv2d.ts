@@ -62,139 +62,208 @@ export function im2col2d(x: tf.Tensor4D, kh: number, kw: number, stride: number)
   });
 }
 
-/** A filter `[k, k, Ci, Co]` flipped in space with its channel axes swapped, `[k, k, Co, Ci]`. */
-function flipFilter(w: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [kh, kw, ci, co] = w.shape;
-    // Flipping both spatial axes reverses the tap order a kw + b; the taps are contiguous blocks,
-    // so a concat of them in reverse beats the wasm Reverse kernel (80 ms for 3 x 3 x 512 x 512).
-    const taps = tf.reshape(w, [kh * kw, ci, co]);
-    const reversed =
-      kh * kw === 1
-        ? taps
-        : tf.concat(
-            Array.from({ length: kh * kw }, (_, t) => tf.slice(taps, [kh * kw - 1 - t, 0, 0], [1, ci, co])),
-            0,
-          );
-    return tf.reshape(tf.transpose(reversed, [0, 2, 1]), [kh, kw, co, ci]) as tf.Tensor4D;
-  });
-}
-
 /**
- * `[N, H, W, C]` -> `[N, (H - 1) s + 1, (W - 1) s + 1, C]` with s - 1 zero rows and columns
- * between neighbours (the "dilated" gradient of a strided convolution); identity for s = 1.
+ * One axis of the phase decomposition of a strided convolution's input gradient. With input
+ * length H, zero padding p, kernel k, stride s and output length Ho, input position v (unpadded)
+ * sits at padded position u = v + p, and output i reaches it through tap a = u - i s. Write
+ * v = r s + psi (psi the phase of v): the taps that reach phase psi are a = phi + s m with
+ * phi = (psi + p) mod s, m = 0 .. kPhi - 1, kPhi = ceil((k - phi) / s), and with
+ * c = floor((psi + p) / s), `dx[r s + psi] = sum_m dy[r + c - m] W[phi + s m]`: a unit-stride
+ * correlation of dy with the reversed sub-filter, dy padded by `kPhi - 1 - c` in front and
+ * `R + c - Ho` behind (R = ceil(H / s) rows for every phase; a negative pad crops dy).
  */
-function dilate2d(x: tf.Tensor4D, stride: number): tf.Tensor4D {
-  if (stride === 1) return x;
-  return tf.tidy(() => {
-    const [n, h, w, c] = x.shape;
-    const s = stride;
-    // Rows: [N, H, 1, W C] -> pad to [N, H, s, W C] -> [N, H s, W, C].
-    const rows = tf.reshape(
-      tf.pad(tf.reshape(x, [n, h, 1, w * c]), [
-        [0, 0],
-        [0, 0],
-        [0, s - 1],
-        [0, 0],
-      ]),
-      [n, h * s, w, c],
-    );
-    // Columns: [N H s, W, 1, C] -> pad to [N H s, W, s, C] -> [N, H s, W s, C].
-    const cols = tf.reshape(
-      tf.pad(tf.reshape(rows, [n * h * s, w, 1, c]), [
-        [0, 0],
-        [0, 0],
-        [0, s - 1],
-        [0, 0],
-      ]),
-      [n, h * s, w * s, c],
-    );
-    return tf.slice(cols, [0, 0, 0, 0], [n, (h - 1) * s + 1, (w - 1) * s + 1, c]) as tf.Tensor4D;
-  });
+interface PhaseAxis {
+  /** Filter taps of this phase in correlation order (reversed: a = phi + s (kPhi - 1 - m')). */
+  taps: number[];
+  padFront: number;
+  padBack: number;
+}
+
+function phaseAxis(h: number, ho: number, k: number, s: number, p: number, psi: number): PhaseAxis {
+  const phi = (psi + p) % s;
+  const c = Math.floor((psi + p) / s);
+  const kPhi = phi < k ? Math.ceil((k - phi) / s) : 0;
+  const taps = Array.from({ length: kPhi }, (_, m) => phi + s * (kPhi - 1 - m));
+  const rows = Math.ceil(h / s);
+  return { taps, padFront: kPhi - 1 - c, padBack: rows + c - ho };
+}
+
+/** Symmetric zero padding of rows and columns (identity for p = 0). */
+function pad2d(x: tf.Tensor4D, p: number): tf.Tensor4D {
+  if (p === 0) return x;
+  return tf.pad(x, [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ]) as tf.Tensor4D;
 }
 
 /**
- * The gradient of a 'valid' conv2d with respect to its filter, `dW = im2col(x)^T dy`, as one
- * matMul `dW^T = dy^T cols` with `dy` (the smaller operand) transposed explicitly, since the wasm
- * matMul leaves its fast path on transposed operands.
+ * The gradient of a conv2d with zero padding `padding` (symmetric) with respect to its
+ * unpadded filter, `dW[a, b, c, o] = sum_{n,i,j} xpad[n, i s + a, j s + b, c] dy[n, i, j, o]`,
+ * as one matMul `dW = cols^T dy` over the `M = N Ho Wo` output pixels. The patches are laid out
+ * `[kh kw C, M]` (one batched transpose of the tap-major im2col), so the product's packed right
+ * operand is `dy [M, Co]` rather than the kh kw times larger patches (the wasm matMul packs its
+ * right operand on every call: 4x faster for ResNet-18's first stage, measured), and the
+ * product is already dW's `[kh kw C, Co]` layout (no transpose after).
  */
 export function conv2dFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
   stride: number,
+  padding = 0,
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw, ci, co] = filterShape;
-    const cols = im2col2d(x, kh, kw, stride);
+    const cols = im2col2d(pad2d(x, padding), kh, kw, stride);
     const m = cols.shape[1];
-    // Tap-major [k k, M, C] -> [M, k k C] (one transpose), then one plain matMul: faster on wasm
-    // than a channel-interleaved concat of the taps or a batched matMul per tap (measured).
-    const flat = tf.reshape(tf.transpose(cols, [1, 0, 2]), [m, kh * kw * ci]) as tf.Tensor2D;
-    const dyT = tf.transpose(tf.reshape(dy, [m, co])) as tf.Tensor2D;
-    return tf.reshape(tf.transpose(tf.matMul(dyT, flat)), [kh, kw, ci, co]) as tf.Tensor4D;
+    const colsT = tf.reshape(tf.transpose(cols, [0, 2, 1]), [kh * kw * ci, m]) as tf.Tensor2D;
+    cols.dispose(); // the patches are the step's largest buffer: free them before the product
+    return tf.reshape(tf.matMul(colsT, tf.reshape(dy, [m, co]) as tf.Tensor2D), [
+      kh,
+      kw,
+      ci,
+      co,
+    ]) as tf.Tensor4D;
   });
 }
 
 /**
- * The gradient of a 'valid' conv2d with respect to its input, as a forward convolution: the
- * dilated `dy`, zero-padded by `k - 1` (plus the rows and columns the strided windows skipped
- * at the end), correlated with the filter flipped in space and with its channel axes swapped,
- * `dx = conv2d(pad(dilate(dy)), flip(W)^T)`. Uses only the forward Conv2D kernel, which every
- * backend has (wasm: XNNPACK).
+ * The gradient of a conv2d (stride s, symmetric zero padding p) with respect to its unpadded
+ * input `[N, H, W, Ci]`, by phases (see {@link phaseAxis}): the `s x s` phases of dx are each
+ * a unit-stride forward convolution of `dy` with a sub-filter of the flipped, channel-swapped
+ * kernel (`[ceil(kh / s), ceil(kw / s), Co, Ci]` at most), with the phase's own explicit zero
+ * padding, and are interleaved back. Unlike a convolution of the zero-dilated dy, no product
+ * with an inserted zero is computed (a quarter of the work at s = 2), and since the padding is
+ * folded into the geometry no gradient of padded border pixels is computed either (ResNet-18's
+ * last stage: 9 of 25 positions). s = 1 is the one-phase case, `conv2d(dy, flip(W)^T, pad k-1-p)`.
+ * Uses only the forward Conv2D kernel (wasm: XNNPACK).
  */
 export function conv2dInputGradient(
   dy: tf.Tensor4D,
   w: tf.Tensor4D,
   inputShape: readonly number[],
   stride: number,
+  padding = 0,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [kh, kw] = w.shape;
-    const [, h, wd] = inputShape as [number, number, number, number];
+    const [kh, kw, ci, co] = w.shape;
+    const [n, h, wd] = inputShape as [number, number, number, number];
     const [, ho, wo] = dy.shape;
-    const restH = h - ((ho - 1) * stride + kh);
-    const restW = wd - ((wo - 1) * stride + kw);
-    const padded = tf.pad(dilate2d(dy, stride), [
-      [0, 0],
-      [kh - 1, kh - 1 + restH],
-      [kw - 1, kw - 1 + restW],
-      [0, 0],
-    ]) as tf.Tensor4D;
-    return tf.conv2d(padded, flipFilter(w), 1, 'valid');
+    const s = stride;
+    const rows = Math.ceil(h / s);
+    const colsN = Math.ceil(wd / s);
+    // [kh kw, Co, Ci]: every tap's matrix with the channel axes swapped, gathered per phase below.
+    const tapsT = tf.transpose(tf.reshape(w, [kh * kw, ci, co]), [0, 2, 1]) as tf.Tensor3D;
+    const phase = (psiR: number, psiC: number): tf.Tensor4D => {
+      const r = phaseAxis(h, ho, kh, s, padding, psiR);
+      const c = phaseAxis(wd, wo, kw, s, padding, psiC);
+      if (r.taps.length === 0 || c.taps.length === 0) return tf.zeros([n, rows, colsN, ci]);
+      // The phase's taps, each a contiguous [Co, Ci] block: slices and one concat (the wasm
+      // Reverse and GatherV2 kernels are element loops, 10-70x slower on a 3 x 3 x 512 x 512 kernel).
+      const blocks = r.taps.flatMap((a) =>
+        c.taps.map((b) => tf.slice(tapsT, [a * kw + b, 0, 0], [1, co, ci])),
+      );
+      const sub = tf.reshape(blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 0), [
+        r.taps.length,
+        c.taps.length,
+        co,
+        ci,
+      ]) as tf.Tensor4D;
+      // A negative pad drops rows dy has beyond the phase's reach; the rest is conv2d's padding.
+      const crop = [r.padFront, r.padBack, c.padFront, c.padBack].map((v) => Math.max(0, -v));
+      const src = crop.some((v) => v > 0)
+        ? tf.slice(
+            dy,
+            [0, crop[0]!, crop[2]!, 0],
+            [n, ho - crop[0]! - crop[1]!, wo - crop[2]! - crop[3]!, co],
+          )
+        : dy;
+      const pads = [r.padFront, r.padBack, c.padFront, c.padBack].map((v) => Math.max(0, v));
+      const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
+        [0, 0],
+        [pads[0]!, pads[1]!],
+        [pads[2]!, pads[3]!],
+        [0, 0],
+      ];
+      return tf.conv2d(src as tf.Tensor4D, sub, 1, pads.every((v) => v === 0) ? 'valid' : explicit);
+    };
+    if (s === 1) return phase(0, 0);
+    // dx[n, r s + psiR, q s + psiC] = phase(psiR, psiC)[n, r, q]: columns interleaved by a concat
+    // on a new axis after q, then rows by one on a new axis after r (block copies of Ci floats).
+    const bands = Array.from({ length: s }, (_, psiR) => {
+      const parts = Array.from({ length: s }, (_, psiC) =>
+        tf.reshape(phase(psiR, psiC), [n, rows, colsN, 1, ci]),
+      );
+      return tf.reshape(tf.concat(parts, 3), [n, rows, 1, colsN * s * ci]);
+    });
+    const full = tf.reshape(tf.concat(bands, 2), [n, rows * s, colsN * s, ci]) as tf.Tensor4D;
+    return rows * s === h && colsN * s === wd ? full : tf.slice(full, [0, 0, 0, 0], [n, h, wd, ci]);
   });
 }
 
 /**
- * 'valid' 2-D cross-correlation `y[n, i, j, o] = sum_{a, b, c} x[n, i s + a, j s + b, c] w[a, b, c, o]`
- * (NHWC, filter `[kh, kw, Cin, Cout]`) with an explicit gradient: TF.js 4.22's wasm backend has no
- * Conv2DBackpropFilter kernel (and its Conv2DBackpropInput is a plain loop), so the stock gradient
- * cannot train on wasm. Here `dW` is im2col + one matMul ({@link conv2dFilterGradient}) and `dx`
- * a forward convolution ({@link conv2dInputGradient}); the forward pass is the backend's Conv2D.
- * First order only (the image encoder is never inside a JVP). `inputGradient: false` returns a
- * zero `dx` without computing it, for a first layer whose input is data.
+ * 2-D cross-correlation with symmetric zero padding p,
+ * `y[n, i, j, o] = sum_{a, b, c} xpad[n, i s + a, j s + b, c] w[a, b, c, o]` (NHWC, filter
+ * `[kh, kw, Cin, Cout]`, `Ho = floor((H + 2p - kh) / s) + 1`), with an explicit gradient:
+ * TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel (and its Conv2DBackpropInput is
+ * a plain loop), so the stock gradient cannot train on wasm. Here `dW` is im2col + one matMul
+ * ({@link conv2dFilterGradient}) and `dx` forward convolutions by phases
+ * ({@link conv2dInputGradient}); the forward pass is the backend's Conv2D with the padding
+ * folded in (no padded copy of x is made or kept for the backward pass). First order only (the
+ * image encoder is never inside a JVP). `inputGradient: false` returns a zero `dx` without
+ * computing it, for a first layer whose input is data.
+ *
+ * @example
+ * ```ts
+ * const y = conv2dPadded(images, kernel, 2, 3); // [N, 84, 84, 3] x [7, 7, 3, 64] -> [N, 42, 42, 64]
+ * ```
  */
+export function conv2dPadded(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  padding: number,
+  inputGradient = true,
+): tf.Tensor4D {
+  const p = padding;
+  const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] =
+    p === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ];
+  // customGrad passes the inputs, then the save function, as one variadic list.
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([x4, w4]);
+    return {
+      value: tf.conv2d(x4, w4, stride, pad),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const d = dy as tf.Tensor4D;
+        const shape = ws.shape as [number, number, number, number];
+        const dx = inputGradient ? conv2dInputGradient(d, ws, xs.shape, stride, p) : tf.zerosLike(xs);
+        return [dx, conv2dFilterGradient(xs, d, shape, stride, p)];
+      },
+    };
+  });
+  return f(x, w) as tf.Tensor4D;
+}
+
+/** {@link conv2dPadded} without padding: a 'valid' convolution of an input padded (or not) beforehand. */
 export function conv2dValid(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
   stride: number,
   inputGradient = true,
 ): tf.Tensor4D {
-  // customGrad passes the inputs, then the save function, as one variadic list.
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([x4, w4]);
-    return {
-      value: tf.conv2d(x4, w4, stride, 'valid'),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const d = dy as tf.Tensor4D;
-        const dx = inputGradient ? conv2dInputGradient(d, ws, xs.shape, stride) : tf.zerosLike(xs);
-        return [dx, conv2dFilterGradient(xs, d, ws.shape as [number, number, number, number], stride)];
-      },
-    };
-  });
-  return f(x, w) as tf.Tensor4D;
+  return conv2dPadded(x, w, stride, 0, inputGradient);
 }
 
 /**
@@ -226,8 +295,8 @@ export interface Conv2dOptions {
  * 2-D convolution on NHWC images `[N, H, W, Cin] -> [N, Ho, Wo, Cout]` (PyTorch `nn.Conv2d` with
  * square kernel, symmetric zero padding p and stride s: `Ho = floor((H + 2p - k) / s) + 1`),
  * variable `kernel [k, k, Cin, Cout]` (PyTorch's `[Cout, Cin, k, k]` maps to it by
- * `kernel[a, b, c, o] = weight[o, c, a, b]`) and optional `bias [Cout]`. The padding is an
- * explicit `tf.pad`; the convolution is {@link conv2dValid}, trainable on wasm.
+ * `kernel[a, b, c, o] = weight[o, c, a, b]`) and optional `bias [Cout]`. The convolution is
+ * {@link conv2dPadded} (padding folded into the backend's Conv2D), trainable on wasm.
  *
  * @example
  * ```ts
@@ -279,17 +348,13 @@ export class Conv2d {
       throw new Error(`Conv2d expects [N, H, W, ${this.inChannels}], got [${x.shape.join(', ')}]`);
     }
     return tf.tidy(() => {
-      const p = this.padding;
-      const xp =
-        p > 0
-          ? (tf.pad(x, [
-              [0, 0],
-              [p, p],
-              [p, p],
-              [0, 0],
-            ]) as tf.Tensor4D)
-          : (x as tf.Tensor4D);
-      const y = conv2dValid(xp, this.kernel as unknown as tf.Tensor4D, this.stride, this.inputGradient);
+      const y = conv2dPadded(
+        x as tf.Tensor4D,
+        this.kernel as unknown as tf.Tensor4D,
+        this.stride,
+        this.padding,
+        this.inputGradient,
+      );
       return this.bias ? (tf.add(y, this.bias) as tf.Tensor4D) : y;
     });
   }

@@ -30,6 +30,7 @@ export {
   type Conv2dOptions,
   conv2dFilterGradient,
   conv2dInputGradient,
+  conv2dPadded,
   conv2dValid,
   im2col2d,
   kaimingNormalFanOut,
