@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch twin of `mipjs perf`'s MLP measurements (the mip.js / PyTorch column).
+"""PyTorch twin of `mipjs perf`'s MLP and ChiUNet measurements (the mip.js / PyTorch column).
 
 Builds the reference MLP exactly as @mipjs/nets' `mlp` (mip/networks/mlp.py): input
 [flatten(x), emb(s), emb(t), flatten(cond)] -> act(LN(Linear(-> E))), nLayers pre-norm blocks
@@ -10,6 +10,9 @@ section 3.4), backward, global-norm clip 10, AdamW (lr 1e-4, wd 1e-5), EMA 0.995
 to the host. The JVP losses (lmd, lsd, esd, mf) take their JVPs as the reference does: per sample
 with `torch.func.jvp` batched by `torch.func.vmap(randomness="same")` (torch 1.13: `functorch`).
 lmd and ctm call a frozen second network of the same shape as the reference velocity.
+The ChiUNet rows (`--chiunet-algorithms`, at `--chiunet-batch`) time the same steps on the
+reference's ConditionalUnet1D at chiunet.yaml's size (class ChiUNet); the script refuses to time one
+whose parameter count differs from `--chiunet-params`, mip.js's count at the same shape.
 
 The BLAS report: the shared object torch's GEMM really runs (read from /proc/self/maps after a
 matmul, not from the build config), its kind (openblas, mkl, blis, reference, built-in) and a short
@@ -124,6 +127,109 @@ class Mlp(nn.Module):
         return self.head(self.out_norm(h)).reshape(x.shape)
 
 
+class PositionalEmbedding(nn.Module):
+    """mip/embeddings.py PositionalEmbedding(dim): freq_k = (1/10000)^(k/(dim/2)), [cos(x f), sin(x f)]."""
+
+    def __init__(self, dim, max_positions=10000):
+        super().__init__()
+        half = dim // 2
+        self.register_buffer("freqs", (1.0 / max_positions) ** (torch.arange(half, dtype=torch.float32) / half))
+
+    def forward(self, x):
+        a = x[:, None] * self.freqs[None, :].to(x.dtype)
+        return torch.cat([torch.cos(a), torch.sin(a)], dim=1)
+
+
+def group_norm(channels):
+    """mip/network_utils.py GroupNorm1d(dim, 8, 4): min(8, dim // 4) groups, eps 1e-5, affine."""
+    return nn.GroupNorm(max(1, min(8, channels // 4)), channels, eps=1e-5)
+
+
+class ChiResidualBlock(nn.Module):
+    """conv -> GN -> GELU; FiLM h = scale h + bias from Linear(GELU(c)); conv -> GN -> GELU; + residual."""
+
+    def __init__(self, cin, cout, cond, k):
+        super().__init__()
+        self.cout = cout
+        self.conv1 = nn.Conv1d(cin, cout, k, padding=k // 2)
+        self.norm1 = group_norm(cout)
+        self.film = nn.Linear(cond, 2 * cout)
+        self.conv2 = nn.Conv1d(cout, cout, k, padding=k // 2)
+        self.norm2 = group_norm(cout)
+        self.residual = nn.Conv1d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, c):
+        h = F.gelu(self.norm1(self.conv1(x)))
+        f = self.film(F.gelu(c))
+        h = f[:, : self.cout, None] * h + f[:, self.cout :, None]
+        h = F.gelu(self.norm2(self.conv2(h)))
+        return h + self.residual(x)
+
+
+class ChiUNet(nn.Module):
+    """The reference's ConditionalUnet1D (mip/networks/chiunet.py, spec section 5.5), channels first.
+
+    Time map_emb(cat(pos(s, E/2), pos(t, E/2))) with map_emb = Linear(E, 4E) -> GELU -> Linear(4E, E);
+    observation Linear(To D, E) on the flattened condition; conditioning c = [time, obs] (2E).
+    Channels [A, m cumprod(dim_mult)]; down: 2 blocks + stride-2 Conv1d(k 3) except the last level;
+    mid: 2 blocks; up over reversed(in_out[1:]): concat skip, 2 blocks, ConvTranspose1d(k 4, s 2, p 1);
+    final Conv1d(m, m, k) -> GN -> GELU -> Conv1d(m, A, 1). PyTorch's default initialisation. The
+    scalar head's parameters exist (the parameter count is the reference's) but, as in mip.js and in
+    every loss, its output is not used, so forward does not compute it.
+    """
+
+    def __init__(self, act_dim, obs_steps, cond_dim, emb=256, model_dim=128, k=5, dim_mult=(1, 2, 2)):
+        super().__init__()
+        self.pos = PositionalEmbedding(emb // 2)
+        self.map_emb = nn.Sequential(nn.Linear(emb, 4 * emb), nn.GELU(), nn.Linear(4 * emb, emb))
+        self.global_cond_encoder = nn.Linear(obs_steps * cond_dim, emb)
+        dims, m = [act_dim], 1
+        for f in dim_mult:
+            m *= f
+            dims.append(model_dim * m)
+        in_out = list(zip(dims[:-1], dims[1:]))
+        c = 2 * emb
+        self.down = nn.ModuleList()
+        for i, (cin, cout) in enumerate(in_out):
+            last = i == len(in_out) - 1
+            self.down.append(nn.ModuleList([
+                ChiResidualBlock(cin, cout, c, k), ChiResidualBlock(cout, cout, c, k),
+                nn.Identity() if last else nn.Conv1d(cout, cout, 3, stride=2, padding=1)]))
+        mid = dims[-1]
+        self.mid = nn.ModuleList([ChiResidualBlock(mid, mid, c, k), ChiResidualBlock(mid, mid, c, k)])
+        self.up = nn.ModuleList()
+        for cin, cout in reversed(in_out[1:]):
+            self.up.append(nn.ModuleList([
+                ChiResidualBlock(2 * cout, cin, c, k), ChiResidualBlock(cin, cin, c, k),
+                nn.ConvTranspose1d(cin, cin, 4, stride=2, padding=1)]))
+        self.final = nn.Sequential(
+            nn.Conv1d(model_dim, model_dim, k, padding=k // 2), group_norm(model_dim), nn.GELU(),
+            nn.Conv1d(model_dim, act_dim, 1))
+        self.scalar_head = nn.Sequential(nn.Linear(mid, 128), nn.SiLU(), nn.Linear(128, 1))
+        nn.init.zeros_(self.scalar_head[2].weight)
+        nn.init.zeros_(self.scalar_head[2].bias)
+
+    def forward(self, x, s, t, cond):
+        b = x.shape[0]
+        c = torch.cat([self.map_emb(torch.cat([self.pos(s), self.pos(t)], dim=1)),
+                       self.global_cond_encoder(cond.reshape(b, -1))], dim=1)
+        h = x.transpose(1, 2)
+        skips = []
+        for b1, b2, downsample in self.down:
+            h = b2(b1(h, c), c)
+            skips.append(h)
+            h = downsample(h)
+        h = self.mid[1](self.mid[0](h, c), c)
+        for b1, b2, upsample in self.up:
+            h = torch.cat([h, skips.pop()], dim=1)
+            h = upsample(b2(b1(h, c), c))
+        return self.final(h).transpose(1, 2)
+
+
+def parameter_count(net):
+    return sum(q.numel() for q in net.parameters())
+
+
 def median(xs):
     s = sorted(xs)
     n = len(s)
@@ -137,6 +243,9 @@ except ImportError:
 
 ALGORITHMS = ["flow", "regression", "straight_flow", "tsd", "mip", "mip_origin", "ctm", "lmd", "psd", "lsd", "esd", "mf"]
 T_STAR = 0.9  # c.t_two_step
+# mip.js's createNetwork('chiunet') at `mipjs perf`'s shape (A 2, H 16, To 2, D 20) with the
+# reference's chiunet.yaml (E 256, model_dim 128, k 5, dim_mult [1, 2, 2]); perf/torch.ts passes it.
+CHIUNET_PERF_PARAMS = 19_541_891
 DISCRETE_DT = 0.01  # c.discrete_dt
 
 
@@ -291,22 +400,12 @@ def train_samples(name, net, ref, action, cond, warmup, repeats):
     return times, ema
 
 
-def self_check():
-    """The companion's JVPs against central finite differences (float64, dropout 0, tiny MLP).
-
-    Returns the largest relative error of jvp_t, jvp_s and jvp_x and each loss value (finite,
-    real numbers: every formulation runs end to end). `mipjs perf`'s test runs this.
-    """
-    torch.manual_seed(0)
-    H, A, To, D, B = 3, 2, 2, 3, 4
-    net = Mlp(H * A + To * D, 16, 2, H * A, dropout=0.0, temb=8).double()
-    ref = Mlp(H * A + To * D, 16, 2, H * A, dropout=0.0, temb=8).double()
+def check_network(net, ref, x, cond, eps=1e-6):
+    """One network's JVPs against central finite differences and every loss on it (float64)."""
     fm = FlowMap(net, ref)
+    B = x.shape[0]
     s, t = torch.rand(B, dtype=torch.float64) * 0.5, 0.5 + torch.rand(B, dtype=torch.float64) * 0.5
-    x = torch.randn(B, H, A, dtype=torch.float64)
-    v = torch.randn(B, H, A, dtype=torch.float64)
-    cond = torch.randn(B, To, D, dtype=torch.float64)
-    eps = 1e-6
+    v = torch.randn_like(x)
     with torch.no_grad():
         fd_t = (fm.map(s, t + eps, x, cond) - fm.map(s, t - eps, x, cond)) / (2 * eps)
         fd_s = (fm.map(s + eps, t, x, cond) - fm.map(s - eps, t, x, cond)) / (2 * eps)
@@ -325,7 +424,34 @@ def self_check():
         losses = {n: float(reference_loss(n, fm, x, cond)) for n in ALGORITHMS}
     finally:
         torch.set_default_dtype(torch.float32)
-    return dict(errors=errors, losses=losses)
+    return errors, losses
+
+
+def self_check():
+    """The companion's JVPs against central finite differences (float64, dropout 0, tiny MLP and
+    tiny ChiUNet).
+
+    Returns the largest relative error of jvp_t, jvp_s and jvp_x and each loss value (finite,
+    real numbers: every formulation runs end to end), for the MLP at the top level and for the
+    ChiUNet under "chiunet" with its parameter count (A 2, H 8, To 2, D 3, E 16, model_dim 8,
+    k 3, dim_mult [1, 2]: mip.js's createNetwork('chiunet') has the same). `mipjs perf`'s test runs this.
+    """
+    torch.manual_seed(0)
+    H, A, To, D, B = 3, 2, 2, 3, 4
+    net = Mlp(H * A + To * D, 16, 2, H * A, dropout=0.0, temb=8).double()
+    ref = Mlp(H * A + To * D, 16, 2, H * A, dropout=0.0, temb=8).double()
+    x = torch.randn(B, H, A, dtype=torch.float64)
+    cond = torch.randn(B, To, D, dtype=torch.float64)
+    errors, losses = check_network(net, ref, x, cond)
+    H = 8
+    unet = dict(emb=16, model_dim=8, k=3, dim_mult=(1, 2))
+    net = ChiUNet(A, To, D, **unet).double()
+    ref = ChiUNet(A, To, D, **unet).double()
+    x = torch.randn(B, H, A, dtype=torch.float64)
+    cond = torch.randn(B, To, D, dtype=torch.float64)
+    chi_errors, chi_losses = check_network(net, ref, x, cond)
+    chiunet = dict(errors=chi_errors, losses=chi_losses, params=parameter_count(net))
+    return dict(errors=errors, losses=losses, chiunet=chiunet)
 
 
 def main():
@@ -341,6 +467,11 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--sample-repeats", type=int, default=50)
     p.add_argument("--algorithms", default=",".join(ALGORITHMS))
+    p.add_argument("--chiunet-algorithms", default="flow,mip,lsd",
+                   help="algorithms timed on the reference-size ChiUNet ('' = none)")
+    p.add_argument("--chiunet-batch", type=int, default=32)
+    p.add_argument("--chiunet-params", type=int, default=CHIUNET_PERF_PARAMS,
+                   help="the parameter count mip.js's ChiUNet has at this shape (0 = not checked)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--self-check", action="store_true", help="JVPs vs finite differences; prints JSON")
     a = p.parse_args()
@@ -348,31 +479,44 @@ def main():
         print(json.dumps(self_check()))
         return
     algorithms = [x for x in a.algorithms.split(",") if x]
-    for x in algorithms:
-        if x not in ALGORITHMS:
-            p.error(f"--algorithms: unknown '{x}'; valid: {', '.join(ALGORITHMS)}")
+    chi_algorithms = [x for x in a.chiunet_algorithms.split(",") if x]
+    for flag, names in (("--algorithms", algorithms), ("--chiunet-algorithms", chi_algorithms)):
+        for x in names:
+            if x not in ALGORITHMS:
+                p.error(f"{flag}: unknown '{x}'; valid: {', '.join(ALGORITHMS)}")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     blas = blas_report()
     print(f"pytorch BLAS {blas['kind']} {blas['path'] or '(built in)'}: {blas['gflops']} GFLOP/s", file=sys.stderr)
     H, A, To, D, B = a.horizon, a.act_dim, a.obs_steps, a.cond_dim, a.batch
     rows = []
-    for width in [int(w) for w in a.widths.split(",") if w]:
+
+    def train_rows(label, make, names, batch):
+        """Times each algorithm's step on a fresh network from `make` (seed 0); returns an EMA copy."""
         ema = None
-        for name in algorithms:
+        for name in names:
             torch.manual_seed(0)
-            net = Mlp(H * A + To * D, width, a.layers, H * A)
+            net = make()
             ref = None
             if name in ("lmd", "ctm"):
-                ref = Mlp(H * A + To * D, width, a.layers, H * A).eval()
+                ref = make().eval()
                 for q in ref.parameters():
                     q.requires_grad_(False)
-            action = torch.randn(B, H, A)
-            cond = torch.randn(B, To, D)
+            action = torch.randn(batch, H, A)
+            cond = torch.randn(batch, To, D)
             times, e = train_samples(name, net, ref, action, cond, a.warmup, a.repeats)
             ema = ema or e
-            print(f"pytorch train mlp-w{width} {name}: median {median(times):.1f} ms", file=sys.stderr)
-            rows.append(dict(name=f"train/mlp-w{width}/{name}", samples=times, unit="ms"))
+            print(f"pytorch train {label} {name}: median {median(times):.1f} ms", file=sys.stderr)
+            rows.append(dict(name=f"train/{label}/{name}", samples=times, unit="ms"))
+        return ema
+
+    if chi_algorithms:
+        n = parameter_count(ChiUNet(A, To, D))
+        if a.chiunet_params and n != a.chiunet_params:
+            sys.exit(f"torch_step.py: the ChiUNet has {n} parameters at A {A}, To {To}, D {D}; "
+                     f"--chiunet-params (mip.js's) says {a.chiunet_params}")
+    for width in [int(w) for w in a.widths.split(",") if w]:
+        ema = train_rows(f"mlp-w{width}", lambda: Mlp(H * A + To * D, width, a.layers, H * A), algorithms, B)
         if ema is None:
             continue
         ema.eval()
@@ -406,6 +550,8 @@ def main():
                         samples.append((time.perf_counter() - t0) * 1000)
                 print(f"pytorch sample mlp-w{width} {label}: median {median(samples):.3f} ms", file=sys.stderr)
                 rows.append(dict(name=f"sample/mlp-w{width}/{label}", samples=samples, unit="ms"))
+    if chi_algorithms:
+        train_rows(f"chiunet-b{a.chiunet_batch}", lambda: ChiUNet(A, To, D), chi_algorithms, a.chiunet_batch)
     print(json.dumps(dict(torch=torch.__version__, blas=blas, threads=torch.get_num_threads(), rows=rows)))
 
 

@@ -265,6 +265,8 @@ function runTorchCompanion(
       repeats: o.repeats,
       sampleRepeats: o.sampleRepeats,
       algorithms: o.sections.includes('train') ? torchAlgorithms(o) : [],
+      chiunetAlgorithms: o.sections.includes('train') ? torchAlgorithms(o, 'chiunet') : [],
+      chiunetBatch: o.chiunetBatch,
       threads,
     });
     if (r.rows === null) {
@@ -292,12 +294,12 @@ function runTorchCompanion(
   return undefined;
 }
 
-/** The MLP train algorithms the companion times: the wasm plan's (the script knows every builtin). */
-function torchAlgorithms(o: PerfOptions): string[] {
+/** The train algorithms the companion times on `network`: the wasm plan's (the script knows every builtin). */
+function torchAlgorithms(o: PerfOptions, network: 'mlp' | 'chiunet' = 'mlp'): string[] {
   return [
     ...new Set(
       planFor('wasm', o)
-        .train.filter((t) => t.network === 'mlp')
+        .train.filter((t) => t.network === network)
         .map((t) => t.algorithm),
     ),
   ];

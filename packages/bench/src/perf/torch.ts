@@ -91,9 +91,20 @@ export interface TorchRunOptions {
   sampleRepeats: number;
   /** Train-section algorithms (the script's names: flow, regression, tsd, mip, ctm, lmd, psd, lsd, esd, mf). */
   algorithms: string[];
+  /** Algorithms timed on the reference-size ChiUNet (rows `train/chiunet-b<chiunetBatch>/<algorithm>`); default none. */
+  chiunetAlgorithms?: string[];
+  /** Batch of the ChiUNet steps (default 32, `mipjs perf --chiunet-batch`'s). */
+  chiunetBatch?: number;
   /** torch.set_num_threads. */
   threads: number;
 }
+
+/**
+ * Parameters of mip.js's `createNetwork('chiunet')` at `mipjs perf`'s shape (A 2, H 16, To 2, D 20)
+ * with the reference's chiunet.yaml sizes; the script refuses to time a ChiUNet of another size
+ * (torch-companion.test.ts checks this number against mip.js's network).
+ */
+export const CHIUNET_PERF_PARAMS = 19_541_891;
 
 /** The result of one companion run: rows (backend `pytorch` or `pytorch-Nt`), info line, BLAS. */
 export type TorchRun = { rows: PerfRow[]; info: string; blas: TorchBlas } | { rows: null; reason: string };
@@ -148,6 +159,9 @@ export function runTorchStep(
     `--repeats=${o.repeats}`,
     `--sample-repeats=${o.sampleRepeats}`,
     `--algorithms=${o.algorithms.join(',')}`,
+    `--chiunet-algorithms=${(o.chiunetAlgorithms ?? []).join(',')}`,
+    `--chiunet-batch=${o.chiunetBatch ?? 32}`,
+    `--chiunet-params=${CHIUNET_PERF_PARAMS}`,
     `--threads=${o.threads}`,
   ];
   const r = run(python, args, 60 * 60_000);
