@@ -146,6 +146,11 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
     const evaluateEvery =
       evaluateEveryFor(dir, config, algorithm, task, artifacts, (line) => log(`${label}: ${line}`)) ??
       undefined;
+    // policy.json describes checkpoint/ema, whatever step it holds: written before training too,
+    // so a run stopped early (killed at a deadline, a non-finite loss) is evaluable from its last
+    // checkpoint with `mipjs eval` like a finished one.
+    makeDir(dir);
+    await writeRunPolicyManifest(dir, config, algorithm, task, artifacts);
     const result = await train({
       config,
       algorithm,
@@ -159,7 +164,8 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       evaluateEvery,
     });
     try {
-      // The checkpoint's EMA weights are saved: describe them for @mipjs/policy's loadPolicy.
+      // The checkpoint's EMA weights are saved: describe them for @mipjs/policy's loadPolicy
+      // (rewritten: the same manifest as before training).
       await writeRunPolicyManifest(dir, config, algorithm, task, artifacts);
       if (job.stopAfterStep !== undefined && result.step < config.steps) {
         return { dir, rows: [], trainSeconds: result.trainSeconds, evalSeconds: 0, backend };
