@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installFastWasmKernels } from './wasm-kernels.js';
+import { im2col2d } from './layers/conv2d.js';
+import { IM2COL_T_KERNEL, installFastWasmKernels } from './wasm-kernels.js';
 
 /** A gradient whose tape saves inputs (clones) and whose stock gradients cast float32 to float32. */
 function mlpGrads(seed: number): Float32Array[] {
@@ -207,5 +208,29 @@ describe('installFastWasmKernels', () => {
       const scale = Math.max(...ref.map(Math.abs));
       g.forEach((v, j) => expect(Math.abs(v - ref[j])).toBeLessThan(1e-6 * scale));
     });
+  });
+
+  it('registers the transposed im2col: the patches [kh kw C, N Ho Wo] of im2col2d + transpose, bitwise', () => {
+    expect(tf.getKernel(IM2COL_T_KERNEL, 'wasm')).toBeDefined();
+    // Stem-like 7x7 / 2, 3x3 at strides 1-3 on odd sizes (windows skip the last rows), 1x1 / 2.
+    for (const [n, h, w, c, k, s] of [
+      [2, 11, 11, 3, 7, 2],
+      [2, 6, 5, 4, 3, 1],
+      [1, 9, 7, 2, 3, 2],
+      [1, 10, 10, 5, 3, 3],
+      [2, 7, 6, 4, 1, 2],
+    ] as const) {
+      tf.tidy(() => {
+        const x = ramp([n, h, w, c]) as tf.Tensor4D;
+        const got = tf.engine().runKernel(IM2COL_T_KERNEL, { x }, { kh: k, kw: k, stride: s }) as tf.Tensor;
+        const cols = im2col2d(x, k, k, s);
+        const want = tf.reshape(tf.transpose(cols, [0, 2, 1]), [k * k * c, cols.shape[1]]);
+        expect(got.shape, `${[n, h, w, c, k, s]}`).toEqual(want.shape);
+        expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      });
+    }
+    expect(() =>
+      tf.engine().runKernel(IM2COL_T_KERNEL, { x: tf.zeros([1, 2, 2, 1]) }, { kh: 3, kw: 3, stride: 1 }),
+    ).toThrow(/MipIm2colTransposed: expected float32 \[N, H, W, C\] at least 3 x 3/);
   });
 });

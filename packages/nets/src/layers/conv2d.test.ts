@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installFastWasmKernels } from '../wasm-kernels.js';
 import { Conv2d, conv2dPadded, conv2dValid } from './conv2d.js';
 import { VariableStore } from './module.js';
 
@@ -191,6 +192,17 @@ describe('conv2dValid: an explicit conv2d gradient (im2col + matMul for dW, a fo
         expect(maxAbsDiff(ours.dx, stock.dx), `${c.name} ${mode}`).toBeLessThan(1e-4);
         expect(maxAbsDiff(ours.dw, stock.dw), `${c.name} ${mode}`).toBeLessThan(1e-4);
       }
+    }
+  });
+
+  it('wasm with installFastWasmKernels (the filter gradient gathers its patches in one kernel): same gradients', async () => {
+    await tf.setBackend('wasm');
+    expect(installFastWasmKernels()).toBe(true);
+    for (const c of CASES) {
+      const ours = gradsOf(c, 'padded');
+      const stock = cpu.get(c.name)!;
+      expect(maxAbsDiff(ours.dx, stock.dx), c.name).toBeLessThan(1e-4);
+      expect(maxAbsDiff(ours.dw, stock.dw), c.name).toBeLessThan(1e-4);
     }
   });
 
