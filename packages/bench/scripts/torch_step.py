@@ -98,9 +98,9 @@ class Embedding(nn.Module):
 
 
 class Mlp(nn.Module):
-    def __init__(self, in_dim, width, layers, out_dim, dropout=0.1, temb=128):
+    def __init__(self, in_dim, width, layers, out_dim, dropout=0.1, temb=128, max_freq=100.0):
         super().__init__()
-        self.emb = Embedding(temb)
+        self.emb = Embedding(temb, max_freq)
         self.in_proj = nn.Linear(in_dim + 2 * temb, width)
         self.in_norm = nn.LayerNorm(width)
         self.blocks = nn.ModuleList()
@@ -299,16 +299,31 @@ class FlowMap:
         return vmap(one, randomness="same")(s, t, x, v, cond)
 
 
+# The loss anchor's fixed draws, by @mipjs/losses' LossDraws names (tFlow, z, noise, s, t, h);
+# empty (the timed steps): every draw is fresh.
+DRAWS = {}
+
+
+def rand(key, b):
+    """U(0, 1) of shape (b,), or the anchor's draw `key`."""
+    return DRAWS[key] if key in DRAWS else torch.rand(b)
+
+
+def randn_like(key, x):
+    """N(0, I) shaped like x, or the anchor's draw `key`."""
+    return DRAWS[key] if key in DRAWS else torch.randn_like(x)
+
+
 def st_pair(b, delta_t):
     """Section 3.3: s = min(u1, u2), t = max(u1, u2), s = max(s, t - delta_t)."""
-    u1, u2 = torch.rand(b), torch.rand(b)
+    u1, u2 = rand("s", b), rand("t", b)
     s, t = torch.minimum(u1, u2), torch.maximum(u1, u2)
     return torch.maximum(s, t - delta_t), t
 
 
 def flow_term(fm, act, cond, z):
     """L_b: I_t = (1 - t) z + t act, target act - z (linear interpolant)."""
-    t = torch.rand(act.shape[0])
+    t = rand("tFlow", act.shape[0])
     it = (1 - cols(t, act)) * z + cols(t, act) * act
     return norm(fm.velocity(t, it, cond) - (act - z))
 
@@ -318,21 +333,22 @@ def reference_loss(name, fm, act, cond, delta_t=1.0):
     b = act.shape[0]
     zero = torch.zeros(b)
     if name == "flow":
-        return flow_term(fm, act, cond, torch.randn_like(act))
+        return flow_term(fm, act, cond, randn_like("z", act))
     if name == "regression":
         return norm(fm.velocity(zero, torch.zeros_like(act), cond) - act)
     if name == "straight_flow":
-        return norm(fm.velocity(zero, torch.randn_like(act), cond) - act)
+        return norm(fm.velocity(zero, randn_like("z", act), cond) - act)
     if name in ("tsd", "mip", "mip_origin"):
-        n = torch.randn_like(act)
+        # @mipjs/losses' names: mip calls its noise z; tsd's first input is z and its noise `noise`.
+        n = randn_like("noise" if name == "tsd" else "z", act)
         a_t = (T_STAR * act if name == "mip_origin" else act) + (1 - T_STAR) * n
-        x0 = torch.randn_like(act) if name == "tsd" else torch.zeros_like(act)
+        x0 = randn_like("z", act) if name == "tsd" else torch.zeros_like(act)
         p0 = fm.velocity(zero, x0, cond)
         p1 = fm.velocity(torch.full((b,), T_STAR), a_t, cond)
         target0 = {"tsd": a_t, "mip": act, "mip_origin": T_STAR * act}[name]
         return (((p0 - target0) / T_STAR) ** 2).sum(-1).mean() + (((p1 - act) / (1 - T_STAR)) ** 2).sum(-1).mean()
     s, t = st_pair(b, delta_t)
-    z = torch.randn_like(act)
+    z = randn_like("z", act)
     if name == "ctm":
         s_plus = s + DISCRETE_DT
         t = torch.maximum(t, s_plus)
@@ -348,7 +364,7 @@ def reference_loss(name, fm, act, cond, delta_t=1.0):
         return ((dxdt - r) ** 2).reshape(b, -1).mean(1).mean()
     lb = flow_term(fm, act, cond, z)
     if name == "psd":
-        h = torch.rand(b)
+        h = rand("h", b)
         u = s + h * (t - s)
         student = fm.f(i_s, s, t, cond)
         f_su = fm.f(i_s, s, u, cond)
@@ -454,6 +470,58 @@ def self_check():
     return dict(errors=errors, losses=losses, chiunet=chiunet)
 
 
+def load_weights(net, entries):
+    """Sets every parameter of `net` from [{name, shape, data}] (PyTorch names and layouts)."""
+    params = dict(net.named_parameters())
+    given = {e["name"]: e for e in entries}
+    if set(given) != set(params):
+        missing, extra = sorted(set(params) - set(given)), sorted(set(given) - set(params))
+        sys.exit(f"torch_step.py --loss-anchor: weights do not match the network (missing {missing}, unknown {extra})")
+    with torch.no_grad():
+        for name, q in params.items():
+            e = given[name]
+            if list(q.shape) != list(e["shape"]):
+                sys.exit(f"torch_step.py --loss-anchor: weight {name} has shape {e['shape']}, the network's is {list(q.shape)}")
+            q.copy_(torch.tensor(e["data"], dtype=q.dtype).reshape(q.shape))
+
+
+def loss_anchor(path):
+    """The reference losses on given weights, batch and draws, in float64 (eval mode, loss_scale 1).
+
+    `path`: JSON {"mlp": {horizon, actDim, obsSteps, condDim, width, layers, temb, maxFreq}, "weights":
+    [{name, shape, data}], "action" / "cond": {shape, data}, "draws": {algorithm: {key: {shape,
+    data}}}} (keys as @mipjs/losses' LossDraws). Returns {"losses": {algorithm: value}}: what
+    torch-companion.test.ts compares with @mipjs/losses on the same numbers.
+    """
+    with open(path) as f:
+        spec = json.load(f)
+    c = spec["mlp"]
+    H, A = c["horizon"], c["actDim"]
+    net = Mlp(H * A + c["obsSteps"] * c["condDim"], c["width"], c["layers"], H * A, dropout=0.0, temb=c["temb"],
+              max_freq=c.get("maxFreq", 100.0))
+    net = net.double().eval()
+    load_weights(net, spec["weights"])
+
+    def tensor(e):
+        return torch.tensor(e["data"], dtype=torch.float64).reshape(e["shape"])
+
+    act, cond = tensor(spec["action"]), tensor(spec["cond"])
+    fm = FlowMap(net)
+    losses = {}
+    torch.set_default_dtype(torch.float64)
+    try:
+        for name, draws in spec["draws"].items():
+            if name not in ALGORITHMS or name in ("lmd", "ctm"):
+                sys.exit(f"torch_step.py --loss-anchor: algorithm '{name}' is not anchored (lmd, ctm need a teacher)")
+            DRAWS.clear()
+            DRAWS.update({k: tensor(v) for k, v in draws.items()})
+            losses[name] = float(reference_loss(name, fm, act, cond))
+    finally:
+        DRAWS.clear()
+        torch.set_default_dtype(torch.float32)
+    return dict(losses=losses)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--widths", default="256,512")
@@ -474,9 +542,13 @@ def main():
                    help="the parameter count mip.js's ChiUNet has at this shape (0 = not checked)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--self-check", action="store_true", help="JVPs vs finite differences; prints JSON")
+    p.add_argument("--loss-anchor", metavar="FILE", help="the reference losses on the weights and draws in FILE; prints JSON")
     a = p.parse_args()
     if a.self_check:
         print(json.dumps(self_check()))
+        return
+    if a.loss_anchor:
+        print(json.dumps(loss_anchor(a.loss_anchor)))
         return
     algorithms = [x for x in a.algorithms.split(",") if x]
     chi_algorithms = [x for x in a.chiunet_algorithms.split(",") if x]
