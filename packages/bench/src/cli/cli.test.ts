@@ -195,6 +195,33 @@ describe('mipjs info', () => {
     expect(r.out).toMatch(/weighted_flow.*\(package\)/);
     expect(r.out).toMatch(/networks: mlp, vanilla_mlp/);
     expect(r.out).toMatch(/checkerboard/);
+    expect(r.out).toMatch(/^encoders: identity, mlp, per_step_mlp, image$/m);
+    expect(r.out).toMatch(/^interpolants: linear/m);
+  });
+
+  it('lists the networks, encoders, tasks and schedules of packages beside the built-ins', () => {
+    const pkg = 'mipjs-algorithm-example';
+    const r = mipjs(
+      [
+        'info',
+        ...['--network-package', pkg, '--encoder-package', pkg],
+        ...['--task-package', pkg, '--interpolant-package', pkg],
+      ],
+      process.cwd(),
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^networks: mlp, .*, example_mlp \(package\)$/m);
+    expect(r.out).toMatch(/^encoders: identity, mlp, per_step_mlp, image, example_mean \(package\)$/m);
+    expect(r.out).toMatch(/^interpolants: .*quadratic \(package\)$/m);
+    expect(r.out).toMatch(/^ {2}example_parabola +c in \[-1, 1\] -> a = \(c, c\^2\).*\(package\)$/m);
+  });
+
+  it('names the flag of a package that does not load', () => {
+    const r = mipjs(['info', '--network-package', 'no-such-mipjs-package'], process.cwd());
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^mipjs: error: --network-package no-such-mipjs-package: cannot load the package/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 });
 

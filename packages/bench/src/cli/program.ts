@@ -2,6 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { schedules as BUILTIN_SCHEDULES } from '@mipjs/interpolant';
+import { ENCODER_KINDS } from '@mipjs/nets';
 import { Command, CommanderError, Option } from 'commander';
 import { builtinAlgorithms } from '../algorithms/algorithms.js';
 import { SAMPLER_CHOICES } from '../algorithms/samplers.js';
@@ -77,6 +79,15 @@ function jsonObjectFlag(flag: string, value: string | undefined): Record<string,
     // fall through
   }
   throw new ConfigError(`${flag}: expected a JSON object, found '${value}'`);
+}
+
+/** Flags of `mipjs info`: packages whose entries are listed beside the built-ins. */
+interface InfoFlags {
+  algorithmPackage?: string[];
+  networkPackage?: string[];
+  encoderPackage?: string[];
+  taskPackage?: string[];
+  interpolantPackage?: string[];
 }
 
 interface CommonFlags {
@@ -674,8 +685,21 @@ export function buildProgram(): Command {
     .command('info')
     .description('backends, versions, algorithms, networks, tasks')
     .option('--algorithm-package <name...>', 'also list the algorithms of these packages')
-    .action(async (f: { algorithmPackage?: string[] }) => {
+    .option('--network-package <name...>', 'also list the networks of these packages')
+    .option('--encoder-package <name...>', 'also list the observation encoders of these packages')
+    .option('--task-package <name...>', 'also list the tasks of these packages')
+    .option('--interpolant-package <name...>', 'also list the interpolant schedules of these packages')
+    .action(async (f: InfoFlags) => {
       const { resolveAlgorithms } = await import('../algorithms/algorithms.js');
+      const { listPlugins } = await import('../plugins/plugins.js');
+      const { resolveSchedules } = await import('../algorithms/schedules.js');
+      // Packages load first: a bad one is one error before anything is printed.
+      const plugins = await listPlugins({
+        networkPackages: f.networkPackage,
+        encoderPackages: f.encoderPackage,
+        taskPackages: f.taskPackage,
+      });
+      const schedules = await resolveSchedules(f.interpolantPackage ?? []);
       print('versions:');
       for (const [k, v] of Object.entries(await versions())) print(`  ${k} ${v}`);
       print('backends (auto tries them in this order):');
@@ -696,9 +720,21 @@ export function buildProgram(): Command {
           print(`  ${''.padEnd(14)}   --sampler ${name.padEnd(9)} NFE ${nfe} (${choice.description})`);
         }
       }
-      print(`networks: ${NETWORK_NAMES.join(', ')}`);
+      const named = (builtins: readonly string[], extra: readonly { name: string }[]) =>
+        [...builtins, ...extra.map((e) => `${e.name} (package)`)].join(', ');
+      print(`networks: ${named(NETWORK_NAMES, plugins.networks)}`);
+      print(`encoders: ${named(ENCODER_KINDS, plugins.encoders)}`);
+      const builtinSchedules = Object.keys(BUILTIN_SCHEDULES);
+      const packageSchedules = [...schedules.keys()].filter((k) => !builtinSchedules.includes(k));
+      print(
+        `interpolants: ${named(
+          builtinSchedules,
+          packageSchedules.map((name) => ({ name })),
+        )}`,
+      );
       print('tasks:');
       for (const t of TASK_NAMES) print(`  ${t.padEnd(13)} ${TASK_DESCRIPTIONS[t]}`);
+      for (const t of plugins.tasks) print(`  ${t.name.padEnd(13)} ${t.description ?? ''} (package)`);
     });
 
   registerPerfCommand(program, log, print);

@@ -164,6 +164,41 @@ export async function resolvePlugins(config: PluginFields): Promise<void> {
   await resolveKind(TASKS, config, TASK_NAMES);
 }
 
+/** One entry of a package, as `mipjs info` lists it. */
+export interface PluginListing {
+  readonly name: string;
+  readonly description?: string;
+}
+
+/**
+ * Loads packages of each kind (as {@link resolvePlugins} does, without a run's names to check) and
+ * lists their entries, for `mipjs info --network-package PKG ...`.
+ *
+ * ```ts
+ * const { networks } = await listPlugins({ networkPackages: ['mipjs-algorithm-example'] });
+ * // [{ name: 'example_mlp', description: '...' }]
+ * ```
+ */
+export async function listPlugins(
+  packages: Partial<Pick<RunConfig, 'networkPackages' | 'encoderPackages' | 'taskPackages'>>,
+): Promise<{ networks: PluginListing[]; encoders: PluginListing[]; tasks: PluginListing[] }> {
+  const list = async <T>(kind: Kind<T>, builtins: readonly string[]) => {
+    const out: PluginListing[] = [];
+    for (const pkg of packages[kind.packagesField] ?? [])
+      for (const entry of await loadPackage(kind, pkg, builtins)) {
+        const e = entry as Record<string, unknown>;
+        const description = typeof e.description === 'string' ? e.description : undefined;
+        out.push({ name: e[kind.nameKey] as string, ...(description ? { description } : {}) });
+      }
+    return out;
+  };
+  return {
+    networks: await list(NETWORKS, NETWORK_KINDS),
+    encoders: await list(ENCODERS, ENCODER_KINDS),
+    tasks: await list(TASKS, TASK_NAMES),
+  };
+}
+
 /** A loaded package network by kind (undefined for the built-ins). */
 export function pluginNetwork(kind: string): NetworkPlugin | undefined {
   return NETWORKS.loaded.get(kind);
