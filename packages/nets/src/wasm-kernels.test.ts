@@ -227,8 +227,29 @@ describe('installFastWasmKernels', () => {
         const want = tf.reshape(tf.transpose(cols, [0, 2, 1]), [k * k * c, cols.shape[1]]);
         expect(got.shape, `${[n, h, w, c, k, s]}`).toEqual(want.shape);
         expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+        // One image's patches are that image's block of columns.
+        const m = cols.shape[1] / n;
+        const last = tf
+          .engine()
+          .runKernel(
+            IM2COL_T_KERNEL,
+            { x },
+            { kh: k, kw: k, stride: s, first: n - 1, count: 1 },
+          ) as tf.Tensor;
+        expect(Array.from(last.dataSync())).toEqual(
+          Array.from(tf.slice(want, [0, (n - 1) * m], [-1, m]).dataSync()),
+        );
       });
     }
+    expect(() =>
+      tf
+        .engine()
+        .runKernel(
+          IM2COL_T_KERNEL,
+          { x: tf.zeros([2, 4, 4, 1]) },
+          { kh: 3, kw: 3, stride: 1, first: 1, count: 2 },
+        ),
+    ).toThrow(/and images 1 \.\. 2 of N, got float32 \[2,4,4,1\]/);
     expect(() =>
       tf.engine().runKernel(IM2COL_T_KERNEL, { x: tf.zeros([1, 2, 2, 1]) }, { kh: 3, kw: 3, stride: 1 }),
     ).toThrow(/MipIm2colTransposed: expected float32 \[N, H, W, C\] at least 3 x 3/);

@@ -121,14 +121,16 @@ export function installFastWasmKernels(): boolean {
       const x = args.inputs.x as tf.TensorInfo;
       const { kh, kw, stride } = args.attrs as unknown as Im2colTAttrs;
       const [n, h, w, c] = x.shape as [number, number, number, number];
+      const first = (args.attrs as unknown as Im2colTAttrs).first ?? 0;
+      const count = (args.attrs as unknown as Im2colTAttrs).count ?? n - first;
       const ho = Math.floor((h - kh) / stride) + 1;
       const wo = Math.floor((w - kw) / stride) + 1;
-      if (x.dtype !== 'float32' || ho < 1 || wo < 1)
+      if (x.dtype !== 'float32' || ho < 1 || wo < 1 || first < 0 || count < 1 || first + count > n)
         throw new Error(
-          `${IM2COL_T_KERNEL}: expected float32 [N, H, W, C] at least ${kh} x ${kw}, got ${x.dtype} [${x.shape}]`,
+          `${IM2COL_T_KERNEL}: expected float32 [N, H, W, C] at least ${kh} x ${kw} and images ${first} .. ${first + count - 1} of N, got ${x.dtype} [${x.shape}]`,
         );
       const backend = args.backend as unknown as WasmBackend;
-      const out = backend.makeOutput([kh * kw * c, n * ho * wo], 'float32');
+      const out = backend.makeOutput([kh * kw * c, count * ho * wo], 'float32');
       // Views after the allocation: a heap that grew detaches earlier views.
       im2colTransposed(
         backend.typedArrayFromHeap(x) as Float32Array,
@@ -137,6 +139,8 @@ export function installFastWasmKernels(): boolean {
         kw,
         stride,
         backend.typedArrayFromHeap(out) as Float32Array,
+        first,
+        count,
       );
       return out;
     },
@@ -163,16 +167,22 @@ export function installFastWasmKernels(): boolean {
 /** The kernel name of the transposed im2col (registered on wasm by {@link installFastWasmKernels}). */
 export const IM2COL_T_KERNEL = 'MipIm2colTransposed';
 
-/** Attributes of {@link IM2COL_T_KERNEL}: kernel size and stride of a 'valid' convolution. */
+/**
+ * Attributes of {@link IM2COL_T_KERNEL}: kernel size and stride of a 'valid' convolution, and
+ * the images whose patches to gather (default all): images `first .. first + count - 1`.
+ */
 export interface Im2colTAttrs {
   kh: number;
   kw: number;
   stride: number;
+  first?: number;
+  count?: number;
 }
 
 /**
- * The patches of a 'valid' convolution of `x [N, H, W, C]` (row-major) as `[kh kw C, M]`,
- * `M = N Ho Wo`: `out[(a kw + b) C + c, (n Ho + i) Wo + j] = x[n, i s + a, j s + b, c]`. Loops
+ * The patches of a 'valid' convolution of images `first .. first + count - 1` of
+ * `x [N, H, W, C]` (row-major) as `[kh kw C, M]`, `M = count Ho Wo`:
+ * `out[(a kw + b) C + c, ((n - first) Ho + i) Wo + j] = x[n, i s + a, j s + b, c]`. Loops
  * image row by image row, so the input row being read stays in cache while its kh kw C output
  * rows get Wo consecutive values each.
  *
@@ -186,15 +196,17 @@ export function im2colTransposed(
   kw: number,
   s: number,
   out: Float32Array,
+  first = 0,
+  count = shape[0] - first,
 ): void {
-  const [n, h, w, c] = shape;
+  const [, h, w, c] = shape;
   const ho = Math.floor((h - kh) / s) + 1;
   const wo = Math.floor((w - kw) / s) + 1;
-  const m = n * ho * wo;
+  const m = count * ho * wo;
   const step = s * c;
-  for (let img = 0; img < n; img++) {
+  for (let img = first; img < first + count; img++) {
     for (let i = 0; i < ho; i++) {
-      const col0 = (img * ho + i) * wo;
+      const col0 = ((img - first) * ho + i) * wo;
       for (let a = 0; a < kh; a++) {
         const rowBase = (img * h + i * s + a) * w * c;
         for (let b = 0; b < kw; b++) {

@@ -204,6 +204,14 @@ describe('conv2dValid: an explicit conv2d gradient (im2col + matMul for dW, a fo
       expect(maxAbsDiff(ours.dx, stock.dx), c.name).toBeLessThan(1e-4);
       expect(maxAbsDiff(ours.dw, stock.dw), c.name).toBeLessThan(1e-4);
     }
+    // 625 output pixels per image and 128 channels: the filter gradient sums three groups of one
+    // image each (conv2dFilterGradient's ~1024-pixel groups).
+    const big: Case = { name: 'grouped', n: 3, h: 25, w: 25, ci: 2, co: 128, k: 3, stride: 1, pad: 1 };
+    const ours = gradsOf(big, 'padded');
+    await tf.setBackend('cpu');
+    const stock = gradsOf(big, 'stock');
+    expect(maxAbsDiff(ours.dx, stock.dx)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(ours.dw, stock.dw)).toBeLessThan(1e-3);
   });
 
   it('inputGradient false gives a zero dx and the same dW', async () => {

@@ -121,25 +121,42 @@ export function conv2dFilterGradient(
   return tf.tidy(() => {
     const [kh, kw, ci, co] = filterShape;
     const xp = pad2d(x, padding);
-    let colsT: tf.Tensor2D;
-    if (tf.getKernel(IM2COL_T_KERNEL, tf.getBackend())) {
-      // wasm with installFastWasmKernels: the [kh kw C, M] patches in one strided gather.
-      const attrs: Im2colTAttrs = { kh, kw, stride };
-      colsT = tf
+    const [n, hp, wp] = xp.shape;
+    const ho = Math.floor((hp - kh) / stride) + 1;
+    const wo = Math.floor((wp - kw) / stride) + 1;
+    const dy2 = tf.reshape(dy, [n * ho * wo, co]) as tf.Tensor2D;
+    if (!tf.getKernel(IM2COL_T_KERNEL, tf.getBackend())) {
+      const cols = im2col2d(xp, kh, kw, stride);
+      const colsT = tf.reshape(tf.transpose(cols, [0, 2, 1]), [kh * kw * ci, cols.shape[1]]) as tf.Tensor2D;
+      cols.dispose(); // the patches are the step's largest buffer: free them before the product
+      return tf.reshape(tf.matMul(colsT, dy2), [kh, kw, ci, co]) as tf.Tensor4D;
+    }
+    // wasm with installFastWasmKernels: the patches of a group of whole images at a time, gathered
+    // in the [kh kw C, m] layout by one kernel, times their rows of dy, summed over the groups. A
+    // group's dy block (the packed operand) is about 512 KiB, so it stays in L2 while the product
+    // streams the patches past it: 1.4-1.7x faster than one product over all M pixels (ResNet-18's
+    // first stage and stem at batch 64, measured), and only one group's patches exist at a time.
+    const perImage = ho * wo;
+    const group = Math.max(1, Math.floor(Math.max(1024, 131072 / co) / perImage));
+    let sum: tf.Tensor2D | null = null;
+    for (let first = 0; first < n; first += group) {
+      const count = Math.min(group, n - first);
+      const attrs: Im2colTAttrs = { kh, kw, stride, first, count };
+      const colsT = tf
         .engine()
         .runKernel(IM2COL_T_KERNEL, { x: xp }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
-    } else {
-      const cols = im2col2d(xp, kh, kw, stride);
-      colsT = tf.reshape(tf.transpose(cols, [0, 2, 1]), [kh * kw * ci, cols.shape[1]]) as tf.Tensor2D;
-      cols.dispose(); // the patches are the step's largest buffer: free them before the product
+      const rows = count === n ? dy2 : tf.slice(dy2, [first * perImage, 0], [count * perImage, co]);
+      const part = tf.matMul(colsT, rows);
+      colsT.dispose();
+      if (rows !== dy2) rows.dispose();
+      if (sum) {
+        const next = tf.add(sum, part) as tf.Tensor2D;
+        sum.dispose();
+        part.dispose();
+        sum = next;
+      } else sum = part as tf.Tensor2D;
     }
-    const m = colsT.shape[1];
-    return tf.reshape(tf.matMul(colsT, tf.reshape(dy, [m, co]) as tf.Tensor2D), [
-      kh,
-      kw,
-      ci,
-      co,
-    ]) as tf.Tensor4D;
+    return tf.reshape(sum!, [kh, kw, ci, co]) as tf.Tensor4D;
   });
 }
 
