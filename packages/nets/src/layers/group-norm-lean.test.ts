@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { installFastWasmKernels } from '../wasm-kernels.js';
 import { GroupNorm } from './group-norm.js';
+import { haveGroupNormKernels } from './group-norm-kernels.js';
 import { groupNormLean } from './group-norm-lean.js';
 import { VariableStore } from './module.js';
 
@@ -53,5 +56,35 @@ describe('groupNormLean', () => {
     tf.dispose([...gLean, ...gRef]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w]);
+  });
+});
+
+describe('groupNormLean on wasm with the fused kernels (installFastWasmKernels)', () => {
+  it('matches the tf-ops path on cpu (value and the three gradients) and leaks no tensor', async () => {
+    const x = [3, 7, 12];
+    const run = () =>
+      tf.tidy(() => {
+        const xs = tf.randomNormal(x, 0.5, 1.5, 'float32', 1);
+        const w = tf.randomNormal(x, 0, 1, 'float32', 2);
+        const g = tf.randomNormal([12], 1, 0.3, 'float32', 3);
+        const b = tf.randomNormal([12], 0, 0.3, 'float32', 4);
+        const f = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(groupNormLean(a, gg, bb, 3), w)) as tf.Scalar;
+        const grads = tf.grads(f)([xs, g, b]);
+        return [groupNormLean(xs, g, b, 3), ...grads].map((t) => Array.from(t.dataSync()));
+      });
+    await tf.setBackend('cpu');
+    const want = run();
+    await tf.setBackend('wasm');
+    expect(installFastWasmKernels()).toBe(true);
+    expect(haveGroupNormKernels()).toBe(true);
+    const before = tf.memory().numTensors;
+    const got = run();
+    expect(tf.memory().numTensors).toBe(before);
+    for (let i = 0; i < 4; i++) {
+      const m = Math.max(...got[i]!.map((v, k) => Math.abs(v - want[i]![k]!)));
+      expect(m, `output ${i}`).toBeLessThan(1e-4);
+    }
+    await tf.setBackend('cpu');
   });
 });

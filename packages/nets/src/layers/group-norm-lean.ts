@@ -1,4 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  GROUP_NORM_BACKWARD_KERNEL,
+  GROUP_NORM_FORWARD_KERNEL,
+  haveGroupNormKernels,
+} from './group-norm-kernels.js';
 
 /**
  * Group normalisation of `x: [B, L, C]` (G groups of C/G channels) with a hand-written gradient
@@ -11,7 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * Backward (N = L C/G values per group, g = dy gamma):
  *   `dx = rstd (g - mean_grp(g) - xhat mean_grp(g xhat))`,
  *   `dgamma = sum_{B,L} dy xhat`, `dbeta = sum_{B,L} dy`;
- * `xhat` is recomputed from the saved `x`, mean and rstd.
+ * `xhat` is recomputed from the saved `x`, mean and rstd. On wasm after `installFastWasmKernels`
+ * both passes are fused kernels (layers/group-norm-kernels.ts; float64 sums, so results differ
+ * from the tf-ops path in the last float32 bits).
  *
  * @example
  * const y = groupNormLean(x, gamma, beta, 4, 1e-5); // x: [2, 49, 64]
@@ -28,6 +35,32 @@ export function groupNormLean(
   const [b, l, c] = x.shape;
   if (c % groups !== 0) throw new Error(`groupNormLean: ${groups} groups do not divide ${c} channels`);
   const grouped = [b, l, groups, c / groups];
+  if (haveGroupNormKernels()) {
+    const fused = tf.customGrad((xIn, gIn, bIn, save) => {
+      const gm = gIn as tf.Tensor;
+      const [value, mean, rstd] = tf.engine().runKernel(
+        GROUP_NORM_FORWARD_KERNEL,
+        { x: xIn as tf.Tensor, gamma: gm, beta: bIn as tf.Tensor },
+        {
+          groups,
+          eps,
+        },
+      ) as tf.Tensor[];
+      (save as tf.GradSaveFunc)([xIn as tf.Tensor, mean!, rstd!]);
+      const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
+        const [sx, smean, srstd] = saved;
+        return tf
+          .engine()
+          .runKernel(
+            GROUP_NORM_BACKWARD_KERNEL,
+            { x: sx!, dy: dy as tf.Tensor, gamma: gm, mean: smean!, rstd: srstd! },
+            { groups },
+          ) as tf.Tensor[];
+      };
+      return { value: value!, gradFunc };
+    });
+    return fused(x, gamma, beta);
+  }
   const f = tf.customGrad((xIn, gIn, bIn, save) => {
     const xs = xIn as tf.Tensor;
     const gm = gIn as tf.Tensor;
