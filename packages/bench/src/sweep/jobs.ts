@@ -127,7 +127,7 @@ export async function runJobs(
 /** A run's step cost relative to a flow-matching step (for scheduling only). */
 export function relativeStepCost(algorithm: string): number {
   if (/^(lsd|esd|mf|psd|ctm|lmd)$/.test(algorithm)) return 4;
-  if (/^(mip|tsd|mip_origin)$/.test(algorithm)) return 2;
+  if (/^(mip|tsd|mip_origin|mip_one_step_integrate)$/.test(algorithm)) return 2;
   return 1;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readPreset } from '../config/presets.js';
+import { relativeStepCost } from './jobs.js';
 import { sweepGrid } from './sweep.js';
 
 /** The grid of the toy-study guide's command (`mipjs sweep --preset toy-study ...`). */
@@ -52,4 +53,10 @@ describe('the toy-study presets', () => {
       );
     });
   }
+
+  it('schedules the two-call modes (mip, mip_one_step_integrate) as twice a one-call step', () => {
+    expect(
+      ['regression', 'straight_flow', 'flow', 'mip', 'mip_one_step_integrate'].map(relativeStepCost),
+    ).toEqual([1, 1, 1, 2, 2]);
+  });
 });
