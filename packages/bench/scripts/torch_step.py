@@ -470,37 +470,60 @@ def self_check():
     return dict(errors=errors, losses=losses, chiunet=chiunet)
 
 
-def load_weights(net, entries):
-    """Sets every parameter of `net` from [{name, shape, data}] (PyTorch names and layouts)."""
-    params = dict(net.named_parameters())
-    given = {e["name"]: e for e in entries}
-    if set(given) != set(params):
-        missing, extra = sorted(set(params) - set(given)), sorted(set(given) - set(params))
-        sys.exit(f"torch_step.py --loss-anchor: weights do not match the network (missing {missing}, unknown {extra})")
+def load_mipjs_weights(net, arrays):
+    """Sets every parameter of `net` from mip.js's variables, in their creation order and layouts.
+
+    mip.js creates its variables in the order PyTorch lists these modules' parameters; the layouts
+    differ: Dense kernel [in, out] (Linear [out, in]); Conv1d kernel [k in, out], row j in + c for
+    tap j and channel c (an unfold and a product; Conv1d [out, in, k]); ConvTranspose1d kernel
+    [in, k out], column j out + o (ConvTranspose1d [in, out, k]). Norm scales and biases are as they are.
+    """
+    params = list(net.named_parameters())
+    if len(arrays) != len(params):
+        sys.exit(f"torch_step.py --loss-anchor: {len(arrays)} weights for a network of {len(params)} parameters")
     with torch.no_grad():
-        for name, q in params.items():
-            e = given[name]
-            if list(q.shape) != list(e["shape"]):
-                sys.exit(f"torch_step.py --loss-anchor: weight {name} has shape {e['shape']}, the network's is {list(q.shape)}")
-            q.copy_(torch.tensor(e["data"], dtype=q.dtype).reshape(q.shape))
+        for (name, q), e in zip(params, arrays):
+            w = torch.tensor(e["data"], dtype=q.dtype).reshape(e["shape"])
+            module = net.get_submodule(name.rsplit(".", 1)[0])
+            if name.endswith(".weight") and isinstance(module, nn.Linear):
+                w = w.t()
+            elif name.endswith(".weight") and isinstance(module, nn.ConvTranspose1d):
+                cin, cout, k = q.shape
+                w = w.reshape(cin, k, cout).permute(0, 2, 1)
+            elif name.endswith(".weight") and isinstance(module, nn.Conv1d):
+                cout, cin, k = q.shape
+                w = w.reshape(k, cin, cout).permute(2, 1, 0)
+            if w.shape != q.shape:
+                sys.exit(f"torch_step.py --loss-anchor: mip.js weight {e['shape']} does not fit {name} {list(q.shape)}")
+            q.copy_(w)
+
+
+def anchor_network(c):
+    """The network of an anchor file: {"kind": "mlp" | "chiunet", shape and mip.js's options}."""
+    H, A, To, D = c["horizon"], c["actDim"], c["obsSteps"], c["condDim"]
+    if c["kind"] == "mlp":
+        return Mlp(H * A + To * D, c["embDim"], c["nLayers"], H * A, dropout=0.0, temb=c["timestepEmbDim"],
+                   max_freq=c.get("maxFreq", 100.0))
+    if c["kind"] == "chiunet":
+        return ChiUNet(A, To, D, emb=c["embDim"], model_dim=c["modelDim"], k=c["kernelSize"],
+                       dim_mult=tuple(c["dimMult"]))
+    sys.exit(f"torch_step.py --loss-anchor: network kind '{c['kind']}'; valid: mlp, chiunet")
 
 
 def loss_anchor(path):
     """The reference losses on given weights, batch and draws, in float64 (eval mode, loss_scale 1).
 
-    `path`: JSON {"mlp": {horizon, actDim, obsSteps, condDim, width, layers, temb, maxFreq}, "weights":
-    [{name, shape, data}], "action" / "cond": {shape, data}, "draws": {algorithm: {key: {shape,
-    data}}}} (keys as @mipjs/losses' LossDraws). Returns {"losses": {algorithm: value}}: what
+    `path`: JSON {"network": {kind, horizon, actDim, obsSteps, condDim, and mip.js's options:
+    embDim, nLayers, timestepEmbDim, maxFreq (mlp) or embDim, modelDim, kernelSize, dimMult
+    (chiunet)}, "weights": [{shape, data}] (mip.js's variables, see load_mipjs_weights),
+    "action" / "cond": {shape, data}, "draws": {algorithm: {key: {shape, data}}}} (keys as
+    @mipjs/losses' LossDraws). Returns {"losses": {algorithm: value}}: what
     torch-companion.test.ts compares with @mipjs/losses on the same numbers.
     """
     with open(path) as f:
         spec = json.load(f)
-    c = spec["mlp"]
-    H, A = c["horizon"], c["actDim"]
-    net = Mlp(H * A + c["obsSteps"] * c["condDim"], c["width"], c["layers"], H * A, dropout=0.0, temb=c["temb"],
-              max_freq=c.get("maxFreq", 100.0))
-    net = net.double().eval()
-    load_weights(net, spec["weights"])
+    net = anchor_network(spec["network"]).double().eval()
+    load_mipjs_weights(net, spec["weights"])
 
     def tensor(e):
         return torch.tensor(e["data"], dtype=torch.float64).reshape(e["shape"])

@@ -69,6 +69,89 @@ describe("the companion's ChiUNet size", () => {
   }, 60_000);
 });
 
+/** A loss of @mipjs/losses as the anchor calls it. */
+type AnchorLoss = (
+  ctx: LossContext<never>,
+  batch: { action: tf.Tensor3D; cond: tf.Tensor3D },
+  draws?: LossDraws,
+) => LossResult;
+
+/** The anchor's network: a kind, the shape and mip.js's options of that kind. */
+type AnchorNetwork = {
+  kind: 'mlp' | 'chiunet';
+  horizon: number;
+  actDim: number;
+  obsSteps: number;
+  condDim: number;
+} & Record<string, unknown>;
+
+/**
+ * Every anchored loss on `network` with seeded weights (each parameter moved off its init, so
+ * each one counts), batch and draws, through @mipjs/losses (cpu, float32) and through the
+ * companion's `--loss-anchor` (float64), in the reference's formulation (variant 'reference',
+ * lossScale 1). Returns the losses run, PyTorch's values and those more than 1e-5 relative off.
+ */
+function anchor(
+  python: string,
+  network: AnchorNetwork,
+): { names: string[]; theirs: Record<string, number>; off: string[] } {
+  const net = createNetwork(network.kind, { ...network, dropout: 0, seed: 0 });
+  const [B, H, A] = [4, network.horizon, network.actDim];
+  net.variables.forEach((v, i) => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.2, 'float32', 100 + i))));
+  const json = (t: tf.Tensor) => ({ shape: t.shape, data: Array.from(t.dataSync()) });
+  const action = tf.randomNormal([B, H, A], 0, 1, 'float32', 1) as tf.Tensor3D;
+  const cond = tf.randomNormal([B, network.obsSteps, network.condDim], 0, 1, 'float32', 2) as tf.Tensor3D;
+  const u = (seed: number) => tf.randomUniform([B], 0, 1, 'float32', seed) as tf.Tensor1D;
+  const n = (seed: number) => tf.randomNormal([B, H, A], 0, 1, 'float32', seed) as tf.Tensor3D;
+  const pair = { tFlow: u(10), z: n(11), s: u(12), t: u(13) };
+  const cases: [string, AnchorLoss, LossDraws, Record<string, unknown>][] = [
+    ['flow', flowLoss as AnchorLoss, { t: pair.tFlow, z: pair.z }, {}],
+    ['regression', regressionLoss as AnchorLoss, {}, {}],
+    ['straight_flow', straightFlowLoss as AnchorLoss, { z: pair.z }, {}],
+    ['mip', mipLoss as AnchorLoss, { z: pair.z }, { variant: 'reference' }],
+    ['tsd', tsdLoss as AnchorLoss, { z: pair.z, noise: n(14) }, { variant: 'reference' }],
+    ['psd', psdLoss as AnchorLoss, { ...pair, h: u(15) }, { variant: 'reference' }],
+    ['lsd', lsdLoss as AnchorLoss, pair, {}],
+    ['esd', esdLoss as AnchorLoss, pair, { variant: 'reference' }],
+    ['mf', mfLoss as AnchorLoss, pair, {}],
+  ];
+  const ours: Record<string, number> = {};
+  const draws: Record<string, Record<string, { shape: number[]; data: number[] }>> = {};
+  for (const [name, loss, d, options] of cases) {
+    const ctx = {
+      flowMap: new FlowMap(net),
+      interpolant: new Interpolant('linear'),
+      rng: new RandomStream(0),
+      training: false,
+      options: { lossScale: 1, ...options },
+    } as unknown as LossContext<never>;
+    const r = loss(ctx, { action, cond }, d);
+    ours[name] = r.loss.dataSync()[0]!;
+    tf.dispose([r.loss, ...Object.values(r.terms)]);
+    // mip.js's flow calls its time t; the companion's flow term reads tFlow for every loss.
+    const forTorch: Record<string, tf.Tensor> = name === 'flow' ? { tFlow: d.t!, z: d.z! } : { ...d };
+    draws[name] = Object.fromEntries(Object.entries(forTorch).map(([k, t]) => [k, json(t)]));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mipjs-anchor-'));
+  try {
+    const file = join(dir, 'anchor.json');
+    // mip.js's variables in creation order and layouts: the script converts them (load_mipjs_weights).
+    const weights = net.variables.map(json);
+    writeFileSync(file, JSON.stringify({ network, weights, action: json(action), cond: json(cond), draws }));
+    const r = spawnRunner(python, [TORCH_SCRIPT, `--loss-anchor=${file}`], 120_000);
+    if (r.status !== 0) throw new Error(`--loss-anchor failed: ${r.stderr}`);
+    const theirs = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { losses: Record<string, number> })
+      .losses;
+    const off = Object.entries(theirs)
+      .filter(([name, v]) => !(Math.abs(ours[name]! - v) <= 1e-5 * Math.max(1, Math.abs(v))))
+      .map(([name, v]) => `${name}: mip.js ${ours[name]} vs PyTorch ${v}`);
+    return { names: cases.map((c) => c[0]), theirs, off };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    net.dispose();
+  }
+}
+
 describe.skipIf(probe.python === null)('the PyTorch companion script', () => {
   it('takes JVPs that match finite differences and runs every algorithm', () => {
     const r = spawnRunner(probe.python as string, [TORCH_SCRIPT, '--self-check'], 120_000);
@@ -170,114 +253,19 @@ describe.skipIf(probe.python === null)('the PyTorch companion script', () => {
     ]);
   }, 150_000);
 
-  it('computes the same loss values as @mipjs/losses on the same weights, batch and draws (1e-5)', () => {
-    // A small MLP with every parameter moved off its init (seeded), so each one counts.
-    const shape = { horizon: 3, actDim: 2, obsSteps: 2, condDim: 3 };
+  const shape = { actDim: 2, obsSteps: 2, condDim: 3 };
+  it.each<AnchorNetwork>([
     // maxFreq 20, not the default 100: d/dt sin(100 t) scales float32 rounding by 100 in the JVP
     // losses (lsd was 9e-6 off with 100, 1e-5 being the bound); the code path is the same.
-    const mlp = { width: 16, layers: 2, temb: 8, maxFreq: 20 };
-    const net = createNetwork('mlp', {
-      ...shape,
-      embDim: mlp.width,
-      nLayers: mlp.layers,
-      timestepEmbDim: mlp.temb,
-      maxFreq: mlp.maxFreq,
-      dropout: 0,
-      seed: 0,
-    });
-    const [B, H, A] = [4, shape.horizon, shape.actDim];
-    net.variables.forEach((v, i) =>
-      v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.2, 'float32', 100 + i))),
-    );
-    // mip.js's variables in creation order -> PyTorch's names (Dense kernels [in, out] -> weight [out, in]).
-    const block = (i: number) =>
-      [
-        'norm1.weight',
-        'norm1.bias',
-        'fc1.weight',
-        'fc1.bias',
-        'norm2.weight',
-        'norm2.bias',
-        'fc2.weight',
-        'fc2.bias',
-      ].map((n) => `blocks.${i}.${n}`);
-    const names = [
-      'in_proj.weight',
-      'in_proj.bias',
-      'in_norm.weight',
-      'in_norm.bias',
-      ...Array.from({ length: mlp.layers }, (_, i) => block(i)).flat(),
-      'out_norm.weight',
-      'out_norm.bias',
-      'head.weight',
-      'head.bias',
-      'scalar_head.weight',
-      'scalar_head.bias',
-    ];
-    expect(net.variables.length).toBe(names.length);
-    const json = (t: tf.Tensor) => ({ shape: t.shape, data: Array.from(t.dataSync()) });
-    const weights = net.variables.map((v, i) => {
-      const t = v.rank === 2 ? tf.transpose(v) : v;
-      return { name: names[i], ...json(t) };
-    });
-    const action = tf.randomNormal([B, H, A], 0, 1, 'float32', 1) as tf.Tensor3D;
-    const cond = tf.randomNormal([B, shape.obsSteps, shape.condDim], 0, 1, 'float32', 2) as tf.Tensor3D;
-    const u = (seed: number) => tf.randomUniform([B], 0, 1, 'float32', seed) as tf.Tensor1D;
-    const n = (seed: number) => tf.randomNormal([B, H, A], 0, 1, 'float32', seed) as tf.Tensor3D;
-    const pair = { tFlow: u(10), z: n(11), s: u(12), t: u(13) };
-    // Each loss in the formulation the companion times: the reference's (loss_scale 1, l2).
-    type Loss = (
-      ctx: LossContext<never>,
-      batch: { action: tf.Tensor3D; cond: tf.Tensor3D },
-      d?: LossDraws,
-    ) => LossResult;
-    const cases: [string, Loss, LossDraws, Record<string, unknown>][] = [
-      ['flow', flowLoss as Loss, { t: pair.tFlow, z: pair.z }, {}],
-      ['regression', regressionLoss as Loss, {}, {}],
-      ['straight_flow', straightFlowLoss as Loss, { z: pair.z }, {}],
-      ['mip', mipLoss as Loss, { z: pair.z }, { variant: 'reference' }],
-      ['tsd', tsdLoss as Loss, { z: pair.z, noise: n(14) }, { variant: 'reference' }],
-      ['psd', psdLoss as Loss, { ...pair, h: u(15) }, { variant: 'reference' }],
-      ['lsd', lsdLoss as Loss, pair, {}],
-      ['esd', esdLoss as Loss, pair, { variant: 'reference' }],
-      ['mf', mfLoss as Loss, pair, {}],
-    ];
-    const ours: Record<string, number> = {};
-    const draws: Record<string, Record<string, { shape: number[]; data: number[] }>> = {};
-    for (const [name, loss, d, options] of cases) {
-      const ctx = {
-        flowMap: new FlowMap(net),
-        interpolant: new Interpolant('linear'),
-        rng: new RandomStream(0),
-        training: false,
-        options: { lossScale: 1, ...options },
-      } as unknown as LossContext<never>;
-      const r = loss(ctx, { action, cond }, d);
-      ours[name] = r.loss.dataSync()[0];
-      tf.dispose([r.loss, ...Object.values(r.terms)]);
-      // mip.js's flow calls its time t; the companion's flow term reads tFlow for every loss.
-      const forTorch: Record<string, tf.Tensor> = name === 'flow' ? { tFlow: d.t!, z: d.z! } : { ...d };
-      draws[name] = Object.fromEntries(Object.entries(forTorch).map(([k, t]) => [k, json(t)]));
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'mipjs-anchor-'));
-    try {
-      const file = join(dir, 'anchor.json');
-      writeFileSync(
-        file,
-        JSON.stringify({ mlp: { ...shape, ...mlp }, weights, action: json(action), cond: json(cond), draws }),
-      );
-      const r = spawnRunner(probe.python as string, [TORCH_SCRIPT, `--loss-anchor=${file}`], 120_000);
-      expect(r.status, r.stderr).toBe(0);
-      const theirs = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { losses: Record<string, number> })
-        .losses;
-      expect(Object.keys(theirs)).toEqual(cases.map((c) => c[0]));
-      const off = Object.entries(theirs)
-        .filter(([name, v]) => !(Math.abs(ours[name]! - v) <= 1e-5 * Math.max(1, Math.abs(v))))
-        .map(([name, v]) => `${name}: mip.js ${ours[name]} vs PyTorch ${v}`);
-      expect(off).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      net.dispose();
-    }
-  }, 150_000);
+    { kind: 'mlp', ...shape, horizon: 3, embDim: 16, nLayers: 2, timestepEmbDim: 8, maxFreq: 20 },
+    { kind: 'chiunet', ...shape, horizon: 8, embDim: 16, modelDim: 8, kernelSize: 3, dimMult: [1, 2] },
+  ])(
+    'computes the losses of @mipjs/losses on the same $kind weights, batch and draws (1e-5)',
+    (network) => {
+      const r = anchor(probe.python as string, network);
+      expect(Object.keys(r.theirs)).toEqual(r.names);
+      expect(r.off).toEqual([]);
+    },
+    150_000,
+  );
 });
