@@ -86,8 +86,13 @@ describe('config', () => {
       embDim: 8,
       nLayers: 3,
       timestepEmbDim: 32,
+      maxFreq: 1,
       dropout: 0,
     });
+    // Every toy task's mlp has time features up to frequency 1 (the toy-study guide says why).
+    for (const task of ['recon', 'proj', 'lie'] as const)
+      expect(resolveRunConfig({}, { task }).networkOptions).toMatchObject({ maxFreq: 1 });
+    expect(resolveRunConfig({}, { task: 'checkerboard' }).networkOptions.maxFreq).toBeUndefined();
   });
 
   it('a saved config names its file', () => {
