@@ -58,6 +58,8 @@ export interface PerfOptions {
   memorySteps: number;
   sweepRuns: number;
   sweepSteps: number;
+  /** Loss options of the train rows: the reference's formulation (default) or mip.js's defaults. */
+  formulation: Formulation;
   /** Train-section algorithms; `null` = the default per backend. */
   algorithms: string[] | null;
   widths: number[];
@@ -103,8 +105,30 @@ interface TrainItem {
   batch: number;
   network: string;
   networkOptions: Record<string, unknown>;
+  lossOptions: Record<string, unknown>;
   algorithm: string;
 }
+
+/**
+ * The loss options under which mip.js computes what the PyTorch companion times (the reference's
+ * `mip/losses.py`, `scripts/torch_step.py`): mip, tsd, psd and esd in their reference variant, and
+ * lsd without the stop-gradient on its velocity (the reference backpropagates through it; esd's
+ * velocity is under `no_grad` there too). The defaults (the page forms) cost the same network calls
+ * for mip, tsd and psd but less for esd (one velocity call and one joint JVP instead of a map call,
+ * a velocity call and two JVPs) and lsd (no backward through the velocity), which would flatter
+ * mip.js's ratios. `--formulation page` times the defaults instead.
+ */
+export const REFERENCE_FORMULATION: Readonly<Record<string, Record<string, unknown>>> = {
+  mip: { variant: 'reference' },
+  tsd: { variant: 'reference' },
+  psd: { variant: 'reference' },
+  esd: { variant: 'reference' },
+  lsd: { stopGradients: false },
+};
+
+/** Which loss options the train rows use: the reference's formulation or mip.js's defaults. */
+export const FORMULATIONS = ['reference', 'page'] as const;
+export type Formulation = (typeof FORMULATIONS)[number];
 
 /**
  * The work of one backend. The cpu backend is ~20x slower than wasm, so by default it gets a
@@ -121,6 +145,8 @@ export function planFor(backend: ConcreteBackend, o: PerfOptions): { train: Trai
   if (!o.algorithms && algorithms.length < BUILTIN_ALGORITHM_NAMES.length) {
     skipped.push(`train of ${BUILTIN_ALGORITHM_NAMES.filter((a) => !algorithms.includes(a)).join(', ')}`);
   }
+  const lossOptions = (a: string) =>
+    o.formulation === 'reference' ? { ...(REFERENCE_FORMULATION[a] ?? {}) } : {};
   const train: TrainItem[] = [];
   for (const w of widths)
     for (const a of algorithms)
@@ -129,6 +155,7 @@ export function planFor(backend: ConcreteBackend, o: PerfOptions): { train: Trai
         batch: o.batch,
         network: 'mlp',
         networkOptions: { embDim: w },
+        lossOptions: lossOptions(a),
         algorithm: a,
       });
   if (slow || o.quick) skipped.push('train of chiunet');
@@ -140,11 +167,18 @@ export function planFor(backend: ConcreteBackend, o: PerfOptions): { train: Trai
         batch: o.chiunetBatch,
         network: 'chiunet',
         networkOptions: {},
+        lossOptions: lossOptions(a),
         algorithm: a,
       });
     }
   }
   return { train, skipped: o.sections.includes('train') ? skipped : [] };
+}
+
+function parseFormulation(value: string): Formulation {
+  if (!(FORMULATIONS as readonly string[]).includes(value))
+    throw new ConfigError(`--formulation '${value}': expected one of ${FORMULATIONS.join(', ')}`);
+  return value as Formulation;
 }
 
 function parseList<T extends string>(flag: string, value: string, valid: readonly T[]): T[] {
@@ -170,6 +204,7 @@ export interface PerfFlags {
   memorySteps?: string;
   sweepRuns?: string;
   sweepSteps?: string;
+  formulation?: string;
   algorithms?: string;
   widths?: string;
   batch?: string;
@@ -207,6 +242,7 @@ export function resolvePerfOptions(f: PerfFlags): PerfOptions {
     memorySteps: n('--memory-steps', f.memorySteps, quick ? 100 : 500),
     sweepRuns: n('--sweep-runs', f.sweepRuns, quick ? 2 : 4),
     sweepSteps: n('--sweep-steps', f.sweepSteps, quick ? 100 : 1000),
+    formulation: f.formulation ? parseFormulation(f.formulation) : 'reference',
     algorithms: f.algorithms ? parseList('algorithm', f.algorithms, BUILTIN_ALGORITHM_NAMES) : null,
     widths: f.widths
       ? f.widths.split(',').map((w) => n('--widths', w.trim(), 0))
@@ -338,7 +374,7 @@ export async function runPerf(
   };
   log(`perf: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);
   log(
-    `perf: shape H ${PERF_SHAPE.horizon}, A ${PERF_SHAPE.actDim}, To ${PERF_SHAPE.obsSteps}, D ${PERF_SHAPE.obsDim}; batch ${o.batch}`,
+    `perf: shape H ${PERF_SHAPE.horizon}, A ${PERF_SHAPE.actDim}, To ${PERF_SHAPE.obsSteps}, D ${PERF_SHAPE.obsDim}; batch ${o.batch}; losses in the ${o.formulation} formulation`,
   );
 
   let torchNote: string | undefined;
@@ -370,6 +406,7 @@ export async function runPerf(
         const job = {
           network: item.network,
           networkOptions: item.networkOptions,
+          lossOptions: item.lossOptions,
           batch: item.batch,
           steps: o.warmup + o.repeats,
         };
@@ -719,6 +756,10 @@ export function registerPerfCommand(
     .option('--memory-steps <n>', 'steps of each memory run (default 500, quick 100)')
     .option('--sweep-runs <n>', 'runs in each sweep throughput measurement (default 4, quick 2)')
     .option('--sweep-steps <n>', 'steps per sweep run (default 1000, quick 100)')
+    .option(
+      '--formulation <name>',
+      "train rows' losses: reference (what the PyTorch companion times: mip/tsd/psd/esd variant reference, lsd without its stop-gradient; default) or page (mip.js's defaults)",
+    )
     .option('--algorithms <list>', 'train-section algorithms (default: all; cpu: flow, mip, lsd)')
     .option('--widths <list>', 'MLP widths (default 256,512; quick 256)')
     .option('--batch <n>', 'train batch size (default 256)')

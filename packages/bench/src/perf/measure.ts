@@ -60,6 +60,8 @@ export interface TrainSpec {
   algorithm: Algorithm;
   network: string;
   networkOptions: Record<string, unknown>;
+  /** Loss options of the run (default none: the algorithm's defaults). */
+  lossOptions?: Record<string, unknown>;
   batch: number;
   /** Steps to run; every step is timed. */
   steps: number;
@@ -86,6 +88,7 @@ export async function timeTrainSteps(spec: TrainSpec): Promise<number[]> {
     algorithm: spec.algorithm.name,
     network: spec.network,
     networkOptions: spec.networkOptions,
+    ...(spec.lossOptions ? { lossOptions: spec.lossOptions } : {}),
     ...(spec.encoder ? { encoder: spec.encoder, encoderOptions: spec.encoderOptions ?? {} } : {}),
     steps: spec.steps + 1,
     batchSize: spec.batch,
@@ -334,6 +337,7 @@ export interface TrainJob {
   algorithm: string;
   network: string;
   networkOptions: Record<string, unknown>;
+  lossOptions?: Record<string, unknown>;
   batch: number;
   steps: number;
 }

@@ -251,6 +251,25 @@ describe('torch probe', () => {
 });
 
 describe('options and plans', () => {
+  it('times the train rows in the formulation the PyTorch companion times, unless --formulation page', () => {
+    const byAlg = (f: Record<string, string>) =>
+      Object.fromEntries(
+        planFor('wasm', resolvePerfOptions({ quick: true, algorithms: 'flow,mip,lsd,esd', ...f })).train.map(
+          (t) => [t.algorithm, t.lossOptions],
+        ),
+      );
+    expect(byAlg({})).toEqual({
+      flow: {},
+      mip: { variant: 'reference' },
+      lsd: { stopGradients: false },
+      esd: { variant: 'reference' },
+    });
+    expect(byAlg({ formulation: 'page' })).toEqual({ flow: {}, mip: {}, lsd: {}, esd: {} });
+    expect(() => resolvePerfOptions({ formulation: 'paper' })).toThrow(
+      "--formulation 'paper': expected one of reference, page",
+    );
+  });
+
   it('defaults, --quick and validation', () => {
     const d = resolvePerfOptions({});
     expect(d).toMatchObject({
@@ -314,6 +333,8 @@ describe('options and plans', () => {
       '--algorithms',
       'flow,lsd',
       '--quick',
+      '--formulation',
+      'reference',
     ]);
   });
 

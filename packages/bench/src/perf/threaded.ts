@@ -22,6 +22,7 @@ export interface ThreadedPerfSpec {
   batch: number;
   chiunetBatch: number;
   inProcess: boolean;
+  formulation: string;
 }
 
 /**
@@ -47,6 +48,7 @@ export function threadedPerfArgs(o: ThreadedPerfSpec, json: string): string[] {
   if (o.quick) args.push('--quick');
   if (o.full) args.push('--full');
   if (o.inProcess) args.push('--in-process');
+  args.push('--formulation', o.formulation);
   return args;
 }
 

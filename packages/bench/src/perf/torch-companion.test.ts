@@ -24,6 +24,7 @@ import {
 import { createNetwork, FlowMap } from '@mipjs/nets';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_FORMULATION } from './command.js';
 import { PERF_SHAPE } from './measure.js';
 import { CHIUNET_PERF_PARAMS, probeTorch, spawnRunner, TORCH_SCRIPT } from './torch.js';
 
@@ -104,20 +105,23 @@ function anchor(
   const u = (seed: number) => tf.randomUniform([B], 0, 1, 'float32', seed) as tf.Tensor1D;
   const n = (seed: number) => tf.randomNormal([B, H, A], 0, 1, 'float32', seed) as tf.Tensor3D;
   const pair = { tFlow: u(10), z: n(11), s: u(12), t: u(13) };
-  const cases: [string, AnchorLoss, LossDraws, Record<string, unknown>][] = [
-    ['flow', flowLoss as AnchorLoss, { t: pair.tFlow, z: pair.z }, {}],
-    ['regression', regressionLoss as AnchorLoss, {}, {}],
-    ['straight_flow', straightFlowLoss as AnchorLoss, { z: pair.z }, {}],
-    ['mip', mipLoss as AnchorLoss, { z: pair.z }, { variant: 'reference' }],
-    ['tsd', tsdLoss as AnchorLoss, { z: pair.z, noise: n(14) }, { variant: 'reference' }],
-    ['psd', psdLoss as AnchorLoss, { ...pair, h: u(15) }, { variant: 'reference' }],
-    ['lsd', lsdLoss as AnchorLoss, pair, {}],
-    ['esd', esdLoss as AnchorLoss, pair, { variant: 'reference' }],
-    ['mf', mfLoss as AnchorLoss, pair, {}],
+  // The options are the ones `mipjs perf` times its rows with (REFERENCE_FORMULATION), so this also
+  // checks that the timed mip.js steps compute what the companion's steps compute.
+  const cases: [string, AnchorLoss, LossDraws][] = [
+    ['flow', flowLoss as AnchorLoss, { t: pair.tFlow, z: pair.z }],
+    ['regression', regressionLoss as AnchorLoss, {}],
+    ['straight_flow', straightFlowLoss as AnchorLoss, { z: pair.z }],
+    ['mip', mipLoss as AnchorLoss, { z: pair.z }],
+    ['tsd', tsdLoss as AnchorLoss, { z: pair.z, noise: n(14) }],
+    ['psd', psdLoss as AnchorLoss, { ...pair, h: u(15) }],
+    ['lsd', lsdLoss as AnchorLoss, pair],
+    ['esd', esdLoss as AnchorLoss, pair],
+    ['mf', mfLoss as AnchorLoss, pair],
   ];
   const ours: Record<string, number> = {};
   const draws: Record<string, Record<string, { shape: number[]; data: number[] }>> = {};
-  for (const [name, loss, d, options] of cases) {
+  for (const [name, loss, d] of cases) {
+    const options = REFERENCE_FORMULATION[name] ?? {};
     const ctx = {
       flowMap: new FlowMap(net),
       interpolant: new Interpolant('linear'),
