@@ -146,11 +146,16 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
     const evaluateEvery =
       evaluateEveryFor(dir, config, algorithm, task, artifacts, (line) => log(`${label}: ${line}`)) ??
       undefined;
-    // policy.json describes checkpoint/ema, whatever step it holds: written before training too,
-    // so a run stopped early (killed at a deadline, a non-finite loss) is evaluable from its last
-    // checkpoint with `mipjs eval` like a finished one.
-    makeDir(dir);
-    await writeRunPolicyManifest(dir, config, algorithm, task, artifacts);
+    // policy.json describes checkpoint/ema, whatever step it holds: written with the first
+    // checkpoint too, so a run stopped early (killed at a deadline, a non-finite loss) is
+    // evaluable from its last checkpoint like a finished one, and a run that fails before any
+    // checkpoint (a batch that does not fit in memory) leaves no run folder behind.
+    let described = false;
+    const afterCheckpoint = async () => {
+      if (described) return;
+      described = true;
+      await writeRunPolicyManifest(dir, config, algorithm, task, artifacts);
+    };
     const result = await train({
       config,
       algorithm,
@@ -162,10 +167,11 @@ export async function executeRun(job: RunJob, log: (line: string) => void = () =
       progress: progress(label),
       log,
       evaluateEvery,
+      afterCheckpoint,
     });
     try {
       // The checkpoint's EMA weights are saved: describe them for @mipjs/policy's loadPolicy
-      // (rewritten: the same manifest as before training).
+      // (rewritten: a resumed run past its end writes no new checkpoint).
       await writeRunPolicyManifest(dir, config, algorithm, task, artifacts);
       if (job.stopAfterStep !== undefined && result.step < config.steps) {
         return { dir, rows: [], trainSeconds: result.trainSeconds, evalSeconds: 0, backend };

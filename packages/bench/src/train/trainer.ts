@@ -97,6 +97,12 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stop (as if killed) after this step's checkpoint; for tests of --resume. */
   stopAfterStep?: number;
+  /**
+   * Called after each regular checkpoint is written (e.g. to describe it with `policy.json`):
+   * a run that stops before its end is evaluable from its last checkpoint, and a run that fails
+   * before its first checkpoint leaves no such file.
+   */
+  afterCheckpoint?: (step: number) => void | Promise<void>;
   /** Frozen teacher for ctm / lmd: its velocity on its own encoding of each batch's observations. */
   teacher?: Teacher;
   progress?: Progress;
@@ -387,6 +393,7 @@ async function stepLoop(
     if (done % config.checkpointEvery === 0 || done === config.steps || done === options.stopAfterStep) {
       copyEmaIfRateZero(run);
       await writeCheckpoint(checkpointParts(run), done, seconds(performance.now()));
+      await options.afterCheckpoint?.(done);
     }
     if (done === options.stopAfterStep) return { step: done, stopped: true, t0 };
   }

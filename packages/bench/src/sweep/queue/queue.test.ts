@@ -89,6 +89,12 @@ function checkpointStep(runDir: string): number {
   }
 }
 
+/**
+ * The two multi-process tests train several runs in four or five processes; alone they take about
+ * 25 s on 2 cores, and on a machine that other jobs load they have been seen past the default 60 s.
+ */
+const SLOW_TEST_MS = 180_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> {
@@ -179,105 +185,113 @@ describe.skipIf(redisServer.path === null)('sweeps on a Redis queue', () => {
     }
   });
 
-  it('shares the sweep between two worker processes, trains each run once, and collects what a local sweep gives', async () => {
-    const config = join(dir, 'config-80.json');
-    const store = join(dir, 'store');
-    const worker = () =>
-      mipjs(
-        [
-          'worker',
-          '--queue',
-          urlWithout,
-          '--name',
-          'grid',
-          '--store',
-          store,
-          '--until-done',
-          '--lock-seconds',
-          '2',
-        ],
-        dir,
-        workerEnv,
+  it(
+    'shares the sweep between two worker processes, trains each run once, and collects what a local sweep gives',
+    async () => {
+      const config = join(dir, 'config-80.json');
+      const store = join(dir, 'store');
+      const worker = () =>
+        mipjs(
+          [
+            'worker',
+            '--queue',
+            urlWithout,
+            '--name',
+            'grid',
+            '--store',
+            store,
+            '--until-done',
+            '--lock-seconds',
+            '2',
+          ],
+          dir,
+          workerEnv,
+        );
+      const [a, b] = await Promise.all([worker().done, worker().done]);
+      expect(a.code, a.out).toBe(0);
+      expect(b.code, b.out).toBe(0);
+      const starts = (out: string) => [...out.matchAll(/: start (\S+)/g)].map((m) => m[1]);
+      // Both took part, and every run was started once in all (no attempt was repeated).
+      expect(starts(a.out).length).toBeGreaterThan(0);
+      expect(starts(b.out).length).toBeGreaterThan(0);
+      expect([...starts(a.out), ...starts(b.out)].sort()).toEqual(
+        [0, 1, 2, 3].map((s) => `checkerboard/flow_s${s}`),
       );
-    const [a, b] = await Promise.all([worker().done, worker().done]);
-    expect(a.code, a.out).toBe(0);
-    expect(b.code, b.out).toBe(0);
-    const starts = (out: string) => [...out.matchAll(/: start (\S+)/g)].map((m) => m[1]);
-    // Both took part, and every run was started once in all (no attempt was repeated).
-    expect(starts(a.out).length).toBeGreaterThan(0);
-    expect(starts(b.out).length).toBeGreaterThan(0);
-    expect([...starts(a.out), ...starts(b.out)].sort()).toEqual(
-      [0, 1, 2, 3].map((s) => `checkerboard/flow_s${s}`),
-    );
-    expect(`${a.out}${b.out}`).not.toMatch(/resumes from the checkpoint/);
+      expect(`${a.out}${b.out}`).not.toMatch(/resumes from the checkpoint/);
 
-    const status = await remoteSweepStatus(address('grid'));
-    expect(status[0]).toBe('sweep grid: 4 runs: 4 finished, 0 running, 0 waiting, 0 failed');
+      const status = await remoteSweepStatus(address('grid'));
+      expect(status[0]).toBe('sweep grid: 4 runs: 4 finished, 0 running, 0 waiting, 0 failed');
 
-    const collected = join(dir, 'collected');
-    await remoteSweepCollect({ ...address('grid'), out: collected });
-    expect(existsSync(join(collected, 'report.md'))).toBe(true);
-    expect(existsSync(join(collected, 'plots', 'loss.png'))).toBe(true);
+      const collected = join(dir, 'collected');
+      await remoteSweepCollect({ ...address('grid'), out: collected });
+      expect(existsSync(join(collected, 'report.md'))).toBe(true);
+      expect(existsSync(join(collected, 'plots', 'loss.png'))).toBe(true);
 
-    const local = join(dir, 'local');
-    const reference = await mipjs(
-      ['sweep', ...grid(config, '0,1,2,3'), '--out', local, '--workers', '1'],
-      dir,
-    ).done;
-    expect(reference.code, reference.out).toBe(0);
-    const rows = readRows(collected);
-    expect(rows).toHaveLength(8); // 4 runs x NFE 1, 2
-    expect(withoutTime(rows)).toEqual(withoutTime(readRows(local)));
-  });
+      const local = join(dir, 'local');
+      const reference = await mipjs(
+        ['sweep', ...grid(config, '0,1,2,3'), '--out', local, '--workers', '1'],
+        dir,
+      ).done;
+      expect(reference.code, reference.out).toBe(0);
+      const rows = readRows(collected);
+      expect(rows).toHaveLength(8); // 4 runs x NFE 1, 2
+      expect(withoutTime(rows)).toEqual(withoutTime(readRows(local)));
+    },
+    SLOW_TEST_MS,
+  );
 
-  it('hands the run of a worker killed with SIGKILL to another worker, which resumes it from its checkpoint', async () => {
-    const config = writeConfig(dir, 200);
-    const store = join(dir, 'store');
-    const submit = await mipjs(
-      ['sweep', ...grid(config, '7'), '--queue', urlWithPassword, '--name', 'kill', '--no-follow'],
-      dir,
-    ).done;
-    expect(submit.code, submit.out).toBe(0);
-    const workerArgs = [
-      'worker',
-      '--queue',
-      urlWithout,
-      '--name',
-      'kill',
-      '--store',
-      store,
-      '--lock-seconds',
-      '2',
-    ];
-    const first = mipjs(workerArgs, dir, workerEnv);
-    const runDir = join(store, 'kill', 'checkerboard', 'flow_s7');
-    await until('a first checkpoint', () => checkpointStep(runDir) >= 25);
-    first.child.kill('SIGKILL');
-    const killed = await first.done;
-    expect(killed.signal).toBe('SIGKILL');
-    // The killed worker's training process stops with it: the checkpoint no longer moves.
-    await sleep(1000);
-    const step = checkpointStep(runDir);
-    await sleep(800);
-    expect(checkpointStep(runDir)).toBe(step);
-    expect(step).toBeGreaterThanOrEqual(25);
-    expect(step).toBeLessThan(200);
+  it(
+    'hands the run of a worker killed with SIGKILL to another worker, which resumes it from its checkpoint',
+    async () => {
+      const config = writeConfig(dir, 200);
+      const store = join(dir, 'store');
+      const submit = await mipjs(
+        ['sweep', ...grid(config, '7'), '--queue', urlWithPassword, '--name', 'kill', '--no-follow'],
+        dir,
+      ).done;
+      expect(submit.code, submit.out).toBe(0);
+      const workerArgs = [
+        'worker',
+        '--queue',
+        urlWithout,
+        '--name',
+        'kill',
+        '--store',
+        store,
+        '--lock-seconds',
+        '2',
+      ];
+      const first = mipjs(workerArgs, dir, workerEnv);
+      const runDir = join(store, 'kill', 'checkerboard', 'flow_s7');
+      await until('a first checkpoint', () => checkpointStep(runDir) >= 25);
+      first.child.kill('SIGKILL');
+      const killed = await first.done;
+      expect(killed.signal).toBe('SIGKILL');
+      // The killed worker's training process stops with it: the checkpoint no longer moves.
+      await sleep(1000);
+      const step = checkpointStep(runDir);
+      await sleep(800);
+      expect(checkpointStep(runDir)).toBe(step);
+      expect(step).toBeGreaterThanOrEqual(25);
+      expect(step).toBeLessThan(200);
 
-    const second = await mipjs([...workerArgs, '--until-done'], dir, workerEnv).done;
-    expect(second.code, second.out).toBe(0);
-    expect(second.out).toMatch(/start checkerboard\/flow_s7 \(taken over, 1x\)/);
-    expect(second.out).toContain(`checkerboard/flow_s7: resumes from the checkpoint at step ${step}`);
+      const second = await mipjs([...workerArgs, '--until-done'], dir, workerEnv).done;
+      expect(second.code, second.out).toBe(0);
+      expect(second.out).toMatch(/start checkerboard\/flow_s7 \(taken over, 1x\)/);
+      expect(second.out).toContain(`checkerboard/flow_s7: resumes from the checkpoint at step ${step}`);
 
-    const collected = join(dir, 'collected-kill');
-    const { collected: result } = await remoteSweepCollect({ ...address('kill'), out: collected });
-    expect(result.status.map((r) => [r.state, r.stalled])).toEqual([['completed', 1]]);
-    const local = join(dir, 'local-kill');
-    const reference = await mipjs(['sweep', ...grid(config, '7'), '--out', local], dir).done;
-    expect(reference.code, reference.out).toBe(0);
-    const rows = readRows(collected);
-    expect(rows.map((r) => r.nfe)).toEqual([1, 2]); // recorded once
-    expect(withoutTime(rows)).toEqual(withoutTime(readRows(local)));
-  });
+      const collected = join(dir, 'collected-kill');
+      const { collected: result } = await remoteSweepCollect({ ...address('kill'), out: collected });
+      expect(result.status.map((r) => [r.state, r.stalled])).toEqual([['completed', 1]]);
+      const local = join(dir, 'local-kill');
+      const reference = await mipjs(['sweep', ...grid(config, '7'), '--out', local], dir).done;
+      expect(reference.code, reference.out).toBe(0);
+      const rows = readRows(collected);
+      expect(rows.map((r) => r.nfe)).toEqual([1, 2]); // recorded once
+      expect(withoutTime(rows)).toEqual(withoutTime(readRows(local)));
+    },
+    SLOW_TEST_MS,
+  );
 
   it('finishes a sweep whose Redis restarts in the middle (append-only file on)', async () => {
     const persistent = await startLocalRedis({ persistence: true });
