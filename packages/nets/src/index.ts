@@ -76,6 +76,7 @@ export {
   type NetworkFactories,
   saveWeights,
   serializeWeights,
+  serializeWeightsAsync,
   variableNames,
   verifyWeightsChecksum,
   type WeightEntry,

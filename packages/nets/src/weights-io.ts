@@ -93,6 +93,30 @@ export function variableNames(net: Pick<Network, 'variables' | 'namedVariables'>
 
 /** A network's weights as a manifest and one byte buffer (no file system needed). */
 export function serializeWeights(net: Network): { manifest: WeightsManifest; data: Uint8Array } {
+  return packWeights(net, (v) => v.dataSync() as Float32Array);
+}
+
+/**
+ * {@link serializeWeights} reading each variable with `await data()`: the form for backends that
+ * cannot read a tensor synchronously (WebGPU in Node, where `dataSync` needs OffscreenCanvas) and
+ * the one that does not stall a WebGL / WebGPU pipeline.
+ *
+ * ```ts
+ * const { manifest, data } = await serializeWeightsAsync(net); // same bytes as serializeWeights
+ * ```
+ */
+export async function serializeWeightsAsync(
+  net: Network,
+): Promise<{ manifest: WeightsManifest; data: Uint8Array }> {
+  const values = await Promise.all(net.variables.map((v) => v.data()));
+  return packWeights(net, (_, i) => values[i] as Float32Array);
+}
+
+/** The manifest and byte buffer of `net`, its variables' values given by `read`. */
+function packWeights(
+  net: Network,
+  read: (v: Network['variables'][number], i: number) => Float32Array,
+): { manifest: WeightsManifest; data: Uint8Array } {
   const names = variableNames(net);
   const entries: WeightEntry[] = [];
   let offset = 0;
@@ -104,7 +128,7 @@ export function serializeWeights(net: Network): { manifest: WeightsManifest; dat
   }
   const data = new Uint8Array(offset);
   const view = new Float32Array(data.buffer);
-  for (const [i, v] of net.variables.entries()) view.set(v.dataSync() as Float32Array, entries[i].offset / 4);
+  for (const [i, v] of net.variables.entries()) view.set(read(v, i), entries[i].offset / 4);
   return {
     manifest: {
       format: 'mipjs-weights',
@@ -245,7 +269,7 @@ export function deserializeWeights(
 export async function saveWeights(net: Network, dir: string): Promise<void> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const serialized = serializeWeights(net);
+  const serialized = await serializeWeightsAsync(net);
   const { data } = serialized;
   const manifest: WeightsManifest = { ...serialized.manifest, sha256: await weightsChecksum(data) };
   const target = path.resolve(dir);

@@ -74,6 +74,33 @@ describe('RecedingHorizon', () => {
     ]);
   });
 
+  it('stepAsync reads each chunk with actAsync and hands out the same actions as step', async () => {
+    const sync = recordingPolicy();
+    const viaAsync = recordingPolicy();
+    let asyncCalls = 0;
+    const { act } = viaAsync.policy;
+    viaAsync.policy.act = () => {
+      throw new Error('stepAsync called the synchronous act');
+    };
+    viaAsync.policy.actAsync = async (observations, options) => {
+      asyncCalls++;
+      return act(observations, options);
+    };
+    const B = 2;
+    const a = new RecedingHorizon(sync.policy, { batch: B, nfe: 3, seed: 40 });
+    const b = new RecedingHorizon(viaAsync.policy, { batch: B, nfe: 3, seed: 40 });
+    for (let t = 0; t < 20; t++) expect(await b.stepAsync(obsAt(t, B))).toEqual(a.step(obsAt(t, B)));
+    expect(asyncCalls).toBe(3);
+    expect(viaAsync.calls).toEqual(sync.calls);
+    expect(b.chunksRequested).toBe(3);
+    expect(b.stepCount).toBe(20);
+    // Without actAsync it falls back to act.
+    const plain = recordingPolicy();
+    const c = new RecedingHorizon(plain.policy, { batch: B });
+    await c.stepAsync(obsAt(0, B));
+    expect(plain.calls).toHaveLength(1);
+  });
+
   it('reset starts a new episode: padding again and chunk seeds from the start', () => {
     const { policy, calls } = recordingPolicy();
     const control = new RecedingHorizon(policy, { seed: 5 });

@@ -9,6 +9,8 @@ export interface ChunkPolicy {
   readonly obsDim: number;
   readonly actDim: number;
   act(observations: Float32Array | null, options?: ActOptions): ActionChunk;
+  /** `act` reading its result asynchronously; {@link RecedingHorizon.stepAsync} uses it when present. */
+  actAsync?(observations: Float32Array | null, options?: ActOptions): Promise<ActionChunk>;
 }
 
 /** Options of {@link RecedingHorizon}. */
@@ -111,7 +113,40 @@ export class RecedingHorizon {
    * and after every `actionSteps` steps.
    */
   step(observation: Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null): Float32Array {
-    const { obsSteps: To, obsDim: D, actDim: A, horizon: H } = this.policy;
+    const request = this.record(observation);
+    if (request) this.enqueue(this.policy.act(request.observations, request.options));
+    return this.nextAction();
+  }
+
+  /**
+   * {@link step} with the chunk read asynchronously (the policy's `actAsync` when it has one): the
+   * form for WebGL / WebGPU, where a synchronous read stalls the pipeline or does not exist
+   * (WebGPU in Node). The same actions as `step`, step for step.
+   *
+   * ```ts
+   * for (let t = 0; t < 300; t++) obs = stepAll(envs, await control.stepAsync(obs));
+   * ```
+   */
+  async stepAsync(
+    observation: Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null,
+  ): Promise<Float32Array> {
+    const request = this.record(observation);
+    if (request) {
+      const { observations, options } = request;
+      this.enqueue(
+        this.policy.actAsync
+          ? await this.policy.actAsync(observations, options)
+          : this.policy.act(observations, options),
+      );
+    }
+    return this.nextAction();
+  }
+
+  /** Pushes this step's observations into the history; the chunk request when one is due. */
+  private record(
+    observation: Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null,
+  ): { observations: Float32Array | null; options: ActOptions } | null {
+    const { obsSteps: To, obsDim: D } = this.policy;
     const B = this.batch;
     if (To > 0) {
       const obs = this.observationRow(observation, B, D);
@@ -127,27 +162,38 @@ export class RecedingHorizon {
         }
       }
     }
-    if (this.queue === null || this.next >= this.queueLength) {
-      const chunk = this.policy.act(To > 0 ? Float32Array.from(this.history) : null, {
-        nfe: this.nfe,
-        seed: (this.seed + this.chunks) >>> 0,
-        ...(To > 0 ? {} : { batch: B }),
-      });
-      const from = Math.max(0, To - 1);
-      const n = this.actionSteps;
-      const q = new Float32Array(B * n * A);
-      for (let b = 0; b < B; b++)
-        q.set(chunk.data.subarray((b * H + from) * A, (b * H + from + n) * A), b * n * A);
-      this.queue = q;
-      this.queueLength = n;
-      this.next = 0;
-      this.chunks++;
-      this.last = chunk;
-    }
+    if (this.queue !== null && this.next < this.queueLength) return null;
+    return {
+      observations: To > 0 ? Float32Array.from(this.history) : null,
+      options: { nfe: this.nfe, seed: (this.seed + this.chunks) >>> 0, ...(To > 0 ? {} : { batch: B }) },
+    };
+  }
+
+  /** Queues the executed rows `To − 1 … To − 2 + Ta` of a new chunk. */
+  private enqueue(chunk: ActionChunk): void {
+    const { obsSteps: To, actDim: A, horizon: H } = this.policy;
+    const B = this.batch;
+    const from = Math.max(0, To - 1);
+    const n = this.actionSteps;
+    const q = new Float32Array(B * n * A);
+    for (let b = 0; b < B; b++)
+      q.set(chunk.data.subarray((b * H + from) * A, (b * H + from + n) * A), b * n * A);
+    this.queue = q;
+    this.queueLength = n;
+    this.next = 0;
+    this.chunks++;
+    this.last = chunk;
+  }
+
+  /** The queued action of this step, `[B, A]`. */
+  private nextAction(): Float32Array {
+    const { actDim: A } = this.policy;
+    const B = this.batch;
     const n = this.queueLength;
+    const queue = this.queue!;
     const out = new Float32Array(B * A);
     for (let b = 0; b < B; b++)
-      out.set(this.queue.subarray((b * n + this.next) * A, (b * n + this.next + 1) * A), b * A);
+      out.set(queue.subarray((b * n + this.next) * A, (b * n + this.next + 1) * A), b * A);
     this.next++;
     this.steps++;
     return out;

@@ -50,14 +50,14 @@ describe('--sampler: the sampler table and honest NFE', () => {
     ['euler', 1],
     ['heun', 2],
     ['midpoint', 2],
-  ])('flow with %s at NFE 4 makes exactly 4 network calls (%i per step)', (name, perStep) => {
+  ])('flow with %s at NFE 4 makes exactly 4 network calls (%i per step)', async (name, perStep) => {
     const config = resolveRunConfig({}, { algorithm: 'flow', sampler: name, evalNfe: [4] });
     const algorithm = withSampler(byName('flow'), config);
     expect(algorithm.callsPerStep ?? 1).toBe(perStep);
     expect(algorithm.samplerName).toBe(SAMPLER_CHOICES[name]!.policyName);
     const { model, calls } = countingModel();
     const before = tf.memory().numTensors;
-    const out = policySampler(model, algorithm, TOY, config)(null, 5, 4, 0);
+    const out = await policySampler(model, algorithm, TOY, config)(null, 5, 4, 0);
     expect(out).toHaveLength(5 * 3 * 2);
     expect(calls()).toBe(4);
     expect(tf.memory().numTensors).toBe(before);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { prepareWasmThreads, requestedWasmThreads, WASM_THREADS_ENV } from './wasm-threads.js';
-import { adapterName, probeWebGpu, startWebGpu, WEBGPU_AUTO_SKIP, webGpuAdapter } from './webgpu.js';
+import { adapterName, probeWebGpu, startWebGpu, webGpuAdapter } from './webgpu.js';
 
 /** Backends the CLI accepts. */
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -128,8 +128,8 @@ export function backendLine(name: ConcreteBackend, threads: number, tried: reado
 
 /**
  * Selects and initialises a TF.js backend. `auto` tries tensorflow-gpu, tensorflow (the native
- * bindings, optional and detected at run time), webgpu (optional, when Dawn finds a GPU adapter
- * and tensors can be read synchronously: not in Node, see webgpu.ts), then wasm, then cpu. An explicitly requested
+ * bindings, optional and detected at run time), webgpu (optional, when Dawn finds a hardware GPU
+ * adapter, see webgpu.ts), then wasm, then cpu. An explicitly requested
  * backend that is missing is an error that says how to install it. The wasm backend runs
  * `MIPJS_WASM_THREADS` XNNPACK threads (default 1; see wasm-threads.ts). `log` receives one line
  * ({@link backendLine}) the first time `auto` chooses in this process, and nothing otherwise.
@@ -189,7 +189,9 @@ export async function probeBackends(): Promise<Record<ConcreteBackend, string>> 
   out.webgpu =
     gpu.adapter === null
       ? `unavailable: ${gpu.reason}`
-      : `adapter ${adapterName(gpu.adapter)}; auto passes it over: ${WEBGPU_AUTO_SKIP}`;
+      : gpu.adapter.fallback
+        ? `adapter ${adapterName(gpu.adapter)}; auto passes it over: a software adapter, slower than wasm`
+        : `available: adapter ${adapterName(gpu.adapter)}`;
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     let threads: string;

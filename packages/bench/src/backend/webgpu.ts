@@ -27,15 +27,12 @@ export type WebGpuProbe = { adapter: WebGpuAdapter } | { adapter: null; reason: 
 
 /**
  * Why TF.js's webgpu backend cannot read a tensor synchronously in Node: `dataSync()` copies the
- * GPU buffer through an OffscreenCanvas, a browser API that Node lacks. mip.js's trainer reads
- * its loss and gradient norm with `dataSync()` every step, so `auto` passes webgpu over in Node
- * ({@link WEBGPU_AUTO_SKIP}).
+ * GPU buffer through an OffscreenCanvas, a browser API that Node lacks. mip.js's trainer,
+ * checkpoints, evaluations, `mipjs serve` and `mipjs perf` read with `await data()`, so they run
+ * on it; code that reads synchronously gets this reason in one line.
  */
 export const WEBGPU_NO_SYNC_READ =
   "TF.js's webgpu backend cannot read a tensor synchronously in Node (dataSync goes through OffscreenCanvas, a browser API)";
-
-/** Why `--backend auto` passes webgpu over in Node. */
-export const WEBGPU_AUTO_SKIP = `${WEBGPU_NO_SYNC_READ}, and mip.js's trainer reads its loss with dataSync every step (--backend webgpu for code that reads with await tensor.data())`;
 
 function dawnOptions(): string[] {
   return (process.env[WEBGPU_OPTIONS_ENV] ?? '').split(/\s+/).filter(Boolean);
@@ -132,10 +129,10 @@ export function webGpuAdapter(): WebGpuAdapter | null {
 
 /**
  * Starts TF.js's webgpu backend on Dawn and makes it the backend; returns null, or why it could
- * not. `auto` is true for `--backend auto`, which passes webgpu over when a tensor cannot be read
- * synchronously (Node: {@link WEBGPU_NO_SYNC_READ}) or the adapter is a software fallback (slower
- * than wasm); `--backend webgpu` takes it anyway, and a `dataSync()` then fails with that reason
- * instead of "OffscreenCanvas is not defined".
+ * not. `auto` is true for `--backend auto`, which passes webgpu over when the adapter is a
+ * software fallback (slower than wasm); `--backend webgpu` takes it anyway. Where a tensor cannot
+ * be read synchronously (Node), a `dataSync()` fails with {@link WEBGPU_NO_SYNC_READ} instead of
+ * "OffscreenCanvas is not defined".
  *
  * ```ts
  * const why = await startWebGpu(false); // null on a machine with a GPU and a Vulkan driver
@@ -146,7 +143,6 @@ export async function startWebGpu(auto: boolean): Promise<string | null> {
   const missing = missingWebGpuPackages();
   if (missing.length > 0) return missingLine(missing);
   const syncRead = typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
-  if (auto && !syncRead) return WEBGPU_AUTO_SKIP;
   const probe = probeWebGpu();
   if (probe.adapter === null) return probe.reason;
   if (auto && probe.adapter.fallback)

@@ -25,8 +25,8 @@ function oneByOne(act: (env: PushTEnv, step: number) => [number, number], seed: 
 }
 
 describe('evaluatePushT', () => {
-  it('scores the hold-still baseline as the same episodes stepped one by one', () => {
-    const r = evaluatePushT(HOLD_STILL, { episodes: 4, seed: 100000 });
+  it('scores the hold-still baseline as the same episodes stepped one by one', async () => {
+    const r = await evaluatePushT(HOLD_STILL, { episodes: 4, seed: 100000 });
     for (let i = 0; i < 4; i++) {
       const o = oneByOne((env) => {
         const s = env.getState();
@@ -38,8 +38,10 @@ describe('evaluatePushT', () => {
     expect(r.meanMaxReward).toBeCloseTo(r.maxRewards.reduce((a, b) => a + b) / 4, 12);
   });
 
-  it('rejects a bad episode count by name', () => {
-    expect(() => evaluatePushT(HOLD_STILL, { episodes: 0 })).toThrow(/episodes must be a positive integer/);
+  it('rejects a bad episode count by name', async () => {
+    await expect(evaluatePushT(HOLD_STILL, { episodes: 0 })).rejects.toThrow(
+      /episodes must be a positive integer/,
+    );
   });
 });
 
@@ -94,7 +96,7 @@ describe('a trained run in closed loop', () => {
           }
           return queue.shift() as [number, number];
         }, 100000 + i);
-        const batched = evaluatePushT(policy, { episodes: 2 }).maxRewards[i]!;
+        const batched = (await evaluatePushT(policy, { episodes: 2 })).maxRewards[i]!;
         expect(batched).toBeCloseTo(o.best, 4);
       }
       expect(m.meanMaxReward).toBeGreaterThanOrEqual(0);
@@ -142,7 +144,7 @@ describe('a keypoint run (pusht_keypoint) in closed loop', () => {
         }
         return queue.shift() as [number, number];
       }, 100000);
-      expect(evaluatePushT(policy, { episodes: 1 }).maxRewards[0]).toBeCloseTo(o.best, 4);
+      expect((await evaluatePushT(policy, { episodes: 1 })).maxRewards[0]).toBeCloseTo(o.best, 4);
       policy.dispose();
     },
   );

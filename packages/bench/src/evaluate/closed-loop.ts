@@ -86,14 +86,14 @@ export const HOLD_STILL = 'hold-still';
  * ```ts
  * import { loadPolicyFromRun } from '@mipjs/policy/node';
  * const policy = await loadPolicyFromRun('runs/mip-pusht');
- * const r = evaluatePushT(policy, { nfe: 2 });     // 50 episodes, seeds 100000 … 100049
+ * const r = await evaluatePushT(policy, { nfe: 2 }); // 50 episodes, seeds 100000 … 100049
  * console.log(r.meanMaxReward, r.successRate);
  * ```
  */
-export function evaluatePushT(
+export async function evaluatePushT(
   policy: Policy | typeof HOLD_STILL,
   options: ClosedLoopOptions = {},
-): ClosedLoopResult {
+): Promise<ClosedLoopResult> {
   const episodes = options.episodes ?? DEFAULT_EVAL_EPISODES;
   const maxSteps = options.maxSteps ?? MAX_EPISODE_STEPS;
   if (!Number.isInteger(episodes) || episodes < 1) {
@@ -120,9 +120,13 @@ export function evaluatePushT(
       actionSteps: policy.actionSteps,
       obsDim: policy.obsDim,
       actDim: policy.actDim,
-      act: (obs, opts) => {
+      act: () => {
+        throw new Error('unreachable: the evaluation steps with stepAsync');
+      },
+      // Asynchronous reads: the loop also runs where there is no synchronous one (WebGPU in Node).
+      actAsync: async (obs, opts) => {
         const t0 = performance.now();
-        const chunk = policy.act(obs, opts);
+        const chunk = await policy.actAsync(obs, opts);
         latencies.push(performance.now() - t0);
         nfe = chunk.nfe;
         return chunk;
@@ -137,7 +141,7 @@ export function evaluatePushT(
   const succeeded = new Uint8Array(episodes);
   const t0 = performance.now();
   for (let step = 0; step < maxSteps && !venv.allDone; step++) {
-    const actions = control ? control.step(observations) : agentPositions(states(venv), episodes);
+    const actions = control ? await control.stepAsync(observations) : agentPositions(states(venv), episodes);
     const result = venv.step(actions);
     for (let i = 0; i < episodes; i++) if (result.terminated[i]) succeeded[i] = 1;
     options.onFrame?.(states(venv), actions, control?.lastChunk?.data ?? null);
@@ -310,7 +314,7 @@ export async function evaluateRunInEnvironment(
     const nfes = fixed ? [fixed] : [...new Set(o.nfes)];
     const out: ClosedLoopResult[] = [];
     for (const nfe of nfes) {
-      const r = ENVIRONMENTS[o.env].evaluate(policy, { nfe, episodes: o.episodes, seed: o.seed });
+      const r = await ENVIRONMENTS[o.env].evaluate(policy, { nfe, episodes: o.episodes, seed: o.seed });
       o.log?.(
         `${policy.manifest.algorithm} ${o.env} NFE ${r.nfe}: mean max reward ${r.meanMaxReward.toFixed(3)}, ` +
           `success ${(r.successRate * 100).toFixed(0)}% over ${r.episodes} episodes, ` +
@@ -388,7 +392,7 @@ export async function evaluateCheckpointInEnvironment(
     log: o.log,
   });
   const rows = results.map((r) => row(config.algorithm, r.nfe, closedLoopMetrics(r)));
-  const still = ENVIRONMENTS[o.env].evaluate(HOLD_STILL, { episodes, seed: o.seed });
+  const still = await ENVIRONMENTS[o.env].evaluate(HOLD_STILL, { episodes, seed: o.seed });
   rows.push(row(HOLD_STILL, 0, closedLoopMetrics(still)));
   if (config.data && existsSync(config.data)) {
     const store = await loadZarrReplayBuffer(config.data, { keys: ['state'] });

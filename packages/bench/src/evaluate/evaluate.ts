@@ -32,7 +32,7 @@ export function policySampler(
   task: Task,
   config: RunConfig,
 ): PolicySampler {
-  return (obs, count, nfe, seed) => {
+  return async (obs, count, nfe, seed) => {
     const out = new Float32Array(count * task.horizon * task.actDim);
     const per = task.horizon * task.actDim;
     const perObs = task.obsSteps * task.obsDim;
@@ -57,7 +57,7 @@ export function policySampler(
           actDim: task.actDim,
         });
       });
-      out.set(actions.dataSync(), start * per);
+      out.set((await actions.data()) as Float32Array, start * per);
       actions.dispose();
     }
     return out;
@@ -91,13 +91,13 @@ const VALIDATION_CHUNK = 256;
  * weights in eval mode (no dropout), the delta_t of the last training step, and seeded draws;
  * null when the task has no held-out data or the algorithm needs a teacher that is not given.
  */
-export function validationLoss(
+export async function validationLoss(
   model: Model,
   algorithm: Algorithm,
   task: Task,
   config: RunConfig,
   teacher?: Teacher,
-): number | null {
+): Promise<number | null> {
   if (!task.validationBatch || (algorithm.needsTeacher && !teacher)) return null;
   const { batch, count } = task.validationBatch(config.evalSamples);
   if (!batch.obs) return null;
@@ -124,7 +124,7 @@ export function validationLoss(
       };
       return algorithm.loss(ctx, { action, cond: model.encode(obs, false), deltaT }).loss;
     });
-    total += loss.dataSync()[0] * n;
+    total += (await loss.data())[0] * n;
     loss.dispose();
   }
   return total / count;
@@ -142,7 +142,7 @@ export async function evaluateAtEachNfe(
   nfes: readonly number[],
   teacher?: Teacher,
 ): Promise<{ nfe: number; evaluation: TaskEvaluation }[]> {
-  const valLoss = validationLoss(model, algorithm, task, config, teacher);
+  const valLoss = await validationLoss(model, algorithm, task, config, teacher);
   const out: { nfe: number; evaluation: TaskEvaluation }[] = [];
   for (const nfe of nfes) {
     const evaluation = await evaluateModel(model, algorithm, task, config, nfe);

@@ -155,10 +155,10 @@ describe.skipIf(!HAVE_PUSHT_DATA)('a tiny trained pusht run rolled out', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is episode seed − 100000 of the closed-loop evaluation', () => {
-    const batch = evaluatePushT(policy, { episodes: 2, maxSteps: 60 });
+  it('is episode seed − 100000 of the closed-loop evaluation', async () => {
+    const batch = await evaluatePushT(policy, { episodes: 2, maxSteps: 60 });
     for (const i of [0, 1]) {
-      const r = rolloutPushT(policy, { seed: 100000 + i, maxSteps: 60 });
+      const r = await rolloutPushT(policy, { seed: 100000 + i, maxSteps: 60 });
       expect(r.maxReward).toBeCloseTo(batch.maxRewards[i]!, 6);
       expect(r.frames).toHaveLength(r.steps + 1);
       expect(r.steps).toBeLessThanOrEqual(60);

@@ -75,13 +75,13 @@ export interface RolloutOptions {
  * `mipjs eval --env pusht` (exactly so for samplers that start from zero, the default; a sampler
  * that starts from noise draws it per batch row).
  */
-export function rolloutPushT(policy: Policy, options: RolloutOptions = {}): Rollout {
+export async function rolloutPushT(policy: Policy, options: RolloutOptions = {}): Promise<Rollout> {
   const seed = options.seed ?? PUSHT_TEST_SEED;
   const legacy = options.legacy ?? true;
   const first = new PushTEnv().reset(seed, { legacy });
   const frames: RolloutFrame[] = [{ state: Float64Array.from(first), action: null, plan: null }];
   const from = Math.max(0, policy.obsSteps - 1);
-  const r = evaluatePushT(policy, {
+  const r = await evaluatePushT(policy, {
     episodes: 1,
     seed,
     legacy,
@@ -298,7 +298,7 @@ export async function rolloutRun(
   await ensureBackend(o.backend, o.log);
   const policy = await loadPolicyFromRun(runDir, await runPolicyOptions(runDir));
   try {
-    const rollout = rolloutPushT(policy, o);
+    const rollout = await rolloutPushT(policy, o);
     const bytes =
       format === 'gif'
         ? encodeRolloutGif(rollout, { size: o.size, stride: o.stride })

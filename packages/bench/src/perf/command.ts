@@ -462,7 +462,7 @@ export async function runPerf(
           log(`perf [${rowBackend}] sample mlp-w${w} ${c.label} (${elapsed()})`);
           let times: number[];
           try {
-            times = timeSampling({
+            times = await timeSampling({
               algorithm: algorithms.get(c.algorithm)!,
               steps: c.steps,
               network: 'mlp',
@@ -471,7 +471,6 @@ export async function runPerf(
               repeats: o.sampleRepeats,
             });
           } catch (error) {
-            // webgpu in Node: the timer's dataSync cannot read a GPU tensor (backend/webgpu.ts).
             log(`perf [${rowBackend}]   FAILED: ${(error as Error).message.split('\n')[0]}`);
             continue;
           }
@@ -665,7 +664,7 @@ export async function runPerf(
         const policy = await loadPolicyFromRun(SERVE_POLICY);
         try {
           log(`perf [${rowBackend}] eval: ${SERVE_POLICY}, 50 episodes of ${maxSteps} steps (${elapsed()})`);
-          const b = timeClosedLoop(policy, { episodes: 50, maxSteps });
+          const b = await timeClosedLoop(policy, { episodes: 50, maxSteps });
           const base = 'eval/pusht-mip-50env';
           const share = (ms: number) => `${((ms / b.wallMs) * 100).toFixed(0)}% of the wall time`;
           add(
@@ -696,7 +695,7 @@ export async function runPerf(
             ),
           );
           log(`perf [${rowBackend}] eval: rollout, 1 episode of ${maxSteps} steps at batch 1 (${elapsed()})`);
-          const one = timeClosedLoop(policy, { episodes: 1, maxSteps });
+          const one = await timeClosedLoop(policy, { episodes: 1, maxSteps });
           add(
             perfRow(
               'eval/rollout-b1/chunk',

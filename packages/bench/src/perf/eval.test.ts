@@ -21,9 +21,9 @@ beforeAll(async () => {
 afterAll(() => policy?.dispose());
 
 describe('timeClosedLoop', () => {
-  it('splits the wall time into policy + environment, one chunk per Ta steps, same score, no leaks', () => {
+  it('splits the wall time into policy + environment, one chunk per Ta steps, same score, no leaks', async () => {
     const before = tf.memory().numTensors;
-    const t = timeClosedLoop(policy, { episodes: 3, maxSteps: 20 });
+    const t = await timeClosedLoop(policy, { episodes: 3, maxSteps: 20 });
     expect(tf.memory().numTensors).toBe(before);
     expect(t.steps).toBe(20);
     // Receding horizon: a chunk at steps 0, 8, 16 (Ta = 8).
@@ -38,13 +38,13 @@ describe('timeClosedLoop', () => {
     expect(t.envMs).toBeGreaterThan(0);
     expect(t.policyMs).toBeLessThan(t.wallMs);
     // The clocked wrapper changes nothing: the untimed evaluation scores the same.
-    const plain = evaluatePushT(policy, { episodes: 3, maxSteps: 20 });
+    const plain = await evaluatePushT(policy, { episodes: 3, maxSteps: 20 });
     expect(t.meanMaxReward).toBe(plain.meanMaxReward);
     expect(t.successRate).toBe(plain.successRate);
   });
 
-  it('batch 1 (the rollout a robot sees) works too', () => {
-    const t = timeClosedLoop(policy, { episodes: 1, maxSteps: 9 });
+  it('batch 1 (the rollout a robot sees) works too', async () => {
+    const t = await timeClosedLoop(policy, { episodes: 1, maxSteps: 9 });
     expect(t.chunks).toBe(2);
     expect(t.steps).toBe(9);
   });

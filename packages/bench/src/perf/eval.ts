@@ -43,24 +43,25 @@ export interface ClosedLoopTiming {
  *
  * ```ts
  * const policy = await loadPolicyFromRun('apps/playground/public/policies/mip');
- * const t = timeClosedLoop(policy, { episodes: 50 });   // 2 NFE, seeds 100000 … 100049
+ * const t = await timeClosedLoop(policy, { episodes: 50 }); // 2 NFE, seeds 100000 … 100049
  * console.log(t.policyMs, t.envMs, t.steps);
  * ```
  */
-export function timeClosedLoop(policy: Policy, o: ClosedLoopTimingOptions): ClosedLoopTiming {
+export async function timeClosedLoop(policy: Policy, o: ClosedLoopTimingOptions): Promise<ClosedLoopTiming> {
   const chunkMs: number[] = [];
   // A view of the policy with a clocked act: its getters read the real policy's fields through
-  // the prototype chain (Policy keeps no #private state), so nothing else changes.
+  // the prototype chain (Policy keeps no #private state), so nothing else changes. The
+  // evaluation reads chunks with actAsync (closed-loop.ts), so that is the one clocked.
   const timed = Object.create(policy) as Policy;
-  timed.act = (obs, opts) => {
+  timed.actAsync = async (obs, opts) => {
     const t0 = performance.now();
-    const chunk = policy.act(obs, opts);
+    const chunk = await policy.actAsync(obs, opts);
     chunkMs.push(performance.now() - t0);
     return chunk;
   };
   let steps = 0;
   const t0 = performance.now();
-  const r = evaluatePushT(timed, {
+  const r = await evaluatePushT(timed, {
     episodes: o.episodes,
     maxSteps: o.maxSteps,
     nfe: o.nfe,

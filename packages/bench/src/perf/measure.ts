@@ -179,7 +179,7 @@ export interface SampleSpec {
  * Latency of one action chunk at batch 1: the algorithm's sampler on an observation embedding,
  * with the actions read back to the host (what a robot loop waits for). ms per chunk.
  */
-export function timeSampling(spec: SampleSpec): number[] {
+export async function timeSampling(spec: SampleSpec): Promise<number[]> {
   const shape = spec.shape ?? PERF_SHAPE;
   const net = createNetwork(spec.network, {
     ...spec.networkOptions,
@@ -196,7 +196,9 @@ export function timeSampling(spec: SampleSpec): number[] {
     for (let i = 0; i < spec.warmup + spec.repeats; i++) {
       const t0 = performance.now();
       const x = spec.algorithm.sampler(ctx, cond, { steps: spec.steps, start: 'zero' });
-      x.dataSync();
+      // The read is part of the latency (a policy hands host arrays to the robot); `await data()`
+      // also works where there is no synchronous read (WebGPU in Node).
+      await x.data();
       const dt = performance.now() - t0;
       x.dispose();
       if (i >= spec.warmup) times.push(dt);

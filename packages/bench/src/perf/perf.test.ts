@@ -388,8 +388,8 @@ describe('tiny measurements (cpu backend)', () => {
     expect(m.rssMB.every((x) => x > 0)).toBe(true);
   });
 
-  it('times batch-1 sampling after a warm-up', () => {
-    const times = timeSampling({
+  it('times batch-1 sampling after a warm-up', async () => {
+    const times = await timeSampling({
       algorithm: algorithm('mip'),
       steps: 2,
       network: 'mlp',

@@ -38,7 +38,7 @@ export async function profileStep(
   const action = tf.tensor3d(host.action, [batch, shape.horizon, shape.actDim]);
   const cond = tf.tensor3d(host.obs!, [batch, shape.obsSteps, shape.obsDim]);
   const trainable = net.variables.filter((v) => v.trainable);
-  const step = (i: number) => {
+  const step = async (i: number) => {
     const ctx: LossContext<Record<string, unknown>> = {
       flowMap,
       teacher,
@@ -51,11 +51,11 @@ export async function profileStep(
       () => algorithm.loss(ctx, { action, cond, deltaT: 0.01 }).loss as tf.Scalar,
       trainable,
     );
-    value.dataSync();
+    await value.data();
     tf.dispose([value, ...Object.values(grads)]);
   };
   try {
-    step(0);
+    await step(0);
     const t0 = performance.now();
     const info = await tf.profile(() => step(1));
     const totalMs = performance.now() - t0;

@@ -86,7 +86,7 @@ export function evaluateEveryFor(
   };
   return {
     every: config.evalEvery,
-    evaluate: (step: number, ema: Model) => {
+    evaluate: async (step: number, ema: Model) => {
       const policy = new Policy({
         manifest,
         network: ema.network,
@@ -97,7 +97,7 @@ export function evaluateEveryFor(
         ownsWeights: false,
       });
       try {
-        const r = ENVIRONMENTS[env].evaluate(policy, { nfe, episodes: config.evalEpisodes });
+        const r = await ENVIRONMENTS[env].evaluate(policy, { nfe, episodes: config.evalEpisodes });
         log(
           `step ${step}: ${env} NFE ${r.nfe} mean max reward ${r.meanMaxReward.toFixed(3)}, ` +
             `success ${(r.successRate * 100).toFixed(0)}% over ${r.episodes} episodes (${r.wallSeconds.toFixed(1)} s)`,

@@ -1,10 +1,10 @@
 import type { ActionChunk, ActOptions } from '@mipjs/policy';
 
-/** What the batcher needs of a policy: `act` over a batch of observation histories. */
+/** What the batcher needs of a policy: `actAsync` over a batch of observation histories. */
 export interface BatchablePolicy {
   readonly obsSteps: number;
   readonly obsDim: number;
-  act(observations: Float32Array | null, options?: ActOptions): ActionChunk;
+  actAsync(observations: Float32Array | null, options?: ActOptions): Promise<ActionChunk>;
 }
 
 /** One robot's request: `batch` observation histories `[batch, To, D]` (null when To is 0). */
@@ -99,13 +99,7 @@ export class ActBatcher {
    */
   submit(request: ActRequest): Promise<ActionChunk> {
     this.counters.requests++;
-    if (!this.options.enabled) {
-      try {
-        return Promise.resolve(this.call([request]));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    if (!this.options.enabled) return this.call([request]);
     return new Promise<ActionChunk>((resolve, reject) => {
       this.pending.push({ ...request, resolve, reject });
       this.pendingRows += request.batch;
@@ -126,12 +120,15 @@ export class ActBatcher {
     this.pending = [];
     this.pendingRows = 0;
     for (const group of this.groups(pending)) {
-      try {
-        const chunks = this.split(group, this.call(group));
-        group.forEach((p, i) => p.resolve(chunks[i]!));
-      } catch (error) {
-        for (const p of group) p.reject(error);
-      }
+      this.call(group).then(
+        (chunk) => {
+          const chunks = this.split(group, chunk);
+          group.forEach((p, i) => p.resolve(chunks[i]!));
+        },
+        (error: unknown) => {
+          for (const p of group) p.reject(error);
+        },
+      );
     }
   }
 
@@ -148,8 +145,12 @@ export class ActBatcher {
     return [...byNfe.values()];
   }
 
-  /** One policy call over the concatenated rows of `group`. */
-  private call(group: readonly ActRequest[]): ActionChunk {
+  /**
+   * One policy call over the concatenated rows of `group`, read with `actAsync` (the sampling is
+   * dispatched now, in order; only the read waits, which WebGPU needs: it has no synchronous read
+   * in Node). A synchronous throw (bad shape) becomes a rejection of this group only.
+   */
+  private async call(group: readonly ActRequest[]): Promise<ActionChunk> {
     const first = group[0]!;
     const rows = group.reduce((n, r) => n + r.batch, 0);
     let observations: Float32Array | null = null;
@@ -167,7 +168,7 @@ export class ActBatcher {
     this.counters.calls++;
     this.counters.rows += rows;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, rows);
-    return this.policy.act(observations, {
+    return this.policy.actAsync(observations, {
       nfe: first.nfe,
       seed: first.seed ?? 0,
       ...(this.policy.obsSteps === 0 ? { batch: rows } : {}),

@@ -307,7 +307,7 @@ export async function openDatasetTask(config: RunConfig, options: DatasetTaskOpt
     async evaluate(policy, nfe, seed, n) {
       const ids = heldOutIds(n);
       const truth = heldOut.batch(ids);
-      const pred = policy(truth.obs.data, ids.length, nfe, seed);
+      const pred = await policy(truth.obs.data, ids.length, nfe, seed);
       // The steps a receding-horizon controller executes: indices To-1 .. To-1+Ta-1 of the chunk.
       const from = To - 1;
       const to = Math.min(H, from + Ta);

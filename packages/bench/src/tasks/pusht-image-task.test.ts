@@ -100,7 +100,7 @@ describe('task pusht_image', () => {
       const policy = await loadPolicyFromRun(dir);
       expect(policy.encoder?.kind).toBe('image');
       expect(policy.obsDim).toBe(PUSHT_IMAGE_OBS_DIM);
-      const r = evaluatePushT(policy, { episodes: 1, maxSteps: 16 });
+      const r = await evaluatePushT(policy, { episodes: 1, maxSteps: 16 });
       expect(r.episodes).toBe(1);
       expect(r.meanMaxReward).toBeGreaterThanOrEqual(0);
       policy.dispose();

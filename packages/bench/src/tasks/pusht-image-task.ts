@@ -179,7 +179,7 @@ export async function openPushTImageTask(config: RunConfig, options: DatasetTask
       return { batch: validationHost, count: validation.length };
     },
     async evaluate(policy, nfe, seed) {
-      const pred = policy(validationHost.obs, validation.length, nfe, seed);
+      const pred = await policy(validationHost.obs, validation.length, nfe, seed);
       const from = To - 1;
       const to = Math.min(H, from + Ta);
       const executed = (x: Float32Array) => {

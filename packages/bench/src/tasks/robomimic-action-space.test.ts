@@ -35,13 +35,13 @@ describe('robomimic action spaces', () => {
       const { batch, count } = task.validationBatch!(64);
       // A policy that returns the recorded (relative, normalised) chunks: the absolute MSE after the
       // conversion back is the round-trip error alone.
-      const perfect = await task.evaluate(() => batch.action, 1, 0, count);
+      const perfect = await task.evaluate(async () => batch.action, 1, 0, count);
       expect(perfect.metrics.actionMse).toBe(0);
       expect(perfect.metrics.actionMseAbsolute).toBeLessThan(1e-10);
       expect(perfect.metrics.actionMseAbsoluteExecuted).toBeLessThan(1e-10);
       // ... while a wrong policy is far off in absolute units too (the metric measures something).
       const shifted = batch.action.map((v) => v + 0.3);
-      const wrong = await task.evaluate(() => shifted, 1, 0, count);
+      const wrong = await task.evaluate(async () => shifted, 1, 0, count);
       expect(wrong.metrics.actionMseAbsolute).toBeGreaterThan(1e-4);
       task.close?.();
     }

@@ -12,13 +12,14 @@ export interface HostBatch {
 /**
  * Samples a policy: given flattened observations of `count` samples (or null), returns actions
  * `[count, H, A]` flattened, drawn with `nfe` network evaluations (the sampler's steps).
+ * Asynchronous: the actions are read with `await data()` (WebGPU in Node has no synchronous read).
  */
 export type PolicySampler = (
   obs: Float32Array | null,
   count: number,
   nfe: number,
   seed: number,
-) => Float32Array;
+) => Promise<Float32Array>;
 
 /** Result of evaluating a policy at one NFE. */
 export interface TaskEvaluation {

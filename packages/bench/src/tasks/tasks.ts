@@ -67,7 +67,7 @@ function checkerboardTask(): Task {
       };
     },
     async evaluate(policy: PolicySampler, nfe, seed, n): Promise<TaskEvaluation> {
-      const model = policy(null, n, nfe, seed);
+      const model = await policy(null, n, nfe, seed);
       const data = sampleCheckerboard(n, { seed: mixSeed(seed, 0, 0xe7a1) }).data;
       const m = Math.min(n, 1500);
       const metrics = {
@@ -101,7 +101,7 @@ function bimodalTask(): Task {
     },
     async evaluate(policy, nfe, seed, n) {
       const b = sampleConditionalBimodal(n, { seed: mixSeed(seed, 0, 0xe7a1) });
-      const pred = policy(b.condition.data, n, nfe, seed);
+      const pred = await policy(b.condition.data, n, nfe, seed);
       const m = Math.min(n, 1500);
       const metrics = {
         ...bimodalMetrics(b.condition.data, pred),

@@ -10,9 +10,13 @@ const proj = createProjectionTask();
  * the target plus an error that depends on c only, `e_d(c) = 0.1 sin(3c + d)`, which leaves every
  * projector's subspace. Counts its calls and the conditions it is asked about.
  */
-function fakePolicy(): { policy: PolicySampler; calls: number[] } {
+function fakePolicy(): {
+  policy: PolicySampler;
+  predict: (obs: Float32Array, count: number) => Float32Array;
+  calls: number[];
+} {
   const calls: number[] = [];
-  const policy: PolicySampler = (obs, count) => {
+  const predict = (obs: Float32Array, count: number) => {
     calls.push(count);
     const out = new Float32Array(count * proj.dim);
     for (let i = 0; i < count; i++) {
@@ -22,16 +26,16 @@ function fakePolicy(): { policy: PolicySampler; calls: number[] } {
     }
     return out;
   };
-  return { policy, calls };
+  return { policy: async (obs, count) => predict(obs!, count), predict, calls };
 }
 
 describe('toy tasks', () => {
-  it('proj metrics from one batched policy call equal those of one call per condition', () => {
+  it('proj metrics from one batched policy call equal those of one call per condition', async () => {
     const one = fakePolicy();
-    const perCall = projectionMetrics(proj, (c) => one.policy(Float32Array.of(c), 1, 1, 0));
+    const perCall = projectionMetrics(proj, (c) => one.predict(Float32Array.of(c), 1));
     expect(one.calls).toHaveLength(10 * 20 + 9 * 20);
     const many = fakePolicy();
-    const batched = projectionMetrics(proj, batchedPredictor(many.policy, proj.dim, 1, 0));
+    const batched = projectionMetrics(proj, await batchedPredictor(many.policy, proj.dim, 1, 0));
     expect(many.calls).toEqual([380]);
     expect(batched.subspaceDiag).toBe(perCall.subspaceDiag);
     expect(batched.subspaceOffDiag).toBe(perCall.subspaceOffDiag);
@@ -40,15 +44,15 @@ describe('toy tasks', () => {
     expect(batched.subspaceDiag).toBeGreaterThan(0.1);
   });
 
-  it('a condition outside the batch is refused, not predicted', () => {
-    const predict = batchedPredictor(fakePolicy().policy, proj.dim, 1, 0);
+  it('a condition outside the batch is refused, not predicted', async () => {
+    const predict = await batchedPredictor(fakePolicy().policy, proj.dim, 1, 0);
     expect(() => predict(0.123456)).toThrow(/condition 0.123456 was not among the batched conditions/);
   });
 
   it('proj evaluation makes two policy calls (the grid and the metric points); the exact target scores 0', async () => {
     const task = toyTask('proj', 'toy proj');
     const calls: number[] = [];
-    const exact: PolicySampler = (obs, count) => {
+    const exact: PolicySampler = async (obs, count) => {
       calls.push(count);
       const out = new Float32Array(count * proj.dim);
       for (let i = 0; i < count; i++) out.set(proj.target(obs![i]!), i * proj.dim);

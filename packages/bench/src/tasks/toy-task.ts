@@ -55,7 +55,7 @@ export function toyTask(name: 'recon' | 'proj' | 'lie', description: string): Ta
     },
     async evaluate(policy, nfe, seed, n) {
       const cs = toyGrid(n);
-      const pred = policy(Float32Array.from(cs), n, nfe, seed);
+      const pred = await policy(Float32Array.from(cs), n, nfe, seed);
       const truth = new Float32Array(n * toy.dim);
       for (let i = 0; i < n; i++) truth.set(toy.target(cs[i]), i * toy.dim);
       const metrics: Record<string, number> = {
@@ -63,7 +63,10 @@ export function toyTask(name: 'recon' | 'proj' | 'lie', description: string): Ta
         l2_error: l2Error(pred, truth),
       };
       if (name === 'proj') {
-        const pm = projectionMetrics(toy as ProjectionTask, batchedPredictor(policy, toy.dim, nfe, seed));
+        const pm = projectionMetrics(
+          toy as ProjectionTask,
+          await batchedPredictor(policy, toy.dim, nfe, seed),
+        );
         Object.assign(metrics, {
           subspaceDiag: pm.subspaceDiag,
           subspaceOffDiag: pm.subspaceOffDiag,
@@ -92,16 +95,16 @@ export function toyTask(name: 'recon' | 'proj' | 'lie', description: string): Ta
  * batch every condition draws its own start (the study draws each metric point's x0 from its
  * training distribution); one at a time, every condition reused the first draw of the seed.
  */
-export function batchedPredictor(
+export async function batchedPredictor(
   policy: PolicySampler,
   dim: number,
   nfe: number,
   seed: number,
-): (c: number) => Float32Array {
+): Promise<(c: number) => Float32Array> {
   const cs: number[] = [];
   for (let i = 0; i < PROJECTION_INTERVALS; i++) cs.push(...intervalPoints(i));
   for (let i = 1; i < PROJECTION_INTERVALS; i++) cs.push(...boundaryPoints(i));
-  const pred = policy(Float32Array.from(cs), cs.length, nfe, seed);
+  const pred = await policy(Float32Array.from(cs), cs.length, nfe, seed);
   const at = new Map<number, Float32Array>();
   cs.forEach((c, k) => at.set(c, pred.subarray(k * dim, (k + 1) * dim)));
   return (c) => {

@@ -35,7 +35,7 @@ export function blobTask(): Task {
     obsDim: 0,
     trainBatch: (seed, index, n) => ({ action: draw(mixSeed(seed, index), n), obs: null }),
     async evaluate(policy, nfe, seed, n) {
-      const x = policy(null, n, nfe, seed);
+      const x = await policy(null, n, nfe, seed);
       let m = 0;
       for (let i = 0; i < n; i++) m += Math.abs(x[2 * i]);
       return { metrics: { meanAbsX: m / n } };

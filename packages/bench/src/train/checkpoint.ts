@@ -193,7 +193,7 @@ export async function writeCheckpoint(parts: CheckpointParts, step: number, seco
     rng: { kind: 'per-step-splitmix', seed: config.seed, nextStep: step },
     algorithm: parts.algorithm,
   };
-  const opt = optimizer.getState();
+  const opt = await optimizer.getState();
   await writeDirAtomic(join(dir, RUN_FILES.checkpoint), async (tmp) => {
     await saveModel(model, join(tmp, CHECKPOINT_FILES.model));
     await saveModel(ema, join(tmp, CHECKPOINT_FILES.ema));

@@ -374,7 +374,7 @@ async function stepLoop(
     const lr = cosineLr(step, config.steps, config.lr);
     const dT = deltaT.value(step);
     await run.options.task.prepareBatch?.(config.seed, step, config.batchSize);
-    const report = optimizerStep(run, interpolant, step, lr, dT, start.step);
+    const report = await optimizerStep(run, interpolant, step, lr, dT, start.step);
     const done = step + 1;
     window.add(report);
     // The window's mean, not this step's loss: the last number on the console is then the final
@@ -475,16 +475,18 @@ async function probeStepPeak(run: TrainingRun, interpolant: Interpolant, b: numb
 
 /**
  * One optimizer step at `step`: the batch and draws of that step, the loss and its gradients,
- * the finiteness check, clipping, AdamW and the EMA update.
+ * the finiteness check, clipping, AdamW and the EMA update. The loss, its terms and the squared
+ * gradient norm come back in one `await data()` (one read a step, and no synchronous read, which
+ * WebGPU in Node cannot do).
  */
-function optimizerStep(
+async function optimizerStep(
   run: TrainingRun,
   interpolant: Interpolant,
   step: number,
   lr: number,
   dT: number,
   startStep: number,
-): StepReport {
+): Promise<StepReport> {
   const { config, model, trainable, dir } = run;
   const { algorithm, task, teacher } = run.options;
   const [B, H, A] = [config.batchSize, task.horizon, task.actDim];
@@ -512,10 +514,17 @@ function optimizerStep(
   // A variable the loss does not reach (e.g. the MLP's unused scalar head) has no gradient.
   const gradList: (tf.Tensor | null)[] = trainable.map((v) => grads[v.name] ?? null);
   const present = gradList.filter((g): g is tf.Tensor => g != null);
+  // ||g||^2 = sum over variables of sum(g^2), added one at a time in order (the rounding of the
+  // AddN this replaces): TF.js's webgpu AddN binds every input as a storage buffer, and a WebGPU
+  // device allows 8 per shader stage by default, fewer than a network's variables.
   const stats = tf.tidy(() =>
-    tf.stack([value, ...termValues, tf.addN([tf.scalar(0), ...present.map((g) => tf.sum(tf.square(g)))])]),
+    tf.stack([
+      value,
+      ...termValues,
+      present.reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0)),
+    ]),
   );
-  const numbers = stats.dataSync();
+  const numbers = await stats.data();
   stats.dispose();
   const loss = numbers[0];
   const gradNorm = Math.sqrt(numbers[numbers.length - 1]);

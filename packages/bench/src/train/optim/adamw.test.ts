@@ -73,7 +73,7 @@ describe('AdamW', () => {
     tf.dispose([init, a, b]);
   });
 
-  it('round-trips its state and does not leak tensors', () => {
+  it('round-trips its state and does not leak tensors', async () => {
     const p = tf.variable(tf.tensor2d([[1, 2]]), true, 'q');
     const opt = new AdamW([p], { lr: 0.01 });
     const g = tf.tensor2d([[0.3, -0.1]]);
@@ -81,7 +81,7 @@ describe('AdamW', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) opt.step([g]);
     expect(tf.memory().numTensors).toBe(before);
-    const state = opt.getState();
+    const state = await opt.getState();
     const p2 = tf.variable(tf.tensor2d([[1, 2]]), true, 'q2');
     const opt2 = new AdamW([p2], { lr: 0.01 });
     opt2.setState(state.stepCount, new Map(state.arrays.map((a) => [a.name, a])));

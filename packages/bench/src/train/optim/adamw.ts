@@ -142,17 +142,18 @@ export class AdamW {
     });
   }
 
-  /** The optimizer state (moments as named arrays, plus the step count). */
-  getState(): { stepCount: number; arrays: NamedArray[] } {
-    const arrays: NamedArray[] = [];
-    this.variables.forEach((p, i) => {
-      arrays.push({ name: `adamw_m/${i}`, shape: p.shape, data: this.m[i].dataSync() as Float32Array });
-      arrays.push({ name: `adamw_v/${i}`, shape: p.shape, data: this.v[i].dataSync() as Float32Array });
-    });
-    return {
-      stepCount: this.stepCount,
-      arrays: arrays.map((a) => ({ ...a, data: Float32Array.from(a.data) })),
-    };
+  /**
+   * The optimizer state (moments as named arrays, plus the step count), read with `await data()`
+   * so that it works on backends without synchronous reads (WebGPU in Node).
+   */
+  async getState(): Promise<{ stepCount: number; arrays: NamedArray[] }> {
+    const stepCount = this.stepCount;
+    const moments = await Promise.all(this.variables.flatMap((_, i) => [this.m[i].data(), this.v[i].data()]));
+    const arrays: NamedArray[] = this.variables.flatMap((p, i) => [
+      { name: `adamw_m/${i}`, shape: p.shape, data: Float32Array.from(moments[2 * i] as Float32Array) },
+      { name: `adamw_v/${i}`, shape: p.shape, data: Float32Array.from(moments[2 * i + 1] as Float32Array) },
+    ]);
+    return { stepCount, arrays };
   }
 
   /** Restores what {@link getState} returned. */
