@@ -224,7 +224,7 @@ export const exampleTask = {
       },
       async evaluate(policy, nfe, seed, n) {
         const cs = Float32Array.from({ length: n }, (_, i) => (n === 1 ? 0 : -1 + (2 * i) / (n - 1)));
-        const pred = policy(cs, n, nfe, seed);
+        const pred = await policy(cs, n, nfe, seed);
         let sum = 0;
         for (let i = 0; i < n; i++) {
           const [a0, a1] = target(cs[i]);
