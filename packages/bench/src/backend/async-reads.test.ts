@@ -22,7 +22,7 @@ const SYNC_READ = 'a synchronous read on a backend without one';
 interface CpuInternals {
   readSync(dataId: object): unknown;
   read(dataId: object): Promise<unknown>;
-  bufferSync(t: tf.TensorInfo): tf.TensorBuffer<tf.Rank>;
+  bufferSync(t: tf.TensorInfo): tf.TensorBuffer<tf.Rank, tf.DataType>;
 }
 
 let restore: (() => void) | null = null;
