@@ -315,13 +315,15 @@ function runTorchCompanion(
       return slow;
     }
     let info = slow ? `${r.info} (SLOW BLAS, --allow-slow-blas)` : r.info;
-    // A GEMM no faster on N threads than on one means the cores are busy: OpenBLAS's threads
-    // then spin against other work and PyTorch's N-thread rows are far too slow (5-10x seen).
+    // A GEMM no faster on N threads than on one: busy cores (OpenBLAS's threads then spin against
+    // other work, 5-10x slower rows seen), or cores that do not scale (this project's VM, idle:
+    // 176 vs 180 GFLOP/s, 2-thread steps 1.8-3.5x slower). Either way the N-thread rows are not
+    // PyTorch at its best, and a ratio against them would flatter mip.js.
     if (threads === 1) oneThreadGflops = r.blas.gflops;
     else if (oneThreadGflops !== undefined && r.blas.gflops < 1.2 * oneThreadGflops) {
       info += `; LOADED: ${threads}-thread GEMM ${r.blas.gflops} vs 1-thread ${oneThreadGflops} GFLOP/s, these rows are not comparable`;
       log(
-        `perf: warning: PyTorch on ${threads} threads is no faster than on one (the cores are busy): its ratios mean nothing`,
+        `perf: warning: PyTorch on ${threads} threads is no faster than on one (busy cores, or cores that do not scale): its ratios mean nothing`,
       );
     }
     log(`perf: PyTorch: ${info} (${elapsed()})`);

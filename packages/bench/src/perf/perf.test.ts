@@ -84,8 +84,12 @@ describe('targets and table', () => {
       'x',
       'LOADED: 2-thread GEMM 61.5 vs 1-thread 73.9 GFLOP/s',
     );
-    expect(targetOf(loaded)?.notJudged).toBe('PyTorch ran on busy cores');
-    expect(renderPerfMarkdown([loaded])).toContain('<= 1.2x not judged (PyTorch ran on busy cores)');
+    expect(targetOf(loaded)?.notJudged).toBe(
+      "PyTorch's threads were no faster than one (busy or non-scaling cores)",
+    );
+    expect(renderPerfMarkdown([loaded])).toContain(
+      "<= 1.2x not judged (PyTorch's threads were no faster than one (busy or non-scaling cores))",
+    );
   });
 
   it('formats values with about three significant digits', () => {

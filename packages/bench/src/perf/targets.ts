@@ -33,7 +33,9 @@ export function targetOf(row: PerfRow): Target | null {
   const vs = /^vs-pytorch\/train\/[^/]+\/([^/]+)$/.exec(name);
   if (vs && /^wasm-\d+t$/.test(row.backend)) {
     const limit = TIGHT_PYTORCH_ALGORITHMS.includes(vs[1]) ? 1.2 : 1.5;
-    const loaded = row.note?.includes('LOADED') ? 'PyTorch ran on busy cores' : undefined;
+    const loaded = row.note?.includes('LOADED')
+      ? "PyTorch's threads were no faster than one (busy or non-scaling cores)"
+      : undefined;
     return { text: `<= ${limit}x`, met: median <= limit, ...(loaded ? { notJudged: loaded } : {}) };
   }
   if (/^train-ratio\/.*\/(lsd|esd|mf)-vs-flow$/.test(name)) return { text: '<= 1.5x', met: median <= 1.5 };
