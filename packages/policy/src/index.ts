@@ -37,5 +37,10 @@ export {
 export { type ObservationInput, observationBatch } from './observations.js';
 export { type ActionChunk, type ActOptions, Policy, type PolicyParts } from './policy.js';
 export { PolicyError, type PolicyErrorCode } from './policy-error.js';
-export { type ChunkPolicy, RecedingHorizon, type RecedingHorizonOptions } from './receding-horizon.js';
+export {
+  type ChunkPolicy,
+  RecedingHorizon,
+  type RecedingHorizonOptions,
+  type StepObservation,
+} from './receding-horizon.js';
 export { POLICY_SAMPLERS, type PolicySampler, resolveSampler } from './sampler-table.js';

@@ -13,6 +13,9 @@ export interface ChunkPolicy {
   actAsync?(observations: Float32Array | null, options?: ActOptions): Promise<ActionChunk>;
 }
 
+/** One step's observations `[B, D]`: flat, or one row per environment; null when To is 0. */
+export type StepObservation = Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null;
+
 /** Options of {@link RecedingHorizon}. */
 export interface RecedingHorizonOptions {
   /** Number of environments B stepped together. Default 1. */
@@ -112,7 +115,7 @@ export class RecedingHorizon {
    * action to execute now, `[B, A]` flat (environment units). A new chunk is drawn at the first step
    * and after every `actionSteps` steps.
    */
-  step(observation: Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null): Float32Array {
+  step(observation: StepObservation): Float32Array {
     const request = this.record(observation);
     if (request) this.enqueue(this.policy.act(request.observations, request.options));
     return this.nextAction();
@@ -127,9 +130,7 @@ export class RecedingHorizon {
    * for (let t = 0; t < 300; t++) obs = stepAll(envs, await control.stepAsync(obs));
    * ```
    */
-  async stepAsync(
-    observation: Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null,
-  ): Promise<Float32Array> {
+  async stepAsync(observation: StepObservation): Promise<Float32Array> {
     const request = this.record(observation);
     if (request) {
       const { observations, options } = request;
@@ -144,7 +145,7 @@ export class RecedingHorizon {
 
   /** Pushes this step's observations into the history; the chunk request when one is due. */
   private record(
-    observation: Float32Array | ArrayLike<number> | readonly (readonly number[])[] | null,
+    observation: StepObservation,
   ): { observations: Float32Array | null; options: ActOptions } | null {
     const { obsSteps: To, obsDim: D } = this.policy;
     const B = this.batch;
