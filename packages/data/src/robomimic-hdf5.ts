@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
+import type { File as H5File } from 'h5wasm/node';
 import { assertFinite, DataError } from './data-error.js';
 import { EpisodeStore } from './episode-store.js';
 import { axisAngleActionsToRotation6d } from './rotation.js';
@@ -43,7 +43,22 @@ function demoNumber(name: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
+/** The h5wasm module (its classes are needed for `instanceof`). */
+type H5wasm = typeof import('h5wasm/node');
+
+let h5wasmLoading: Promise<H5wasm> | undefined;
+
+/**
+ * h5wasm, imported on first use: starting its wasm module costs ~0.2 s, which every process that
+ * imports `@mipjs/data` (each sweep worker, the CLI) would otherwise pay without reading HDF5.
+ */
+function loadH5wasm(): Promise<H5wasm> {
+  h5wasmLoading ??= import('h5wasm/node');
+  return h5wasmLoading;
+}
+
 function readFloat(
+  { Dataset }: H5wasm,
   file: H5File,
   path: string,
   key: string,
@@ -79,6 +94,8 @@ export async function loadRobomimicHdf5(
   const actionSpace = options.actionSpace ?? 'rotation6d';
   if (obsKeys.length === 0) throw new DataError(path, 'obs', 'at least one observation key');
   if (!existsSync(path)) throw new DataError(path, '/', 'an existing HDF5 file', 'no such file');
+  const lib = await loadH5wasm();
+  const { default: h5wasm, Group, Dataset } = lib;
   const h5 = await h5wasm.ready;
   // HDF5 errors throw (with the diagnostic stack in the message) instead of printing dozens of
   // C diagnostic lines to stderr; hdf5Failure keeps the innermost reason for one DataError line.
@@ -125,7 +142,7 @@ export async function loadRobomimicHdf5(
     let total = 0;
     for (const demo of demos) {
       const actKey = `data/${demo}/actions`;
-      const act = readFloat(file, path, actKey, 'an actions dataset [T, A]');
+      const act = readFloat(lib, file, path, actKey, 'an actions dataset [T, A]');
       const T = act.shape[0]!;
       const A = act.shape.slice(1).reduce((a, b) => a * b, 1);
       if (T === 0) throw new DataError(path, actKey, 'at least one time step', '0');
@@ -140,7 +157,7 @@ export async function loadRobomimicHdf5(
           const available = group instanceof Group ? group.keys().join(', ') : 'none: no obs group';
           throw new DataError(path, obsKey, `an observation key (available: ${available})`, 'no such key');
         }
-        const o = readFloat(file, path, obsKey, 'an observation dataset [T, d]');
+        const o = readFloat(lib, file, path, obsKey, 'an observation dataset [T, d]');
         const width = o.shape.slice(1).reduce((a, b) => a * b, 1);
         if (o.shape[0] !== T) throw new DataError(path, obsKey, `${T} rows like ${actKey}`, `${o.shape[0]}`);
         if (obsKeyDims[key] === undefined) obsKeyDims[key] = width;
