@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { trainingProcessFlags } from '../backend/gc-tuning.js';
 
 /** A job for a worker process: run one configured training + evaluation. */
 export interface PoolJob<I, O> {
@@ -29,7 +30,10 @@ export interface PoolWorker {
  * worker load TF.js and the bench (about a second) while the parent checks the runs.
  */
 export function forkWorker(entry: string = WORKER_ENTRY): PoolWorker {
-  const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: trainingProcessFlags(),
+  });
   const ready = new Promise<void>((resolve) => {
     const onMessage = (raw: unknown) => {
       if ((raw as FromWorker<unknown>).type !== 'ready') return;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import type { BackendName } from '../../backend/backend.js';
+import { trainingProcessFlags } from '../../backend/gc-tuning.js';
 import { ConfigError } from '../../config/config.js';
 import {
   checkSweepName,
@@ -84,6 +85,9 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ completed
     maxStalledCount: MAX_TAKEOVERS,
     autorun: false,
     workerForkOptions: {
+      // Replaces BullMQ's own execArgv, which only renumbers --inspect ports: a debugged
+      // worker's processes are then started without --inspect (two cannot share a port).
+      execArgv: trainingProcessFlags(process.execArgv.filter((a) => !a.startsWith('--inspect'))),
       env: {
         ...process.env,
         [PROCESSOR_ENV.store]: o.store,
