@@ -28,6 +28,13 @@ import {
 } from './measure.js';
 import { profileStep } from './profile.js';
 import { isPerfRow, type PerfRow, perfRow, ratioRow } from './stats.js';
+import {
+  type MarginalTiming,
+  queueOverheadPerJobMs,
+  type SweepTiming,
+  secondsPerJob,
+  sweepScaling,
+} from './sweep-scaling.js';
 import { pytorchRows, renderPerfMarkdown, renderPerfTable } from './table.js';
 import { runThreadedWasmPerf } from './threaded.js';
 import { probeTorch, runTorchStep, slowBlasReason } from './torch.js';
@@ -579,57 +586,99 @@ export async function runPerf(
     }
 
     if (o.sections.includes('sweep')) {
+      const runsOf = (t: SweepTiming) => (o.sweepRuns / t.seconds) * 3600;
+      // The 2-vs-1 speedup, and where it went: how much slower each run trained two at once.
+      const addScaling = (kind: '' | 'queue-', rates: PerfRow[], timings: SweepTiming[]) => {
+        const s = sweepScaling(timings[0]!, timings[1]!, 2);
+        const busy = s.coresBusy.every((c) => c !== null)
+          ? `; cores busy ${s.coresBusy.map((c) => c!.toFixed(2)).join(' vs ')} of ${availableParallelism()}`
+          : '';
+        add(
+          ratioRow(
+            `sweep/${kind}speedup-2-vs-1`,
+            rowBackend,
+            rates[1]!,
+            rates[0]!,
+            `${s.speedupWithoutSlowdown.toFixed(2)}x if runs trained as fast two at once as alone`,
+          ),
+        );
+        add(
+          perfRow(
+            `sweep/${kind}run-slowdown-2-vs-1`,
+            rowBackend,
+            [s.runSlowdown],
+            'x',
+            `mean training time of a run, ${s.meanTrainSeconds[1].toFixed(1)} s with 2 workers vs ${s.meanTrainSeconds[0].toFixed(1)} s with 1${busy}`,
+          ),
+        );
+      };
       const perHour: PerfRow[] = [];
+      const timings: SweepTiming[] = [];
       for (const workers of [1, 2]) {
         log(
           `perf [${rowBackend}] sweep: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`,
         );
-        const seconds = await timeSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
+        const t = await timeSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
+        timings.push(t);
         perHour.push(
           add(
             perfRow(
               `sweep/${workers}-worker${workers > 1 ? 's' : ''}`,
               rowBackend,
-              [(o.sweepRuns / seconds) * 3600],
+              [runsOf(t)],
               'runs/h',
-              `${o.sweepRuns} checkerboard flow runs of ${o.sweepSteps} steps in ${seconds.toFixed(1)} s`,
+              `${o.sweepRuns} checkerboard flow runs of ${o.sweepSteps} steps in ${t.seconds.toFixed(1)} s`,
             ),
           ),
         );
       }
-      add(ratioRow('sweep/speedup-2-vs-1', rowBackend, perHour[1], perHour[0]));
+      addScaling('', perHour, timings);
       // The same sweep on a BullMQ queue (a local redis-server, `mipjs worker` processes).
       const found = findRedisServer();
       if (found.path === null) log(`perf [${rowBackend}] sweep on a queue: skipped (${found.reason})`);
       else {
         const queuePerHour: PerfRow[] = [];
+        const queueTimings: SweepTiming[] = [];
         for (const workers of [1, 2]) {
           log(
             `perf [${rowBackend}] sweep on a queue: ${o.sweepRuns} runs of ${o.sweepSteps} steps, ${workers} worker(s) (${elapsed()})`,
           );
-          const seconds = await timeQueueSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
+          const t = await timeQueueSweep({ backend, workers, runs: o.sweepRuns, steps: o.sweepSteps });
+          queueTimings.push(t);
           queuePerHour.push(
             add(
               perfRow(
                 `sweep/queue-${workers}-worker${workers > 1 ? 's' : ''}`,
                 rowBackend,
-                [(o.sweepRuns / seconds) * 3600],
+                [runsOf(t)],
                 'runs/h',
-                `the same runs through Redis + mipjs worker in ${seconds.toFixed(1)} s`,
+                `the same runs through Redis + mipjs worker in ${t.seconds.toFixed(1)} s`,
               ),
             ),
           );
         }
-        add(ratioRow('sweep/queue-speedup-2-vs-1', rowBackend, queuePerHour[1], queuePerHour[0]));
-        // Per job: the queue's wall time minus the local pool's, both with 2 workers, over the runs.
-        const overheadMs = (3600 / queuePerHour[1].median - 3600 / perHour[1].median) * 1000;
+        addScaling('queue-', queuePerHour, queueTimings);
+        // Per job: the marginal wall time of a tiny run on each (the slope between two sweep
+        // sizes), so that per-sweep costs cancel and training noise stays out of the difference.
+        const sizes: [number, number] = o.quick ? [2, 6] : [4, 12];
+        const marginal = async (time: typeof timeSweep): Promise<MarginalTiming> => {
+          const seconds: number[] = [];
+          for (const runs of sizes)
+            seconds.push((await time({ backend, workers: 2, runs, steps: 10 })).seconds);
+          return { runs: sizes, seconds: seconds as [number, number] };
+        };
+        log(
+          `perf [${rowBackend}] sweep overhead: ${sizes.join(' and ')} runs of 10 steps, local pool and queue, 2 workers (${elapsed()})`,
+        );
+        const pool = await marginal(timeSweep);
+        const queue = await marginal(timeQueueSweep);
         add(
           perfRow(
             'sweep/queue-overhead-per-job',
             rowBackend,
-            [overheadMs],
+            [queueOverheadPerJobMs(pool, queue, 2)],
             'ms',
-            'queue minus local pool wall time per run, 2 workers each',
+            `extra time of a job on the queue: ${(secondsPerJob(queue, 2) * 1000).toFixed(0)} vs ${(secondsPerJob(pool, 2) * 1000).toFixed(0)} ms per 10-step run (local pool), 2 workers each`,
           ),
         );
       }

@@ -17,6 +17,7 @@ import { remoteSweep } from '../sweep/queue/remote-sweep.js';
 import { sweep } from '../sweep/sweep.js';
 import { mixSeed, type Task } from '../tasks/task.js';
 import { train } from '../train/trainer.js';
+import { processTreeCpuSeconds, type SweepTiming } from './sweep-scaling.js';
 
 /** Shapes of the perf task: a PushT-like chunk (H 16, A 2) conditioned on 2 steps of 20 features. */
 export interface PerfShape {
@@ -240,15 +241,17 @@ function sweepGridOf(spec: SweepSpec) {
 }
 
 /**
- * Wall time of a real `mipjs sweep` (checkerboard, flow, `runs` seeds, each `steps` steps and a
- * 1-NFE evaluation, report included) with `workers` processes; returns seconds.
+ * Times a real `mipjs sweep` (checkerboard, flow, `runs` seeds, each `steps` steps and a
+ * 1-NFE evaluation, report included) with `workers` processes: its wall seconds, each run's own
+ * training seconds and the CPU seconds of this process and its workers meanwhile.
  * `--workers 1` runs in the perf process itself, exactly as the CLI does.
  */
-export async function timeSweep(spec: SweepSpec): Promise<number> {
+export async function timeSweep(spec: SweepSpec): Promise<SweepTiming> {
   const out = mkdtempSync(join(tmpdir(), 'mipjs-perf-sweep-'));
+  const cpu0 = processTreeCpuSeconds();
   const t0 = performance.now();
   try {
-    await sweep({
+    const { rows } = await sweep({
       ...sweepGridOf(spec),
       backend: spec.backend,
       out,
@@ -257,7 +260,14 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
       log: spec.log ?? (() => {}),
       print: () => {},
     });
-    return (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
+    // The pool has reaped its workers when sweep() returns, so their CPU is in cutime.
+    const cpu1 = processTreeCpuSeconds();
+    return {
+      seconds,
+      trainSeconds: rows.map((r) => r.trainSeconds),
+      cpuSeconds: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -267,14 +277,15 @@ export async function timeSweep(spec: SweepSpec): Promise<number> {
 const CLI_ENTRY = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /**
- * Wall time of the same sweep as {@link timeSweep} on a queue: a throw-away local redis-server,
+ * Times the same sweep as {@link timeSweep} on a queue: a throw-away local redis-server,
  * `workers` `mipjs worker --concurrency 1` processes started (and idle) first, then the grid
- * submitted, followed (every 0.1 s) and collected with its report, as `mipjs sweep --queue` does;
- * returns seconds from submission to the written report. The workers' own start, including their
- * pre-started training processes, is left out (they are long-lived services). Throws when redis-server is
+ * submitted, followed and collected with its report, as `mipjs sweep --queue` does. Gives the
+ * seconds from submission to the written report and each run's training seconds; no CPU
+ * seconds, since the workers are separate services here as on real machines, and their own
+ * start (with their pre-started training processes) is left out. Throws when redis-server is
  * not installed.
  */
-export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
+export async function timeQueueSweep(spec: SweepSpec): Promise<SweepTiming> {
   const redis = await startLocalRedis();
   const root = mkdtempSync(join(tmpdir(), 'mipjs-perf-queue-'));
   const name = 'perf';
@@ -314,18 +325,18 @@ export async function timeQueueSweep(spec: SweepSpec): Promise<number> {
       ),
     );
     const t0 = performance.now();
-    await remoteSweep({
+    const { collected } = await remoteSweep({
       ...sweepGridOf(spec),
       backend: spec.backend,
       queue: redis.url,
       name,
       out: join(root, 'out'),
       quiet: true,
-      followEvery: 0.1,
       log: spec.log ?? (() => {}),
       print: () => {},
     });
-    return (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, trainSeconds: (collected?.rows ?? []).map((r) => r.trainSeconds), cpuSeconds: null };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await redis.stop();
