@@ -49,8 +49,8 @@ type H5wasm = typeof import('h5wasm/node');
 let h5wasmLoading: Promise<H5wasm> | undefined;
 
 /**
- * h5wasm, imported on first use: starting its wasm module costs ~0.2 s, which every process that
- * imports `@mipjs/data` (each sweep worker, the CLI) would otherwise pay without reading HDF5.
+ * h5wasm, imported on first use: loading it takes ~0.17 s, which every process that imports
+ * `@mipjs/data` (each sweep worker, the CLI) would otherwise pay without reading HDF5.
  */
 function loadH5wasm(): Promise<H5wasm> {
   h5wasmLoading ??= import('h5wasm/node');

@@ -33,8 +33,8 @@ export function tuneGarbageCollector(): void {
  * Why: with so little to copy per collection, handing it to helper threads costs more (waking
  * and synchronising them) than it saves, and their CPU is taken from the other workers when
  * there is one worker per core. Measured on the 2-core VM (`mipjs sweep`, 4 checkerboard flow
- * runs of 1000 steps, 2 workers): 46.2-48.0 -> 42.7-43.0 s, each run training 21.3 -> 19.7 s
- * (as fast as alone), CPU of the sweep 89-92 -> 83 s; run by hand with 1 worker, 78.8 -> 76.8 s.
+ * runs of 1000 steps, 2 workers): 46.2-48.0 -> 41.8-42.5 s, each run training 21.3 -> 19.4 s
+ * (as fast as in a 1-worker sweep), CPU of the sweep 89-92 -> 82 s.
  *
  * @example
  * fork(entry, [], { execArgv: trainingProcessFlags() });
