@@ -49,6 +49,8 @@ interface Connection {
   target: RedisTarget;
   queue: Queue<QueueJobData, QueueRunResult>;
   client: Redis;
+  /** Reports a Redis error line once per distinct text, credentials hidden. */
+  onError(line: string): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ async function connect(o: QueueAddress): Promise<Connection> {
     target,
     queue,
     client,
+    onError: (line) => onError(hideCredentials(target, line)),
     async close() {
       await queue.close().catch(() => {});
       client.disconnect();
@@ -138,7 +141,7 @@ export async function remoteSweep(
       quiet: o.quiet,
       every: o.followEvery,
       signal: o.signal,
-      onError: (line) => o.log(hideCredentials(c.target, line)),
+      onError: c.onError,
     });
     const collected = await collectSweep(c.queue, await manifestOf(c, o.name), {
       out: o.out,
